@@ -1,0 +1,15 @@
+import { ToolRegistry } from './registry.ts';
+import { choice } from './verifiers/choice.ts';
+import { exactMatch } from './verifiers/exact-match.ts';
+import { lengthPenalty, repetitionPenalty, thinkFormat } from './verifiers/format.ts';
+import { mathAnswer } from './verifiers/math.ts';
+import { textTools } from './verifiers/text/index.ts';
+
+/** The registry of every built-in tool; each process and worker thread builds its own. */
+export function builtinRegistry(): ToolRegistry {
+  const registry = new ToolRegistry();
+  for (const tool of [mathAnswer, exactMatch, choice, thinkFormat, lengthPenalty, repetitionPenalty, ...textTools]) {
+    registry.register(tool);
+  }
+  return registry;
+}

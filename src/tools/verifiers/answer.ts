@@ -1,0 +1,103 @@
+/**
+ * Finding the final answer in a free-form response. Shared by the verifiers that compare an answer
+ * with a reference (math, exact match, multiple choice). Every scan here is linear in the input:
+ * responses are hostile and may be megabytes long.
+ */
+
+export type AnswerRule = 'boxed' | 'final_answer' | 'answer_label' | 'gsm8k_hash' | 'last_number' | 'whole_text';
+
+export interface ExtractedAnswer {
+  text: string;
+  rule: AnswerRule;
+}
+
+/** The part a model offers as its answer: after the last `</think>` when it thought aloud. */
+export function stripThinking(response: string): string {
+  const end = response.lastIndexOf('</think>');
+  return end === -1 ? response : response.slice(end + '</think>'.length);
+}
+
+/** Content of the last `\boxed{...}` or `\fbox{...}`, braces matched by counting, not by a regex. */
+export function lastBoxed(text: string): string | undefined {
+  const start = Math.max(text.lastIndexOf('\\boxed'), text.lastIndexOf('\\fbox'));
+  if (start === -1) return undefined;
+  let i = start + (text.startsWith('\\boxed', start) ? '\\boxed'.length : '\\fbox'.length);
+  while (text[i] === ' ') i++;
+  if (text[i] !== '{') {
+    // `\boxed 5`: the argument is the next token.
+    const token = /^[^\s$]+/.exec(text.slice(i, i + 200));
+    return token?.[0];
+  }
+  let depth = 0;
+  for (let j = i; j < text.length; j++) {
+    const c = text[j];
+    if (c === '\\') {
+      j++; // an escaped brace does not count
+    } else if (c === '{') {
+      depth++;
+    } else if (c === '}') {
+      depth--;
+      if (depth === 0) return text.slice(i + 1, j);
+    }
+  }
+  return undefined;
+}
+
+function lastMatch(pattern: RegExp, text: string): RegExpExecArray | undefined {
+  let found: RegExpExecArray | undefined;
+  pattern.lastIndex = 0;
+  for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) found = m;
+  return found;
+}
+
+const FINAL_ANSWER = /final answer\s*(?:is|:)\s*([^\n]{1,200})/gi;
+const ANSWER_LABEL = /(?:^|\n)\s*\**answer\**\s*(?::|is)\s*([^\n]{1,200})/gi;
+const GSM8K_HASH = /####\s*([^\n]{1,100})/g;
+const NUMBER = /-?\d(?:[\d,]*\d)?(?:\.\d+)?|-?\.\d+/g;
+
+/**
+ * The answer inside a phrase such as "$12$. I hope it is correct.": a leading math span, else the text
+ * up to the end of the sentence, without bold markers or a trailing period.
+ */
+function trimAnswerPhrase(phrase: string): string {
+  let s = phrase.trim();
+  const boxed = lastBoxed(s);
+  if (boxed !== undefined) return boxed.trim();
+  s = s.replace(/^\*+/, '').trim();
+  const math = /^\$([^$]+)\$/.exec(s);
+  if (math) return `$${math[1]}$`;
+  s = s.replace(/\.\s.*$/, '');
+  return s.replace(/\*+$/, '').replace(/[.\s]+$/, '');
+}
+
+/**
+ * The response's final answer, by priority: `\boxed{}`, "final answer is", "Answer:", GSM8K
+ * `#### N`, then (with `lastNumber`) the last number in the text.
+ */
+export function extractAnswer(response: string, options: { lastNumber: boolean }): ExtractedAnswer | undefined {
+  const text = stripThinking(response);
+  const boxed = lastBoxed(text);
+  if (boxed !== undefined) return { text: boxed.trim(), rule: 'boxed' };
+  const labelled: [RegExp, AnswerRule][] = [
+    [FINAL_ANSWER, 'final_answer'],
+    [ANSWER_LABEL, 'answer_label'],
+    [GSM8K_HASH, 'gsm8k_hash'],
+  ];
+  for (const [pattern, rule] of labelled) {
+    const m = lastMatch(pattern, text);
+    const phrase = m?.[1] === undefined ? '' : trimAnswerPhrase(m[1]);
+    if (phrase !== '') return { text: phrase, rule };
+  }
+  if (options.lastNumber) {
+    const m = lastMatch(NUMBER, text);
+    if (m) return { text: m[0], rule: 'last_number' };
+  }
+  return undefined;
+}
+
+/** The gold answer inside a reference: after GSM8K's `####`, inside `\boxed{}`, else the whole text. */
+export function goldAnswer(reference: string): string {
+  const hash = reference.lastIndexOf('####');
+  if (hash !== -1) return reference.slice(hash + 4).trim();
+  return lastBoxed(reference)?.trim() ?? reference.trim();
+}

@@ -1,0 +1,46 @@
+import { ToolInputError, type ToolDefinition } from '../types.ts';
+import { extractAnswer } from './answer.ts';
+import { referenceTexts } from './reference.ts';
+
+/** The option letter a reference names: `B`, `(B)`, `B)`, `B. text`, `Answer: B`. */
+export function referenceLetter(reference: string): string | undefined {
+  const m = /^\s*(?:answer\s*[:：]?\s*)?\(?([A-Za-z])(?:\)|\.|:|\s|$)/i.exec(reference);
+  return m?.[1]?.toUpperCase();
+}
+
+/** Option letters A..last, where last is at least E and at least the gold letter (MMLU-Pro goes to J). */
+function optionLetters(gold: string): string {
+  const last = Math.max('E'.charCodeAt(0), gold.charCodeAt(0));
+  let letters = '';
+  for (let c = 'A'.charCodeAt(0); c <= last; c++) letters += String.fromCharCode(c);
+  return letters;
+}
+
+/** The letter the response chooses: a stated final answer first, else the last standalone option letter. */
+export function chosenLetter(response: string, letters: string): string | undefined {
+  const stated = extractAnswer(response, { lastNumber: false });
+  if (stated) {
+    const letter = referenceLetter(stated.text.replace(/^\\text\{(.*)\}$/, '$1'));
+    if (letter !== undefined && letters.includes(letter)) return letter;
+  }
+  const standalone = new RegExp(`(?:^|[\\s(\\[*])([${letters}])(?=$|[\\s).\\]:,*])`, 'g');
+  let found: string | undefined;
+  for (let m = standalone.exec(response); m !== null; m = standalone.exec(response)) found = m[1];
+  return found;
+}
+
+export const choice: ToolDefinition = {
+  name: 'choice',
+  kind: 'verifier',
+  description:
+    'Multiple choice (A-E style, up to the gold letter): the option letter chosen in the response equals the ' +
+    "reference's letter; 1 or 0.",
+  needsReference: true,
+  score(item) {
+    const golds = referenceTexts(item.reference, 'choice').map(referenceLetter);
+    const gold = golds.find((g) => g !== undefined);
+    if (gold === undefined) throw new ToolInputError('choice needs a reference naming an option letter, e.g. "B" or "(B)"');
+    const chosen = chosenLetter(item.response, optionLetters(gold));
+    return { score: chosen !== undefined && golds.includes(chosen) ? 1 : 0, detail: { chosen: chosen ?? null, gold } };
+  },
+};

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { extractAnswer, lastBoxed } from '../src/tools/verifiers/answer.ts';
+import { choice } from '../src/tools/verifiers/choice.ts';
+import { exactMatch } from '../src/tools/verifiers/exact-match.ts';
+import { lengthPenalty, repetitionPenalty, thinkFormat } from '../src/tools/verifiers/format.ts';
+import { mathAnswer } from '../src/tools/verifiers/math.ts';
+import type { ScoringItem, ToolDefinition, ToolParams } from '../src/tools/types.ts';
+
+function score(tool: ToolDefinition, item: Partial<ScoringItem>, params: ToolParams = {}) {
+  return tool.score({ prompt: '', response: '', ...item }, params) as { score: number; detail?: Record<string, unknown> };
+}
+
+describe('answer extraction', () => {
+  it('reads nested braces in the last \\boxed{}', () => {
+    expect(lastBoxed('first \\boxed{1} then \\boxed{\\frac{a}{b^{2}}} end')).toBe('\\frac{a}{b^{2}}');
+    expect(lastBoxed('\\boxed 7.')).toBe('7.');
+    expect(lastBoxed('\\boxed{unclosed')).toBeUndefined();
+  });
+
+  it('takes the answer after </think> when the model thought aloud', () => {
+    expect(extractAnswer('<think>maybe \\boxed{3}</think> so \\boxed{4}', { lastNumber: true })).toEqual({ text: '4', rule: 'boxed' });
+    expect(extractAnswer('<think>it is 3</think>The answer is 5', { lastNumber: true })?.text).toBe('5');
+  });
+
+  it('follows the priority boxed > final answer > Answer: > #### > last number', () => {
+    expect(extractAnswer('The final answer is $12$. I hope it is correct.', { lastNumber: true })).toEqual({
+      text: '$12$',
+      rule: 'final_answer',
+    });
+    expect(extractAnswer('work 3 4\nAnswer: 7', { lastNumber: true })).toEqual({ text: '7', rule: 'answer_label' });
+    expect(extractAnswer('so 5+5=10\n#### 10', { lastNumber: true })).toEqual({ text: '10', rule: 'gsm8k_hash' });
+    expect(extractAnswer('we get 3 then 1,234 apples', { lastNumber: true })).toEqual({ text: '1,234', rule: 'last_number' });
+    expect(extractAnswer('no numbers here', { lastNumber: true })).toBeUndefined();
+  });
+
+  it('stays linear on a megabyte of digits and braces', () => {
+    const started = performance.now();
+    extractAnswer('{'.repeat(500_000) + '\\boxed{' + '1'.repeat(500_000), { lastNumber: true });
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+});
+
+describe('math_answer', () => {
+  it.each([
+    ['#### 72', 'So she sold 72 clips.', 1],
+    ['#### 72', 'So she sold 27 clips.', 0],
+    ['#### 1,000', 'The answer is 1000', 1],
+    ['\\frac{3}{4}', '$\\boxed{\\dfrac34}$', 1],
+    ['0.75', '\\boxed{\\frac{3}{4}}', 1],
+    ['\\frac{1}{3}', '\\boxed{0.333333}', 1],
+    ['\\frac{1}{3}', '\\boxed{0.33}', 0],
+    ['5', 'x = 5', 1],
+    ['50', 'The final answer is $50\\%$.', 1],
+    ['18', 'She makes \\$18 every day. #### 18', 1],
+    ['90', '\\boxed{90^\\circ}', 1],
+    ['12', '\\boxed{12 \\text{ cm}}', 1],
+    ['-2', '\\boxed{-2}', 1],
+    ['2', '\\boxed{-2}', 0],
+    ['1e3', '\\boxed{1000}', 1],
+  ])('gold %s, response %s -> %i', (reference, response, expected) => {
+    expect(score(mathAnswer, { reference, response }).score).toBe(expected);
+  });
+
+  it('accepts any of several references and reports what it extracted', () => {
+    const result = score(mathAnswer, { reference: ['\\frac{1}{2}', '0.5'], response: 'Answer: 1/2' });
+    expect(result.score).toBe(1);
+    expect(result.detail).toMatchObject({ extracted: '1/2', rule: 'rational' });
+  });
+
+  it('refuses to score without a reference', () => {
+    expect(() => score(mathAnswer, { response: '\\boxed{1}' })).toThrow(/needs a reference/);
+  });
+});
+
+describe('exact_match', () => {
+  it('normalizes case, punctuation and articles, and reads a stated answer', () => {
+    expect(score(exactMatch, { reference: 'The Eiffel Tower', response: 'eiffel tower!' }).score).toBe(1);
+    expect(score(exactMatch, { reference: ['NYC', 'New York City'], response: 'Answer: new york city' }).score).toBe(1);
+    expect(score(exactMatch, { reference: 'Paris', response: 'Rome' }).score).toBe(0);
+    expect(score(exactMatch, { reference: 'Paris', response: 'paris' }, { ignore_case: false }).score).toBe(0);
+  });
+});
+
+describe('choice', () => {
+  it.each([
+    ['B', 'The answer is (B).', 1],
+    ['(B)', 'Answer: B', 1],
+    ['B', '\\boxed{B}', 1],
+    ['B', 'I think A is wrong; the correct option is C', 0],
+    ['C', 'I think A is wrong; the correct option is C', 1],
+    ['J', 'Answer: J', 1],
+    ['B', 'no letter', 0],
+  ])('gold %s, response %s -> %i', (reference, response, expected) => {
+    expect(score(choice, { reference, response }).score).toBe(expected);
+  });
+
+  it('refuses a reference that names no letter', () => {
+    expect(() => score(choice, { reference: '42', response: 'A' })).toThrow(/option letter/);
+  });
+});
+
+describe('think_format', () => {
+  it.each([
+    ['<think>let me see</think>The answer is 4.', 1],
+    ['  <think>a</think>\n4', 1],
+    ['<think>a</think>', 0],
+    ['The answer<think>a</think>4', 0],
+    ['<think>a</think><think>b</think>4', 0],
+    ['<think>never closed 4', 0],
+  ])('%j -> %i', (response, expected) => {
+    expect(score(thinkFormat, { response }).score).toBe(expected);
+  });
+
+  it('accepts a block opened by the chat template when told so', () => {
+    expect(score(thinkFormat, { response: 'reasoning</think>42' }, { opened_in_prompt: true }).score).toBe(1);
+  });
+});
+
+describe('length_penalty (DAPO soft overlong punishment)', () => {
+  const words = (n: number) => Array.from({ length: n }, () => 'w').join(' ');
+  it('is 1 within budget, ramps linearly over the buffer, and 0 beyond the maximum or when empty', () => {
+    const params = { max_length: 100, buffer: 40 };
+    expect(score(lengthPenalty, { response: words(60) }, params).score).toBe(1);
+    expect(score(lengthPenalty, { response: words(70) }, params).score).toBeCloseTo(0.75, 12);
+    expect(score(lengthPenalty, { response: words(100) }, params).score).toBeCloseTo(0, 12);
+    expect(score(lengthPenalty, { response: words(101) }, params).score).toBe(0);
+    expect(score(lengthPenalty, { response: '  ' }, params).score).toBe(0);
+  });
+
+  it('counts characters (code points) when asked', () => {
+    expect(score(lengthPenalty, { response: '😀'.repeat(10) }, { unit: 'chars', max_length: 10, buffer: 5 }).detail).toMatchObject({
+      length: 10,
+    });
+  });
+});
+
+describe('repetition_penalty', () => {
+  it('scores looping text low and varied text 1', () => {
+    expect(score(repetitionPenalty, { response: 'the cat sat on the mat today' }).score).toBe(1);
+    const loop = Array.from({ length: 50 }, () => 'I am sorry').join(' ');
+    expect(score(repetitionPenalty, { response: loop }).score).toBeLessThan(0.1);
+  });
+});
