@@ -1,0 +1,41 @@
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import type { Runner } from '../runner.ts';
+import type { ScoreTask, ScoreTaskResult } from '../score-task.ts';
+
+export interface ThreadPoolOptions {
+  threads: number;
+  /** Heap limit of each thread: a tool that allocates without end kills its thread, not the service. */
+  maxHeapMb: number;
+}
+
+/**
+ * Embedded mode's runner: CPU-bound tools run on a pool of worker threads (piscina), so one process
+ * uses every core and the event loop stays free for HTTP. An aborted task terminates its thread.
+ */
+export class ThreadPoolRunner implements Runner {
+  readonly parallelism: number;
+  readonly #pool: Piscina<ScoreTask, ScoreTaskResult>;
+
+  constructor(options: ThreadPoolOptions) {
+    this.parallelism = options.threads;
+    // The worker has the extension of this file: .js when built, .ts when run from source in tests.
+    const worker = new URL(`./pool-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+    this.#pool = new Piscina({
+      filename: worker.href,
+      minThreads: options.threads,
+      maxThreads: options.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb },
+    });
+  }
+
+  run(task: ScoreTask, signal: AbortSignal): Promise<ScoreTaskResult> {
+    return this.#pool.run(task, { signal });
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.close({ force: true });
+  }
+}

@@ -1,0 +1,135 @@
+import type { Runner } from '../execution/runner.ts';
+import type { ScoreTask } from '../execution/score-task.ts';
+import { taskSignature } from '../planning/signature.ts';
+import type { ItemScore, Toolset, ToolTimings } from '../tools/toolset.ts';
+import type { ScoringItem } from '../tools/types.ts';
+import { messageOf } from '../util/errors.ts';
+import type { ToolsetResolver } from './toolset-resolver.ts';
+
+export interface ScoredItem extends ItemScore {
+  signature: string;
+}
+
+export interface PipelineLimits {
+  /** Longest response scored; longer ones get an error instead of tool runs. */
+  maxResponseChars: number;
+  /** Longest a task may run before it is retried item by item (a backstop for tools that hang). */
+  taskTimeoutMs: number;
+  /** Deadline of a whole request unless the request sets its own. */
+  requestTimeoutMs: number;
+}
+
+/** What the pipeline reports as it goes; the server turns it into Prometheus metrics. */
+export interface PipelineObserver {
+  itemsScored(count: number, failed: number): void;
+  toolTimings(timings: ToolTimings): void;
+}
+
+const PLANNING_SAMPLES = 3;
+const MAX_CHUNK = 256;
+
+/**
+ * score(items): signature per item -> toolset per signature -> tasks on the runner -> rewards.
+ * Embedded and distributed modes share this code and differ only in the runner and the store.
+ * Nothing an item or a tool does fails the batch: every item comes back with a reward, some with an
+ * `error`.
+ */
+export class ScoringPipeline {
+  readonly #resolver: ToolsetResolver;
+  readonly #runner: Runner;
+  readonly #limits: PipelineLimits;
+  readonly #observer: PipelineObserver | undefined;
+
+  constructor(resolver: ToolsetResolver, runner: Runner, limits: PipelineLimits, observer?: PipelineObserver) {
+    this.#resolver = resolver;
+    this.#runner = runner;
+    this.#limits = limits;
+    this.#observer = observer;
+  }
+
+  async score(items: ScoringItem[], timeoutMs?: number): Promise<ScoredItem[]> {
+    const deadline = Date.now() + (timeoutMs ?? this.#limits.requestTimeoutMs);
+    const signatures = items.map(taskSignature);
+    const groups = new Map<string, number[]>();
+    signatures.forEach((signature, index) => {
+      const group = groups.get(signature);
+      if (group) group.push(index);
+      else groups.set(signature, [index]);
+    });
+    const results = new Array<ScoredItem>(items.length);
+    await Promise.all(
+      [...groups].map(async ([signature, indices]) => {
+        let toolset: Toolset;
+        try {
+          toolset = await this.#resolver.resolve(signature, indices.slice(0, PLANNING_SAMPLES).map((i) => items[i]!));
+        } catch (error) {
+          const failed = { reward: 0, components: [], error: `planning ${signature} failed: ${messageOf(error)}` };
+          for (const i of indices) results[i] = { ...failed, signature };
+          return;
+        }
+        const scores = await this.scoreWithToolset(toolset, indices.map((i) => items[i]!), deadline);
+        indices.forEach((itemIndex, k) => (results[itemIndex] = { ...scores[k]!, signature }));
+      }),
+    );
+    return results;
+  }
+
+  /** Scores items with a given toolset (also the path of `POST /tools/{name}/score`). */
+  async scoreWithToolset(
+    toolset: Toolset,
+    items: ScoringItem[],
+    deadline = Date.now() + this.#limits.requestTimeoutMs,
+  ): Promise<ItemScore[]> {
+    const scores = new Array<ItemScore>(items.length);
+    const runnable: number[] = [];
+    items.forEach((item, i) => {
+      if (item.response.length > this.#limits.maxResponseChars) {
+        scores[i] = {
+          reward: toolset.fallback,
+          components: [],
+          error: `response has ${item.response.length} characters, over the limit of ${this.#limits.maxResponseChars}`,
+        };
+      } else {
+        runnable.push(i);
+      }
+    });
+    const chunkSize = Math.min(MAX_CHUNK, Math.max(1, Math.ceil(runnable.length / (this.#runner.parallelism * 4))));
+    const chunks: number[][] = [];
+    for (let start = 0; start < runnable.length; start += chunkSize) chunks.push(runnable.slice(start, start + chunkSize));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const chunkScores = await this.#runChunk(toolset, chunk.map((i) => items[i]!), deadline);
+        chunk.forEach((itemIndex, k) => (scores[itemIndex] = chunkScores[k]!));
+      }),
+    );
+    const failed = scores.filter((s) => s.error !== undefined).length;
+    this.#observer?.itemsScored(items.length, failed);
+    return scores;
+  }
+
+  /** Runs one chunk; when it fails or hangs, each item is retried alone so one bad item costs only itself. */
+  async #runChunk(toolset: Toolset, items: ScoringItem[], deadline: number): Promise<ItemScore[]> {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      const error = 'the request deadline passed before this item was scored';
+      return items.map(() => ({ reward: toolset.fallback, components: [], error }));
+    }
+    const timeout = Math.min(remaining, this.#limits.taskTimeoutMs);
+    try {
+      const task: ScoreTask = { toolset, items };
+      const result = await this.#runner.run(task, AbortSignal.timeout(timeout));
+      this.#observer?.toolTimings(result.timings);
+      return result.scores;
+    } catch (error) {
+      if (items.length > 1) {
+        const singles = await Promise.all(items.map((item) => this.#runChunk(toolset, [item], deadline)));
+        return singles.flat();
+      }
+      const reason =
+        error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')
+          ? `scoring took longer than ${timeout} ms and was stopped`
+          : `the scoring worker failed: ${messageOf(error)}`;
+      return [{ reward: toolset.fallback, components: [], error: reason }];
+    }
+  }
+}

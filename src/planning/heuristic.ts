@@ -1,0 +1,83 @@
+import type { ToolRegistry } from '../tools/registry.ts';
+import { normalizeWeights, type ToolSpec, type ToolsetPlan } from '../tools/toolset.ts';
+import type { Planner } from './planner.ts';
+import { parseSignature, type Domain } from './signature.ts';
+
+interface Route {
+  tools: ToolSpec[];
+  why: string;
+}
+
+const OPEN_ENDED: Route = {
+  tools: [
+    { tool: 'length_penalty', weight: 0.5 },
+    { tool: 'repetition_penalty', weight: 0.5 },
+  ],
+  why: 'no reference to compare with: format and length sanity (non-empty, not overlong, not looping)',
+};
+
+/** The built-in tools for each domain, in order of preference. */
+const ROUTES: Record<Domain, Route> = {
+  math: { tools: [{ tool: 'math_answer', weight: 1 }], why: 'math: final-answer equivalence with the reference' },
+  choice: { tools: [{ tool: 'choice', weight: 1 }], why: 'multiple choice: the chosen option letter against the reference' },
+  qa: { tools: [{ tool: 'exact_match', weight: 1 }], why: 'short answer: normalized exact match against the reference(s)' },
+  translation: {
+    tools: [
+      { tool: 'chrf', weight: 0.6 },
+      { tool: 'bleu', weight: 0.4 },
+    ],
+    why: 'translation: chrF (robust at sentence level) and sentence BLEU against the reference(s)',
+  },
+  summarization: {
+    tools: [{ tool: 'rouge', weight: 1, params: { variant: 'rougeLsum', use_stemmer: true } }],
+    why: 'summarization: ROUGE-Lsum F1 with stemming, as summarization papers report it',
+  },
+  text: {
+    tools: [
+      { tool: 'chrf', weight: 0.5 },
+      { tool: 'rouge', weight: 0.5, params: { variant: 'rougeL' } },
+    ],
+    why: 'free text with a reference: chrF and ROUGE-L overlap',
+  },
+  code: { tools: [{ tool: 'code_tests', weight: 1 }], why: 'code: run the program against the reference tests' },
+  instructions: { tools: [{ tool: 'instructions', weight: 1 }], why: 'instruction following: fraction of instructions followed' },
+  dialogue: OPEN_ENDED,
+};
+
+/**
+ * The offline planner: a fixed map from the signature's domain to built-in tools. It needs no LLM and
+ * always answers; tools missing from this build are replaced by the open-ended sanity tools, and the
+ * rationale says so.
+ */
+export class HeuristicPlanner implements Planner {
+  readonly name = 'heuristic';
+  readonly #registry: ToolRegistry;
+
+  constructor(registry: ToolRegistry) {
+    this.#registry = registry;
+  }
+
+  async plan(signature: string): Promise<ToolsetPlan> {
+    const parts = parseSignature(signature);
+    const rationale: string[] = [];
+    let route = parts ? ROUTES[parts.domain] : undefined;
+    if (!parts || !route) {
+      rationale.push(`signature "${signature}" is not one this planner reads`);
+      route = OPEN_ENDED;
+    }
+    const missing = route.tools.filter((t) => !this.#registry.has(t.tool)).map((t) => t.tool);
+    if (missing.length > 0) {
+      rationale.push(`${route.why}; but ${missing.join(', ')} not available in this build`);
+      route = OPEN_ENDED;
+    }
+    rationale.push(route.why);
+    const tools: ToolSpec[] = route.tools.filter((t) => this.#registry.has(t.tool)).map((t) => ({ ...t }));
+    if (tools.length === 0) rationale.push('no tool of this route is available: items get the fallback reward');
+    if (parts?.cues.includes('think') && this.#registry.has('think_format')) {
+      tools.forEach((t) => (t.weight *= 0.8));
+      tools.push({ tool: 'think_format', weight: 0.2 });
+      rationale.push('the prompt asks for <think> blocks: think_format at weight 0.2');
+    }
+    return { signature, planner: this.name, tools: normalizeWeights(tools), fallback: 0, rationale };
+  }
+}

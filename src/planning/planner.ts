@@ -1,0 +1,8 @@
+import type { ToolsetPlan } from '../tools/toolset.ts';
+import type { ScoringItem } from '../tools/types.ts';
+
+/** Plans the toolset of a task signature from a few sample items of it. */
+export interface Planner {
+  readonly name: string;
+  plan(signature: string, samples: ScoringItem[]): Promise<ToolsetPlan>;
+}

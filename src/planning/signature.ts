@@ -1,0 +1,149 @@
+import type { Reference, ScoringItem } from '../tools/types.ts';
+
+/**
+ * The task signature: a cheap, deterministic key for the kind of a query, from the `task` hint, the
+ * shape of the reference and cues in the prompt. Toolsets are planned and stored per signature, so
+ * the same kind of query must always give the same key, and it must not depend on the response.
+ *
+ * Form: `domain.source.reference[+cue...]`, e.g. `math.gsm8k.gsm8k_hash`, `choice.any.letter`,
+ * `dialogue.any.none+think`. Only [a-z0-9_.+-], so it fits in a URL path.
+ */
+
+export type Domain =
+  | 'math'
+  | 'code'
+  | 'choice'
+  | 'qa'
+  | 'translation'
+  | 'summarization'
+  | 'instructions'
+  | 'text'
+  | 'dialogue';
+
+export type ReferenceShape =
+  | 'none'
+  | 'gsm8k_hash'
+  | 'boxed'
+  | 'number'
+  | 'latex'
+  | 'letter'
+  | 'test_cases'
+  | 'short_text'
+  | 'long_text'
+  | 'structured';
+
+export interface SignatureParts {
+  domain: Domain;
+  source: string;
+  reference: ReferenceShape;
+  cues: string[];
+}
+
+/** Dataset names and what they are, as trainers pass them (verl `data_source`, dataset ids). */
+const HINT_DOMAINS: [RegExp, Domain][] = [
+  [/gsm8k|math|aime|amc|numina|deepscaler|olympiad|minerva|theorem|dapo|orz|skywork_or1_math/, 'math'],
+  [/code|apps|taco|humaneval|mbpp|leetcode|livecodebench|codeforces|primeintellect|kodcode/, 'code'],
+  [/ifeval|instruction_following|ifbench/, 'instructions'],
+  [/wmt|translat|flores|iwslt|opus/, 'translation'],
+  [/cnn|dailymail|xsum|summar|samsum|multi_news|billsum/, 'summarization'],
+  [/mmlu|gpqa|arc_|ai2_arc|hellaswag|commonsense_qa|openbookqa|race|piqa|sciq|choice|medmcqa/, 'choice'],
+  [/squad|triviaqa|natural_questions|nq_open|hotpot|searchr1|popqa/, 'qa'],
+];
+
+/** Prompt cues, looked for only in the head and tail of long prompts to keep this cheap. */
+const PROMPT_CUES: [RegExp, Domain][] = [
+  [/\btranslat(e|ion)\b/i, 'translation'],
+  [/\bsummar(y|ize|ise|ization)\b|\btl;?dr\b/i, 'summarization'],
+  [/(^|\n)\s*\(?[A-D][).:]\s+\S[^\n]*\n\s*\(?[B-E][).:]\s+\S/, 'choice'],
+  [/```|\bwrite (a|an) (python|c\+\+|java|javascript|function|program)\b|\bstdin\b/i, 'code'],
+  [/\\boxed|\\frac|\bsolve\b|\bcompute\b|\bhow many\b|\bequation\b/i, 'math'],
+];
+
+const CUE_WINDOW = 4096;
+
+function cueText(text: string): string {
+  return text.length <= 2 * CUE_WINDOW ? text : text.slice(0, CUE_WINDOW) + '\n' + text.slice(-CUE_WINDOW);
+}
+
+export function sourceOf(task: string | undefined): string {
+  if (!task) return 'any';
+  const last = task.trim().toLowerCase().split('/').filter(Boolean).pop() ?? '';
+  const source = last.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
+  return source || 'any';
+}
+
+function parsedJson(text: string): unknown {
+  const t = text.trim();
+  if (!t.startsWith('{') && !t.startsWith('[')) return undefined;
+  try {
+    return JSON.parse(t);
+  } catch {
+    return undefined;
+  }
+}
+
+function isTestCases(value: unknown): boolean {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return ['inputs', 'outputs', 'test', 'test_list', 'entry_point', 'fn_name', 'test_cases'].some((k) => keys.includes(k));
+}
+
+export function referenceShape(reference: Reference | undefined): ReferenceShape {
+  if (reference === undefined || reference === null) return 'none';
+  if (Array.isArray(reference)) return reference.length === 0 ? 'none' : referenceShape(reference[0]);
+  if (typeof reference === 'object') return isTestCases(reference) ? 'test_cases' : 'structured';
+  const text = reference.trim();
+  if (text === '') return 'none';
+  if (/####\s*\S/.test(text)) return 'gsm8k_hash';
+  if (/\\boxed|\\fbox/.test(text)) return 'boxed';
+  if (text.length > 2 && isTestCases(parsedJson(text))) return 'test_cases';
+  if (/^-?[\d,]*\.?\d+(e[+-]?\d+)?%?$/i.test(text)) return 'number';
+  if (/^\(?[A-J]\)?\.?$/.test(text)) return 'letter';
+  if (text.length <= 200 && /\\[a-zA-Z]+|\^|_\{|^\$.*\$$/.test(text)) return 'latex';
+  const words = text.split(/\s+/).length;
+  return words <= 8 && text.length <= 80 ? 'short_text' : 'long_text';
+}
+
+function domainOf(hint: Domain | undefined, shape: ReferenceShape, cue: Domain | undefined): Domain {
+  if (hint) return hint;
+  // Shapes that say the kind by themselves.
+  if (shape === 'gsm8k_hash' || shape === 'boxed') return 'math';
+  if (shape === 'test_cases') return 'code';
+  if (shape === 'letter') return 'choice';
+  if (shape === 'none') return cue === 'code' ? 'code' : 'dialogue';
+  if (cue) return cue;
+  if (shape === 'number' || shape === 'latex') return 'math';
+  return shape === 'short_text' ? 'qa' : 'text';
+}
+
+export function signatureParts(item: ScoringItem): SignatureParts {
+  const source = sourceOf(item.task);
+  const hint = item.task ? HINT_DOMAINS.find(([re]) => re.test(item.task!.toLowerCase()))?.[1] : undefined;
+  const shape = referenceShape(item.reference);
+  const prompt = cueText(item.prompt);
+  const cue = PROMPT_CUES.find(([re]) => re.test(prompt))?.[1];
+  const cues = /<think>|<\/think>/.test(prompt) ? ['think'] : [];
+  return { domain: domainOf(hint, shape, cue), source, reference: shape, cues };
+}
+
+export function formatSignature(parts: SignatureParts): string {
+  return [`${parts.domain}.${parts.source}.${parts.reference}`, ...parts.cues].join('+');
+}
+
+export function taskSignature(item: ScoringItem): string {
+  return formatSignature(signatureParts(item));
+}
+
+const SIGNATURE = /^([a-z]+)\.([a-z0-9_]+)\.([a-z0-9_]+)((?:\+[a-z0-9_]+)*)$/;
+
+/** Reads a signature back into its parts; undefined when the text is not one. */
+export function parseSignature(signature: string): SignatureParts | undefined {
+  const m = SIGNATURE.exec(signature);
+  if (!m) return undefined;
+  return {
+    domain: m[1] as Domain,
+    source: m[2]!,
+    reference: m[3] as ReferenceShape,
+    cues: m[4] ? m[4].slice(1).split('+') : [],
+  };
+}

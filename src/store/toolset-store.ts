@@ -1,0 +1,12 @@
+import type { Toolset, ToolsetPlan } from '../tools/toolset.ts';
+
+/** Where toolsets live, keyed by task signature: process memory (embedded) or Redis (distributed). */
+export interface ToolsetStore {
+  get(signature: string): Promise<Toolset | undefined>;
+  /** Saves a toolset as the next version of its signature and returns what was stored. */
+  put(toolset: ToolsetPlan): Promise<Toolset>;
+  list(): Promise<Toolset[]>;
+  /** Returns whether there was a toolset to delete. */
+  delete(signature: string): Promise<boolean>;
+  close(): Promise<void>;
+}
