@@ -1,0 +1,64 @@
+import { availableParallelism } from 'node:os';
+
+/**
+ * The service's configuration, read from the environment once at start. A bad value stops the process
+ * with a message naming the variable, instead of surfacing later as odd behaviour.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  apiKeys: string[];
+  logLevel: string;
+  bodyLimitBytes: number;
+  maxResponseChars: number;
+  requestTimeoutMs: number;
+  taskTimeoutMs: number;
+  threads: number;
+  threadHeapMb: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name}="${raw}" is not valid: expected an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Variables with their defaults, as the README's configuration table lists them. */
+export function loadConfig(env: Env = process.env): Config {
+  if (env.REDIS_URL) {
+    throw new ConfigError('REDIS_URL is set, but this version runs in embedded mode only; unset REDIS_URL');
+  }
+  const logLevel = env.RLAR_LOG_LEVEL?.trim() || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`RLAR_LOG_LEVEL="${logLevel}" is not valid: expected one of ${LOG_LEVELS.join(', ')}`);
+  }
+  const host = env.HOST?.trim() || '127.0.0.1';
+  const apiKeys = (env.RLAR_API_KEYS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
+  return {
+    port: integer(env, 'PORT', 8000, 0, 65535),
+    host,
+    apiKeys,
+    logLevel,
+    bodyLimitBytes: integer(env, 'RLAR_BODY_LIMIT_MB', 64, 1, 4096) * 1024 * 1024,
+    maxResponseChars: integer(env, 'RLAR_MAX_RESPONSE_CHARS', 1_000_000, 1, 1_000_000_000),
+    requestTimeoutMs: integer(env, 'RLAR_REQUEST_TIMEOUT_MS', 120_000, 100, 86_400_000),
+    taskTimeoutMs: integer(env, 'RLAR_TASK_TIMEOUT_MS', 10_000, 10, 3_600_000),
+    threads: integer(env, 'RLAR_THREADS', availableParallelism(), 1, 1024),
+    threadHeapMb: integer(env, 'RLAR_THREAD_HEAP_MB', 1024, 64, 65536),
+  };
+}

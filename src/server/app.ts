@@ -1,0 +1,63 @@
+import { STATUS_CODES } from 'node:http';
+import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from '../config.ts';
+import { VERSION } from '../version.ts';
+import metrics from './plugins/external/metrics.ts';
+import swagger from './plugins/external/swagger.ts';
+import auth from './plugins/app/auth.ts';
+import scoring from './plugins/app/scoring.ts';
+import health from './routes/health.ts';
+import reward from './routes/reward.ts';
+import tools from './routes/tools.ts';
+import toolsets from './routes/toolsets.ts';
+import { AJV_OPTIONS, formatValidationErrors } from './validation.ts';
+
+export interface AppOptions {
+  /** Pino logger options, or false for none (tests pass a stream to read the log). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The Fastify app: external plugins, then domain services, then thin routes. Not yet listening. */
+export async function buildApp(config: Config, options: AppOptions = {}) {
+  const app = Fastify({
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+    },
+    bodyLimit: config.bodyLimitBytes,
+    ajv: { customOptions: AJV_OPTIONS },
+    schemaErrorFormatter: (errors, dataVar) => new Error(formatValidationErrors(errors, dataVar)),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  // Responses are documented by their schemas and written with plain JSON.stringify: open objects
+  // (tool details) pass through whole.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+    }
+    const text =
+      status === 413
+        ? `${error.message} (RLAR_BODY_LIMIT_MB sets the limit)`
+        : status === 415
+          ? `content-type "${(request.headers['content-type'] ?? '').slice(0, 100)}" is not supported; send application/json`
+          : error.message;
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: text });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url}` }),
+  );
+
+  await app.register(swagger, { version: VERSION });
+  await app.register(metrics);
+  await app.register(auth, { apiKeys: config.apiKeys });
+  await app.register(scoring, { config });
+  await app.register(health);
+  await app.register(reward);
+  await app.register(tools);
+  await app.register(toolsets);
+  return app;
+}

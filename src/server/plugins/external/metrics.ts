@@ -1,0 +1,77 @@
+import fp from 'fastify-plugin';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { PipelineObserver } from '../../../pipeline/pipeline.ts';
+import type { ToolTimings } from '../../../tools/toolset.ts';
+
+/** Prometheus metrics (prom-client), one registry per app so several apps can share a process. */
+export interface ServiceMetrics extends PipelineObserver {
+  readonly registry: Registry;
+  toolsetLookup(hit: boolean): void;
+  httpRequest(method: string, route: string, status: number): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: ServiceMetrics;
+  }
+}
+
+function createMetrics(): ServiceMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'rlar_' });
+  const requests = new Counter({
+    name: 'rlar_http_requests_total',
+    help: 'HTTP requests by route and status code',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const items = new Counter({ name: 'rlar_items_scored_total', help: 'Items scored', registers: [registry] });
+  const itemErrors = new Counter({
+    name: 'rlar_item_errors_total',
+    help: 'Items that got their fallback reward because of an error',
+    registers: [registry],
+  });
+  const toolDuration = new Histogram({
+    name: 'rlar_tool_duration_seconds',
+    help: 'Time of one tool call on one item',
+    labelNames: ['tool'] as const,
+    buckets: [1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
+    registers: [registry],
+  });
+  const lookups = new Counter({
+    name: 'rlar_toolset_lookups_total',
+    help: 'Toolset lookups by result: hit (stored) or miss (planned)',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  return {
+    registry,
+    itemsScored(count: number, failed: number) {
+      items.inc(count);
+      itemErrors.inc(failed);
+    },
+    toolTimings(timings: ToolTimings) {
+      for (const [tool, durations] of Object.entries(timings)) {
+        const histogram = toolDuration.labels(tool);
+        for (const ms of durations) histogram.observe(ms / 1000);
+      }
+    },
+    toolsetLookup(hit: boolean) {
+      lookups.labels(hit ? 'hit' : 'miss').inc();
+    },
+    httpRequest(method: string, route: string, status: number) {
+      requests.labels(method, route, String(status)).inc();
+    },
+  };
+}
+
+export default fp(
+  async (app) => {
+    const metrics = createMetrics();
+    app.decorate('metrics', metrics);
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+    });
+  },
+  { name: 'metrics' },
+);

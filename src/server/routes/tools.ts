@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { toScoringItem } from '../../protocol/items.ts';
+import { errorResponses } from '../schemas/errors.ts';
+import { ToolList, ToolName, ToolScoreRequest, ToolScoreResponse } from '../schemas/tools.ts';
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/tools',
+    {
+      schema: { summary: 'List the tools', tags: ['tools'], response: { 200: ToolList, ...errorResponses(401) } },
+    },
+    async () => ({
+      tools: app.scoring.registry.list().map((tool) => ({
+        name: tool.name,
+        kind: tool.kind,
+        description: tool.description,
+        needs_reference: tool.needsReference,
+        ...(tool.params && { params: tool.params }),
+      })),
+    }),
+  );
+
+  app.post(
+    '/tools/:name/score',
+    {
+      schema: {
+        summary: 'Run one tool on items',
+        description: 'Raw tool scores in [0, 1], without planning or weighting; `params` go to the tool.',
+        tags: ['tools'],
+        params: ToolName,
+        body: ToolScoreRequest,
+        response: { 200: ToolScoreResponse, ...errorResponses(400, 401, 404, 413) },
+      },
+    },
+    async (request, reply) => {
+      const { name } = request.params;
+      if (!app.scoring.registry.has(name)) {
+        return reply
+          .code(404)
+          .send({ statusCode: 404, error: 'Not Found', message: `no tool named "${name}"; GET /tools lists them` });
+      }
+      const toolset = {
+        signature: `tool.${name}`,
+        version: 0,
+        planner: 'direct',
+        tools: [{ tool: name, weight: 1, params: request.body.params ?? {} }],
+        fallback: 0,
+        rationale: [],
+        createdAt: new Date().toISOString(),
+      };
+      const items = request.body.items.map(toScoringItem);
+      const scores = await app.scoring.pipeline.scoreWithToolset(toolset, items);
+      return {
+        scores: scores.map((s) => s.reward),
+        details: scores.map((s) => {
+          const component = s.components[0];
+          return {
+            ...(component?.detail && { detail: component.detail }),
+            ...(s.error !== undefined && { error: s.error }),
+          };
+        }),
+      };
+    },
+  );
+};
+
+export default routes;

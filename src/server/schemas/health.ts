@@ -1,0 +1,6 @@
+import { Type } from 'typebox';
+
+export const Health = Type.Object({
+  status: Type.String(),
+  mode: Type.Optional(Type.String({ description: 'embedded or distributed' })),
+});

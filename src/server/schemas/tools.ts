@@ -1,0 +1,34 @@
+import { Type, type Static } from 'typebox';
+import { Item } from '../../protocol/schemas.ts';
+
+export const ToolInfo = Type.Object({
+  name: Type.String(),
+  kind: Type.String({ description: 'verifier, reward_model, judge or synthesized' }),
+  description: Type.String(),
+  needs_reference: Type.Boolean(),
+  params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'JSON schema of the params.' })),
+});
+
+export const ToolList = Type.Object({ tools: Type.Array(ToolInfo) });
+
+export const ToolName = Type.Object({ name: Type.String({ pattern: '^[a-z0-9_]{1,64}$' }) });
+
+export const ToolScoreRequest = Type.Object(
+  {
+    items: Type.Array(Item),
+    params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The tool's params." })),
+  },
+  { additionalProperties: false },
+);
+
+export const ToolScoreResponse = Type.Object({
+  scores: Type.Array(Type.Number({ description: 'Raw score in [0, 1]; 0 for an item with an error.' })),
+  details: Type.Array(
+    Type.Object({
+      detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+      error: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+export type ToolScoreRequest = Static<typeof ToolScoreRequest>;

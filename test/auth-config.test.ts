@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, runCli, startService, type RunningService } from './helpers/service.ts';
+
+const KEY = 'sk-test-4f2b9c1d-do-not-log';
+const sample = { prompt: 'What is 1+1?', response: '\\boxed{2}', label: '2' };
+
+describe('API keys (RLAR_API_KEYS)', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startService({ RLAR_API_KEYS: `other-key, ${KEY}` });
+  });
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  it('refuses a request without a key with 401 and a JSON error', async () => {
+    const { status, json } = await postJson(`${service.url}/reward`, sample);
+    expect(status).toBe(401);
+    expect(json.message).toMatch(/Authorization: Bearer/);
+  });
+
+  it('refuses a wrong key', async () => {
+    const { status, json } = await postJson(`${service.url}/reward`, sample, { authorization: 'Bearer nope' });
+    expect(status).toBe(401);
+    expect(json.message).toBe('the API key is not valid');
+  });
+
+  it('accepts the key as a bearer token or as x-api-key', async () => {
+    const bearer = await postJson(`${service.url}/reward`, sample, { authorization: `Bearer ${KEY}` });
+    const header = await postJson(`${service.url}/reward`, sample, { 'x-api-key': KEY });
+    expect(bearer.status).toBe(200);
+    expect(header.json.reward).toBe(1);
+    const tools = await fetch(`${service.url}/tools`, { headers: { 'x-api-key': KEY } });
+    expect(tools.status).toBe(200);
+  });
+
+  it('guards every route but health and docs', async () => {
+    for (const path of ['/tools', '/toolsets', '/metrics']) expect((await fetch(`${service.url}${path}`)).status).toBe(401);
+    for (const path of ['/healthz', '/readyz', '/docs/json']) expect((await fetch(`${service.url}${path}`)).status).toBe(200);
+  });
+
+  it('never writes a key to the log', async () => {
+    await postJson(`${service.url}/reward`, sample, { authorization: `Bearer ${KEY}` });
+    expect(service.output()).toMatch(/request completed/);
+    expect(service.output()).not.toContain(KEY);
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    ['PORT', 'eighty', /PORT="eighty" is not valid/],
+    ['PORT', '70000', /PORT="70000" is not valid: expected an integer from 0 to 65535/],
+    ['RLAR_BODY_LIMIT_MB', '-3', /RLAR_BODY_LIMIT_MB="-3"/],
+    ['RLAR_LOG_LEVEL', 'loud', /RLAR_LOG_LEVEL="loud"/],
+    ['REDIS_URL', 'redis://127.0.0.1:6379', /REDIS_URL/],
+  ])('stops at start when %s=%s, naming the variable', async (name, value, message) => {
+    const { code, output } = await runCli(['serve'], { [name]: value });
+    expect(code).toBe(2);
+    expect(output).toMatch(/^configuration error: /);
+    expect(output).toMatch(message);
+  });
+
+  it('explains an unknown command', async () => {
+    const { code, output } = await runCli(['srve']);
+    expect(code).toBe(2);
+    expect(output).toMatch(/rlar serve/);
+  });
+});
