@@ -10,7 +10,7 @@ export interface Config {
   apiKeys: string[];
   logLevel: string;
   bodyLimitBytes: number;
-  maxResponseChars: number;
+  maxTextChars: number;
   requestTimeoutMs: number;
   taskTimeoutMs: number;
   threads: number;
@@ -55,7 +55,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKeys,
     logLevel,
     bodyLimitBytes: integer(env, 'RLAR_BODY_LIMIT_MB', 64, 1, 4096) * 1024 * 1024,
-    maxResponseChars: integer(env, 'RLAR_MAX_RESPONSE_CHARS', 1_000_000, 1, 1_000_000_000),
+    maxTextChars: integer(env, 'RLAR_MAX_TEXT_CHARS', 1_000_000, 1, 1_000_000_000),
     requestTimeoutMs: integer(env, 'RLAR_REQUEST_TIMEOUT_MS', 120_000, 100, 86_400_000),
     taskTimeoutMs: integer(env, 'RLAR_TASK_TIMEOUT_MS', 10_000, 10, 3_600_000),
     threads: integer(env, 'RLAR_THREADS', availableParallelism(), 1, 1024),

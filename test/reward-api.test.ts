@@ -88,7 +88,7 @@ describe('POST /reward, native dialect', () => {
     });
     expect(status).toBe(200);
     expect(json.rewards).toEqual([0, 1]);
-    expect(json.results[0].error).toMatch(/over the limit of 1000000/);
+    expect(json.results[0].error).toBe('response has 10485760 characters, over the limit of 1000000 (RLAR_MAX_TEXT_CHARS)');
   });
 });
 

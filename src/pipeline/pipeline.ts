@@ -11,8 +11,11 @@ export interface ScoredItem extends ItemScore {
 }
 
 export interface PipelineLimits {
-  /** Longest response scored; longer ones get an error instead of tool runs. */
-  maxResponseChars: number;
+  /**
+   * Longest prompt, response or reference scored; a longer one gets an error instead of tool runs.
+   * This bounds what any tool can be asked to chew on (memory and time).
+   */
+  maxTextChars: number;
   /** Longest a task may run before it is retried item by item (a backstop for tools that hang). */
   taskTimeoutMs: number;
   /** Deadline of a whole request unless the request sets its own. */
@@ -26,6 +29,24 @@ export interface PipelineObserver {
 }
 
 const PLANNING_SAMPLES = 3;
+
+function referenceChars(reference: ScoringItem['reference']): number {
+  if (reference === undefined) return 0;
+  if (typeof reference === 'string') return reference.length;
+  if (Array.isArray(reference)) return reference.reduce((sum, r) => sum + String(r).length, 0);
+  return JSON.stringify(reference).length;
+}
+
+/** Why an item is too large to score, or undefined when it is not. */
+function oversizeError(item: ScoringItem, limit: number): string | undefined {
+  const sizes: [string, number][] = [
+    ['response', item.response.length],
+    ['prompt', item.prompt.length],
+    ['reference', referenceChars(item.reference)],
+  ];
+  const over = sizes.find(([, size]) => size > limit);
+  return over && `${over[0]} has ${over[1]} characters, over the limit of ${limit} (RLAR_MAX_TEXT_CHARS)`;
+}
 const MAX_CHUNK = 256;
 
 /**
@@ -83,15 +104,9 @@ export class ScoringPipeline {
     const scores = new Array<ItemScore>(items.length);
     const runnable: number[] = [];
     items.forEach((item, i) => {
-      if (item.response.length > this.#limits.maxResponseChars) {
-        scores[i] = {
-          reward: toolset.fallback,
-          components: [],
-          error: `response has ${item.response.length} characters, over the limit of ${this.#limits.maxResponseChars}`,
-        };
-      } else {
-        runnable.push(i);
-      }
+      const error = oversizeError(item, this.#limits.maxTextChars);
+      if (error === undefined) runnable.push(i);
+      else scores[i] = { reward: toolset.fallback, components: [], error };
     });
     const chunkSize = Math.min(MAX_CHUNK, Math.max(1, Math.ceil(runnable.length / (this.#runner.parallelism * 4))));
     const chunks: number[][] = [];

@@ -34,7 +34,7 @@ export default fp(
       resolver,
       runner,
       {
-        maxResponseChars: config.maxResponseChars,
+        maxTextChars: config.maxTextChars,
         taskTimeoutMs: config.taskTimeoutMs,
         requestTimeoutMs: config.requestTimeoutMs,
       },
