@@ -138,6 +138,11 @@ describe('bad input', () => {
     ['an unknown item field', { items: [{ prompt: 'x', response: 'y', scroe: 1 }] }, /additional properties \("scroe"\)/],
     ['query that is not a list', { query: 'abc' }, /body\/query must be array/],
     ['items that is not a list', { items: {} }, /body\/items must be array/],
+    [
+      'a reference nested 100,000 deep',
+      `{"items":[{"prompt":"x","response":"y","reference":${'{"a":'.repeat(100_000)}1${'}'.repeat(100_000)}}]}`,
+      /body\/items\/0\/reference is nested deeper than 32 levels/,
+    ],
   ])('answers 400 naming the problem for %s', async (_name, body, message) => {
     const { status, json } = await postJson(`${service.url}/reward`, body);
     expect(status).toBe(400);

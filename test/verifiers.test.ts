@@ -141,3 +141,45 @@ describe('repetition_penalty', () => {
     expect(score(repetitionPenalty, { response: loop }).score).toBeLessThan(0.1);
   });
 });
+
+describe('answers as models write them', () => {
+  it.each([
+    [mathAnswer, '#### 18', 'The answer is 18.\n\nLet me know if you have 2 more questions!', 1],
+    [mathAnswer, '10', 'We get 10. \\boxed{}', 1],
+    [mathAnswer, '-12', 'The answer is −12', 1],
+    [exactMatch, 'New York', '<think>hmm, Boston?</think>New York', 1],
+    [exactMatch, 'St. Louis', 'Answer: St. Louis', 1],
+    [exactMatch, 'USA', 'U.S.A.', 1],
+    [exactMatch, '1000', 'Answer: 1,000', 1],
+    [exactMatch, 'Paris', 'The answer is Paris. It is the capital of France.', 1],
+    [choice, 'C', 'The answer is C. A prime number is only divisible by 1 and itself.', 1],
+    [choice, 'B', 'The correct option is B, since option A is wrong.', 1],
+    [choice, 'A', '(A) is correct because B and C are false', 1],
+    [choice, 'B', 'A prime number has two divisors, so B.', 1],
+  ] as const)('%s: reference %j, response %j -> %i', (tool, reference, response, expected) => {
+    expect(score(tool, { reference, response }).score).toBe(expected);
+  });
+
+  it('gives an empty response no credit for not repeating itself', () => {
+    expect(score(repetitionPenalty, { response: '   ' }).score).toBe(0);
+  });
+});
+
+describe('hostile input stays fast', () => {
+  it.each([
+    ['a newline flood', '\n'.repeat(200_000) + 'answer'],
+    ['a digit run', '1'.repeat(1_000_000) + 'x'],
+    ['a thousands-separator chain in a box', `\\boxed{${'1,000'.repeat(200_000)}}`],
+    ['dollar runs', `\\boxed{${'$'.repeat(500_000)}x}`],
+  ])('answers within a second on %s', (_name, response) => {
+    for (const tool of [mathAnswer, exactMatch, choice]) {
+      const started = performance.now();
+      try {
+        score(tool, { reference: '1', response });
+      } catch {
+        // choice refuses the reference; only the time matters here
+      }
+      expect(performance.now() - started).toBeLessThan(1_000);
+    }
+  });
+});

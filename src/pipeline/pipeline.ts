@@ -1,8 +1,9 @@
 import type { Runner } from '../execution/runner.ts';
-import type { ScoreTask } from '../execution/score-task.ts';
+import type { ScoreTaskResult } from '../execution/score-task.ts';
 import { taskSignature } from '../planning/signature.ts';
 import type { ItemScore, Toolset, ToolTimings } from '../tools/toolset.ts';
-import type { ScoringItem } from '../tools/types.ts';
+import type { ScoringItem, ToolParams } from '../tools/types.ts';
+import { Semaphore } from '../util/semaphore.ts';
 import { messageOf } from '../util/errors.ts';
 import type { ToolsetResolver } from './toolset-resolver.ts';
 
@@ -16,7 +17,10 @@ export interface PipelineLimits {
    * This bounds what any tool can be asked to chew on (memory and time).
    */
   maxTextChars: number;
-  /** Longest a task may run before it is retried item by item (a backstop for tools that hang). */
+  /**
+   * Longest a task may run, from the moment it starts, before it is stopped and its items are retried
+   * one by one (a backstop for tools that hang).
+   */
   taskTimeoutMs: number;
   /** Deadline of a whole request unless the request sets its own. */
   requestTimeoutMs: number;
@@ -29,6 +33,8 @@ export interface PipelineObserver {
 }
 
 const PLANNING_SAMPLES = 3;
+const MAX_CHUNK = 256;
+const DEADLINE_PASSED = 'the request deadline passed before this item was scored';
 
 function referenceChars(reference: ScoringItem['reference']): number {
   if (reference === undefined) return 0;
@@ -47,7 +53,6 @@ function oversizeError(item: ScoringItem, limit: number): string | undefined {
   const over = sizes.find(([, size]) => size > limit);
   return over && `${over[0]} has ${over[1]} characters, over the limit of ${limit} (RLAR_MAX_TEXT_CHARS)`;
 }
-const MAX_CHUNK = 256;
 
 /**
  * score(items): signature per item -> toolset per signature -> tasks on the runner -> rewards.
@@ -60,12 +65,15 @@ export class ScoringPipeline {
   readonly #runner: Runner;
   readonly #limits: PipelineLimits;
   readonly #observer: PipelineObserver | undefined;
+  /** Tasks in flight, at most the runner's parallelism, so a task's timeout runs only while it runs. */
+  readonly #slots: Semaphore;
 
   constructor(resolver: ToolsetResolver, runner: Runner, limits: PipelineLimits, observer?: PipelineObserver) {
     this.#resolver = resolver;
     this.#runner = runner;
     this.#limits = limits;
     this.#observer = observer;
+    this.#slots = new Semaphore(runner.parallelism);
   }
 
   async score(items: ScoringItem[], timeoutMs?: number): Promise<ScoredItem[]> {
@@ -95,7 +103,21 @@ export class ScoringPipeline {
     return results;
   }
 
-  /** Scores items with a given toolset (also the path of `POST /tools/{name}/score`). */
+  /** Raw scores of one tool with the given params: the path of `POST /tools/{name}/score`. */
+  scoreWithTool(tool: string, params: ToolParams, items: ScoringItem[]): Promise<ItemScore[]> {
+    const toolset: Toolset = {
+      signature: `tool.${tool}`,
+      version: 0,
+      planner: 'direct',
+      tools: [{ tool, weight: 1, params }],
+      fallback: 0,
+      rationale: [],
+      createdAt: new Date().toISOString(),
+    };
+    return this.scoreWithToolset(toolset, items);
+  }
+
+  /** Scores items with a given toolset. */
   async scoreWithToolset(
     toolset: Toolset,
     items: ScoringItem[],
@@ -124,27 +146,31 @@ export class ScoringPipeline {
 
   /** Runs one chunk; when it fails or hangs, each item is retried alone so one bad item costs only itself. */
   async #runChunk(toolset: Toolset, items: ScoringItem[], deadline: number): Promise<ItemScore[]> {
+    await this.#slots.acquire();
+    let result: ScoreTaskResult | undefined;
+    let failure: unknown;
     const remaining = deadline - Date.now();
-    if (remaining <= 0) {
-      const error = 'the request deadline passed before this item was scored';
-      return items.map(() => ({ reward: toolset.fallback, components: [], error }));
-    }
     const timeout = Math.min(remaining, this.#limits.taskTimeoutMs);
     try {
-      const task: ScoreTask = { toolset, items };
-      const result = await this.#runner.run(task, AbortSignal.timeout(timeout));
+      if (remaining > 0) result = await this.#runner.run({ toolset, items }, AbortSignal.timeout(timeout));
+    } catch (error) {
+      failure = error;
+    } finally {
+      this.#slots.release();
+    }
+    if (result) {
       this.#observer?.toolTimings(result.timings);
       return result.scores;
-    } catch (error) {
-      if (items.length > 1) {
-        const singles = await Promise.all(items.map((item) => this.#runChunk(toolset, [item], deadline)));
-        return singles.flat();
-      }
-      const reason =
-        error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError')
-          ? `scoring took longer than ${timeout} ms and was stopped`
-          : `the scoring worker failed: ${messageOf(error)}`;
-      return [{ reward: toolset.fallback, components: [], error: reason }];
     }
+    if (remaining <= 0) return items.map(() => ({ reward: toolset.fallback, components: [], error: DEADLINE_PASSED }));
+    if (items.length > 1) {
+      const singles = await Promise.all(items.map((item) => this.#runChunk(toolset, [item], deadline)));
+      return singles.flat();
+    }
+    const timedOut = failure instanceof Error && (failure.name === 'AbortError' || failure.name === 'TimeoutError');
+    const error = timedOut
+      ? `scoring took longer than ${timeout} ms and was stopped`
+      : `the scoring worker failed: ${messageOf(failure)}`;
+    return [{ reward: toolset.fallback, components: [], error }];
   }
 }

@@ -73,10 +73,15 @@ export class HeuristicPlanner implements Planner {
     rationale.push(route.why);
     const tools: ToolSpec[] = route.tools.filter((t) => this.#registry.has(t.tool)).map((t) => ({ ...t }));
     if (tools.length === 0) rationale.push('no tool of this route is available: items get the fallback reward');
-    if (parts?.cues.includes('think') && this.#registry.has('think_format')) {
+    const opened = parts?.cues.includes('think_open') ?? false;
+    if ((opened || parts?.cues.includes('think')) && this.#registry.has('think_format')) {
       tools.forEach((t) => (t.weight *= 0.8));
-      tools.push({ tool: 'think_format', weight: 0.2 });
-      rationale.push('the prompt asks for <think> blocks: think_format at weight 0.2');
+      tools.push({ tool: 'think_format', weight: 0.2, ...(opened && { params: { opened_in_prompt: true } }) });
+      rationale.push(
+        opened
+          ? 'the prompt opens a <think> block for the response: think_format (opened in prompt) at weight 0.2'
+          : 'the prompt asks for <think> blocks: think_format at weight 0.2',
+      );
     }
     return { signature, planner: this.name, tools: normalizeWeights(tools), fallback: 0, rationale };
   }

@@ -39,22 +39,34 @@ export interface SignatureParts {
   cues: string[];
 }
 
-/** Dataset names and what they are, as trainers pass them (verl `data_source`, dataset ids). */
+/**
+ * Dataset names and what they are, as trainers pass them (verl `data_source`, dataset ids). Each
+ * pattern must match the start of one word of the hint (`openai/gsm8k` -> `openai`, `gsm8k`), so
+ * `my_trace_eval` is not `race`. Earlier entries win: `mmlu_high_school_mathematics` is multiple choice.
+ */
 const HINT_DOMAINS: [RegExp, Domain][] = [
-  [/gsm8k|math|aime|amc|numina|deepscaler|olympiad|minerva|theorem|dapo|orz|skywork_or1_math/, 'math'],
-  [/code|apps|taco|humaneval|mbpp|leetcode|livecodebench|codeforces|primeintellect|kodcode/, 'code'],
-  [/ifeval|instruction_following|ifbench/, 'instructions'],
-  [/wmt|translat|flores|iwslt|opus/, 'translation'],
-  [/cnn|dailymail|xsum|summar|samsum|multi_news|billsum/, 'summarization'],
-  [/mmlu|gpqa|arc_|ai2_arc|hellaswag|commonsense_qa|openbookqa|race|piqa|sciq|choice|medmcqa/, 'choice'],
-  [/squad|triviaqa|natural_questions|nq_open|hotpot|searchr1|popqa/, 'qa'],
+  [/^(mmlu|gpqa|arc(_|$)|ai2_arc|hellaswag|commonsense|openbookqa|race(_|$)|piqa|sciq|choice|medmcqa|truthfulqa)/, 'choice'],
+  [/^(ifeval|ifbench|instruction)/, 'instructions'],
+  [/^(gsm8k|math|aime|amc|numina|deepscaler|olympiad|minerva|theorem|dapo|orz|competition_math)/, 'math'],
+  [/^(code|apps(_|$)|taco(_|$)|humaneval|mbpp|leetcode|livecodebench|codeforces|primeintellect|kodcode)/, 'code'],
+  [/^(wmt|translat|flores|iwslt|opus)/, 'translation'],
+  [/^(cnn|dailymail|xsum|summar|samsum|multi_news|billsum)/, 'summarization'],
+  [/^(squad|triviaqa|natural_questions|nq(_|$)|nq_open|hotpot|searchr1|popqa)/, 'qa'],
 ];
+
+function hintDomain(task: string | undefined): Domain | undefined {
+  if (!task) return undefined;
+  const words = task.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean);
+  // Also the words joined back (`natural_questions`, `ai2_arc`), for names that span a separator.
+  const joined = words.map((_, i) => words.slice(i).join('_'));
+  return HINT_DOMAINS.find(([pattern]) => joined.some((w) => pattern.test(w)))?.[1];
+}
 
 /** Prompt cues, looked for only in the head and tail of long prompts to keep this cheap. */
 const PROMPT_CUES: [RegExp, Domain][] = [
   [/\btranslat(e|ion)\b/i, 'translation'],
   [/\bsummar(y|ize|ise|ization)\b|\btl;?dr\b/i, 'summarization'],
-  [/(^|\n)\s*\(?[A-D][).:]\s+\S[^\n]*\n\s*\(?[B-E][).:]\s+\S/, 'choice'],
+  [/^[ \t]*\(?[A-D][).:][ \t]+\S[^\n]*\n[ \t]*\(?[B-E][).:][ \t]+\S/m, 'choice'],
   [/```|\bwrite (a|an) (python|c\+\+|java|javascript|function|program)\b|\bstdin\b/i, 'code'],
   [/\\boxed|\\frac|\bsolve\b|\bcompute\b|\bhow many\b|\bequation\b/i, 'math'],
 ];
@@ -97,19 +109,20 @@ export function referenceShape(reference: Reference | undefined): ReferenceShape
   if (/####\s*\S/.test(text)) return 'gsm8k_hash';
   if (/\\boxed|\\fbox/.test(text)) return 'boxed';
   if (text.length > 2 && isTestCases(parsedJson(text))) return 'test_cases';
-  if (/^-?[\d,]*\.?\d+(e[+-]?\d+)?%?$/i.test(text)) return 'number';
+  if (text.length > 200) return 'long_text';
+  if (/^-?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?%?$/i.test(text)) return 'number';
   if (/^\(?[A-J]\)?\.?$/.test(text)) return 'letter';
-  if (text.length <= 200 && /\\[a-zA-Z]+|\^|_\{|^\$.*\$$/.test(text)) return 'latex';
+  if (/\\[a-zA-Z]+|\^|_\{|^\$.*\$$/.test(text)) return 'latex';
   const words = text.split(/\s+/).length;
   return words <= 8 && text.length <= 80 ? 'short_text' : 'long_text';
 }
 
 function domainOf(hint: Domain | undefined, shape: ReferenceShape, cue: Domain | undefined): Domain {
-  if (hint) return hint;
-  // Shapes that say the kind by themselves.
-  if (shape === 'gsm8k_hash' || shape === 'boxed') return 'math';
+  // Shapes that say the kind by themselves, whatever the dataset's name suggests.
   if (shape === 'test_cases') return 'code';
   if (shape === 'letter') return 'choice';
+  if (hint) return hint;
+  if (shape === 'gsm8k_hash' || shape === 'boxed') return 'math';
   if (shape === 'none') return cue === 'code' ? 'code' : 'dialogue';
   if (cue) return cue;
   if (shape === 'number' || shape === 'latex') return 'math';
@@ -117,13 +130,19 @@ function domainOf(hint: Domain | undefined, shape: ReferenceShape, cue: Domain |
 }
 
 export function signatureParts(item: ScoringItem): SignatureParts {
-  const source = sourceOf(item.task);
-  const hint = item.task ? HINT_DOMAINS.find(([re]) => re.test(item.task!.toLowerCase()))?.[1] : undefined;
   const shape = referenceShape(item.reference);
   const prompt = cueText(item.prompt);
   const cue = PROMPT_CUES.find(([re]) => re.test(prompt))?.[1];
-  const cues = /<think>|<\/think>/.test(prompt) ? ['think'] : [];
-  return { domain: domainOf(hint, shape, cue), source, reference: shape, cues };
+  return { domain: domainOf(hintDomain(item.task), shape, cue), source: sourceOf(item.task), reference: shape, cues: thinkCues(prompt) };
+}
+
+/**
+ * `think` when the prompt asks for <think> blocks; `think_open` when the chat template already opened
+ * one (R1- and Qwen3-style prompts end in `<think>`), so the response starts inside it.
+ */
+function thinkCues(prompt: string): string[] {
+  if (/<think>\s*$/.test(prompt)) return ['think_open'];
+  return /<think>|<\/think>/.test(prompt) ? ['think'] : [];
 }
 
 export function formatSignature(parts: SignatureParts): string {

@@ -1,5 +1,6 @@
 import type { ScoredItem } from '../pipeline/pipeline.ts';
 import type { ScoringItem } from '../tools/types.ts';
+import { RequestError } from './errors.ts';
 import { toScoringItem } from './items.ts';
 import type { ItemResult, NativeRequest, OpenRLHFRequest, RewardResponse, SlimeRequest } from './schemas.ts';
 
@@ -9,12 +10,6 @@ import type { ItemResult, NativeRequest, OpenRLHFRequest, RewardResponse, SlimeR
  */
 
 export type Dialect = 'native' | 'openrlhf' | 'slime';
-
-/** A request that is well-formed JSON of a dialect but inconsistent in itself. */
-export class RequestError extends Error {
-  readonly statusCode = 400;
-  override name = 'RequestError';
-}
 
 /** Which dialect a body speaks, by its keys; undefined when none fits. */
 export function detectDialect(body: unknown): Dialect | undefined {
@@ -53,7 +48,10 @@ function decodeOpenRLHF(request: OpenRLHFRequest): ScoringItem[] {
   return query.map((text, i) => {
     const prompt = prompts?.[i] ?? '';
     const label = labels?.[i];
-    return toScoringItem({ prompt, response: splitQuery(text, prompt), ...(label != null && { reference: label }) });
+    return toScoringItem(
+      { prompt, response: splitQuery(text, prompt), ...(label != null && { reference: label }) },
+      `body/labels/${i}`,
+    );
   });
 }
 
@@ -62,13 +60,17 @@ export function decodeRequest(dialect: Dialect, body: unknown): DecodedRequest {
   switch (dialect) {
     case 'native': {
       const request = body as NativeRequest;
-      return { items: request.items.map(toScoringItem), timeoutMs: request.options?.timeout_ms };
+      return {
+        items: request.items.map((item, i) => toScoringItem(item, `body/items/${i}`)),
+        timeoutMs: request.options?.timeout_ms,
+      };
     }
     case 'openrlhf':
       return { items: decodeOpenRLHF(body as OpenRLHFRequest) };
     case 'slime': {
       const { prompt, response, label, task, metadata } = body as SlimeRequest;
-      return { items: [toScoringItem({ prompt, response, task, metadata, ...(label != null && { reference: label }) })] };
+      const item = { prompt, response, task, metadata, ...(label != null && { reference: label }) };
+      return { items: [toScoringItem(item, 'body')] };
     }
   }
 }

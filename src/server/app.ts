@@ -1,8 +1,8 @@
-import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyError, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.ts';
 import { VERSION } from '../version.ts';
+import { errorBody } from './errors.ts';
 import metrics from './plugins/external/metrics.ts';
 import swagger from './plugins/external/swagger.ts';
 import auth from './plugins/app/auth.ts';
@@ -37,7 +37,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
-      return reply.code(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'internal error' });
+      return reply.code(500).send(errorBody(500, 'internal error'));
     }
     const text =
       status === 413
@@ -45,10 +45,10 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
         : status === 415
           ? `content-type "${(request.headers['content-type'] ?? '').slice(0, 100)}" is not supported; send application/json`
           : error.message;
-    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: text });
+    return reply.code(status).send(errorBody(status, text));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no route ${request.method} ${request.url}` }),
+    reply.code(404).send(errorBody(404, `no route ${request.method} ${request.url}`)),
   );
 
   await app.register(swagger, { version: VERSION });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { decodeRequest, detectDialect, encodeResponse, type Dialect } from '../../protocol/dialects.ts';
+import { RequestError } from '../../protocol/errors.ts';
 import { NativeRequest, OpenRLHFRequest, RewardRequest, RewardResponse, SlimeRequest } from '../../protocol/schemas.ts';
 import { errorResponses } from '../schemas/errors.ts';
 import { ajv, formatValidationErrors } from '../validation.ts';
@@ -11,23 +12,19 @@ const dialectValidators = {
   slime: ajv.compile(SlimeRequest),
 };
 
-class BodyError extends Error {
-  readonly statusCode = 400;
-}
-
 /** Validates a body against the schema of the dialect its keys name, so errors speak of that dialect. */
 function validateRewardBody(body: unknown): { error: Error } | { value: unknown } {
   const dialect = detectDialect(body);
   if (!dialect) {
     return {
-      error: new BodyError(
+      error: new RequestError(
         'body must be a JSON object with "items" (native), "query" (OpenRLHF) or "prompt" and "response" (slime)',
       ),
     };
   }
   const validate = dialectValidators[dialect];
   if (validate(body)) return { value: body };
-  return { error: new BodyError(formatValidationErrors(validate.errors as FastifySchemaValidationError[], 'body')) };
+  return { error: new RequestError(formatValidationErrors(validate.errors as FastifySchemaValidationError[], 'body')) };
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toScoringItem } from '../../protocol/items.ts';
+import { errorBody } from '../errors.ts';
 import { errorResponses } from '../schemas/errors.ts';
 import { ToolList, ToolName, ToolScoreRequest, ToolScoreResponse } from '../schemas/tools.ts';
 
@@ -35,30 +36,16 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const { name } = request.params;
       if (!app.scoring.registry.has(name)) {
-        return reply
-          .code(404)
-          .send({ statusCode: 404, error: 'Not Found', message: `no tool named "${name}"; GET /tools lists them` });
+        return reply.code(404).send(errorBody(404, `no tool named "${name}"; GET /tools lists them`));
       }
-      const toolset = {
-        signature: `tool.${name}`,
-        version: 0,
-        planner: 'direct',
-        tools: [{ tool: name, weight: 1, params: request.body.params ?? {} }],
-        fallback: 0,
-        rationale: [],
-        createdAt: new Date().toISOString(),
-      };
-      const items = request.body.items.map(toScoringItem);
-      const scores = await app.scoring.pipeline.scoreWithToolset(toolset, items);
+      const items = request.body.items.map((item, i) => toScoringItem(item, `body/items/${i}`));
+      const scores = await app.scoring.pipeline.scoreWithTool(name, request.body.params ?? {}, items);
       return {
         scores: scores.map((s) => s.reward),
-        details: scores.map((s) => {
-          const component = s.components[0];
-          return {
-            ...(component?.detail && { detail: component.detail }),
-            ...(s.error !== undefined && { error: s.error }),
-          };
-        }),
+        details: scores.map(({ components: [component], error }) => ({
+          ...(component?.detail && { detail: component.detail }),
+          ...(error !== undefined && { error }),
+        })),
       };
     },
   );

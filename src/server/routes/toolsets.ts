@@ -1,9 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { errorBody } from '../errors.ts';
 import { errorResponses } from '../schemas/errors.ts';
 import { SignatureParam, Toolset, ToolsetList } from '../schemas/toolsets.ts';
 
 function notFound(signature: string) {
-  return { statusCode: 404, error: 'Not Found', message: `no toolset for signature "${signature}"` };
+  return errorBody(404, `no toolset for signature "${signature}"`);
 }
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {

@@ -1,4 +1,4 @@
-import { Type, type Static } from 'typebox';
+import { Type } from 'typebox';
 import { Item } from '../../protocol/schemas.ts';
 
 export const ToolInfo = Type.Object({
@@ -30,5 +30,3 @@ export const ToolScoreResponse = Type.Object({
     }),
   ),
 });
-
-export type ToolScoreRequest = Static<typeof ToolScoreRequest>;

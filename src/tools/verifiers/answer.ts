@@ -1,10 +1,18 @@
 /**
  * Finding the final answer in a free-form response. Shared by the verifiers that compare an answer
- * with a reference (math, exact match, multiple choice). Every scan here is linear in the input:
- * responses are hostile and may be megabytes long.
+ * with a reference (math, exact match, multiple choice). Responses are hostile and may be megabytes
+ * long: every pattern here is written to scan in linear time (no nested or adjacent unbounded
+ * repetitions that can backtrack over the same characters).
  */
 
-export type AnswerRule = 'boxed' | 'final_answer' | 'answer_label' | 'gsm8k_hash' | 'last_number' | 'whole_text';
+export type AnswerRule =
+  | 'boxed'
+  | 'final_answer'
+  | 'answer_label'
+  | 'gsm8k_hash'
+  | 'answer_is'
+  | 'last_number'
+  | 'whole_text';
 
 export interface ExtractedAnswer {
   text: string;
@@ -43,17 +51,29 @@ export function lastBoxed(text: string): string | undefined {
   return undefined;
 }
 
-function lastMatch(pattern: RegExp, text: string): RegExpExecArray | undefined {
+/** The last match of a global pattern. */
+export function lastMatch(pattern: RegExp, text: string): RegExpExecArray | undefined {
   let found: RegExpExecArray | undefined;
   pattern.lastIndex = 0;
   for (let m = pattern.exec(text); m !== null; m = pattern.exec(text)) found = m;
   return found;
 }
 
-const FINAL_ANSWER = /final answer\s*(?:is|:)\s*([^\n]{1,200})/gi;
-const ANSWER_LABEL = /(?:^|\n)\s*\**answer\**\s*(?::|is)\s*([^\n]{1,200})/gi;
-const GSM8K_HASH = /####\s*([^\n]{1,100})/g;
-const NUMBER = /-?\d(?:[\d,]*\d)?(?:\.\d+)?|-?\.\d+/g;
+const FINAL_ANSWER = /final answer[ \t]*(?:is|:)[ \t]*([^\n]{1,200})/gi;
+const ANSWER_LABEL = /^[ \t]*\**answer\**[ \t]*(?::|is)[ \t]*([^\n]{1,200})/gim;
+const GSM8K_HASH = /####[ \t]*([^\n]{1,100})/g;
+const ANSWER_IS = /\banswer is[ \t]*:?[ \t]*([^\n]{1,200})/gi;
+const NUMBER = /[-−]?\d(?:[\d,]*\d)?(?:\.\d+)?|[-−]?\.\d+/g;
+
+/** Where a sentence ends: a period and space after a word that is no short abbreviation (`St.`, `Mt.`). */
+function sentenceEnd(s: string): number {
+  const period = /\.\s/g;
+  for (let m = period.exec(s); m !== null; m = period.exec(s)) {
+    const word = /\S*$/.exec(s.slice(Math.max(0, m.index - 40), m.index))![0];
+    if (word.length > 3 || /\d|\$/.test(word)) return m.index;
+  }
+  return -1;
+}
 
 /**
  * The answer inside a phrase such as "$12$. I hope it is correct.": a leading math span, else the text
@@ -66,22 +86,24 @@ function trimAnswerPhrase(phrase: string): string {
   s = s.replace(/^\*+/, '').trim();
   const math = /^\$([^$]+)\$/.exec(s);
   if (math) return `$${math[1]}$`;
-  s = s.replace(/\.\s.*$/, '');
+  const end = sentenceEnd(s);
+  if (end !== -1) s = s.slice(0, end);
   return s.replace(/\*+$/, '').replace(/[.\s]+$/, '');
 }
 
 /**
  * The response's final answer, by priority: `\boxed{}`, "final answer is", "Answer:", GSM8K
- * `#### N`, then (with `lastNumber`) the last number in the text.
+ * `#### N`, "the answer is", then (with `lastNumber`) the last number in the text.
  */
 export function extractAnswer(response: string, options: { lastNumber: boolean }): ExtractedAnswer | undefined {
   const text = stripThinking(response);
-  const boxed = lastBoxed(text);
-  if (boxed !== undefined) return { text: boxed.trim(), rule: 'boxed' };
+  const boxed = lastBoxed(text)?.trim();
+  if (boxed) return { text: boxed, rule: 'boxed' };
   const labelled: [RegExp, AnswerRule][] = [
     [FINAL_ANSWER, 'final_answer'],
     [ANSWER_LABEL, 'answer_label'],
     [GSM8K_HASH, 'gsm8k_hash'],
+    [ANSWER_IS, 'answer_is'],
   ];
   for (const [pattern, rule] of labelled) {
     const m = lastMatch(pattern, text);
@@ -93,11 +115,4 @@ export function extractAnswer(response: string, options: { lastNumber: boolean }
     if (m) return { text: m[0], rule: 'last_number' };
   }
   return undefined;
-}
-
-/** The gold answer inside a reference: after GSM8K's `####`, inside `\boxed{}`, else the whole text. */
-export function goldAnswer(reference: string): string {
-  const hash = reference.lastIndexOf('####');
-  if (hash !== -1) return reference.slice(hash + 4).trim();
-  return lastBoxed(reference)?.trim() ?? reference.trim();
 }

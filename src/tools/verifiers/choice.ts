@@ -1,5 +1,5 @@
 import { ToolInputError, type ToolDefinition } from '../types.ts';
-import { extractAnswer } from './answer.ts';
+import { extractAnswer, lastMatch, stripThinking } from './answer.ts';
 import { referenceTexts } from './reference.ts';
 
 /** The option letter a reference names: `B`, `(B)`, `B)`, `B. text`, `Answer: B`. */
@@ -16,17 +16,31 @@ function optionLetters(gold: string): string {
   return letters;
 }
 
-/** The letter the response chooses: a stated final answer first, else the last standalone option letter. */
+/**
+ * The letter the response chooses, by priority: a stated answer ("Answer: B", "\\boxed{B}", "the
+ * answer is (B)"), "the correct option is B", a response that opens with its choice ("(A) is right
+ * because..."), the last letter in parentheses, then the last standalone letter that does not start a
+ * phrase (so the article in "A prime number..." is not taken for option A).
+ */
 export function chosenLetter(response: string, letters: string): string | undefined {
-  const stated = extractAnswer(response, { lastNumber: false });
+  const text = stripThinking(response);
+  const stated = extractAnswer(text, { lastNumber: false });
   if (stated) {
     const letter = referenceLetter(stated.text.replace(/^\\text\{(.*)\}$/, '$1'));
     if (letter !== undefined && letters.includes(letter)) return letter;
   }
-  const standalone = new RegExp(`(?:^|[\\s(\\[*])([${letters}])(?=$|[\\s).\\]:,*])`, 'g');
-  let found: string | undefined;
-  for (let m = standalone.exec(response); m !== null; m = standalone.exec(response)) found = m[1];
-  return found;
+  const patterns = [
+    new RegExp(`\\b(?:[Oo]ption|[Cc]hoice)[ \\t]*(?:is|:)[ \\t]*\\(?([${letters}])\\b`, 'g'),
+    new RegExp(`^[ \\t]*(?:\\(([${letters}])\\)|([${letters}])(?:[).:]|[ \\t]*$))`, 'g'),
+    new RegExp(`\\(([${letters}])\\)`, 'g'),
+    new RegExp(`(?:^|[\\s\\[*])([${letters}])(?=$|[\\s.\\]:,*])(?! [a-z])`, 'g'),
+  ];
+  for (const pattern of patterns) {
+    const m = lastMatch(pattern, text);
+    const letter = (m?.[1] ?? m?.[2])?.toUpperCase();
+    if (letter !== undefined) return letter;
+  }
+  return undefined;
 }
 
 export const choice: ToolDefinition = {

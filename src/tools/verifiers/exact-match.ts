@@ -1,5 +1,5 @@
 import type { ToolDefinition } from '../types.ts';
-import { extractAnswer } from './answer.ts';
+import { extractAnswer, stripThinking } from './answer.ts';
 import { referenceTexts } from './reference.ts';
 
 export interface MatchOptions {
@@ -8,11 +8,14 @@ export interface MatchOptions {
   ignoreArticles: boolean;
 }
 
-/** SQuAD-style answer normalization: case, punctuation, English articles, whitespace. */
+/**
+ * SQuAD's answer normalization: case, punctuation (deleted, so `U.S.A.` is `usa` and `1,000` is
+ * `1000`), English articles, whitespace.
+ */
 export function normalizeText(text: string, options: MatchOptions): string {
   let s = text.normalize('NFKC');
   if (options.ignoreCase) s = s.toLowerCase();
-  if (options.ignorePunctuation) s = s.replace(/[\p{P}\p{S}]+/gu, ' ');
+  if (options.ignorePunctuation) s = s.replace(/[\p{P}\p{S}]/gu, '');
   if (options.ignoreArticles) s = s.replace(/\b(?:a|an|the)\b/gi, ' ');
   return s.replace(/\s+/g, ' ').trim();
 }
@@ -40,7 +43,7 @@ export const exactMatch: ToolDefinition = {
       ignoreArticles: params.ignore_articles !== false,
     };
     const extracted = params.extract === false ? undefined : extractAnswer(item.response, { lastNumber: false });
-    const answer = normalizeText(extracted?.text ?? item.response, options);
+    const answer = normalizeText(extracted?.text ?? stripThinking(item.response), options);
     const references = referenceTexts(item.reference, 'exact_match').map((r) => normalizeText(r, options));
     const matched = references.find((r) => r === answer);
     return {

@@ -83,16 +83,18 @@ export const lengthPenalty: ToolDefinition = {
   },
 };
 
-/** 1 minus the share of word n-grams that repeat an earlier one: loops and stutter score low. */
+/** 1 minus the share of word n-grams that repeat an earlier one: loops and stutter score low, and an empty response 0. */
 export const repetitionPenalty: ToolDefinition = {
   name: 'repetition_penalty',
   kind: 'verifier',
-  description: 'Repetition: 1 minus the fraction of repeated word n-grams (n=4 by default); 1 for text without repeats.',
+  description:
+    'Repetition: 1 minus the fraction of repeated word n-grams (n=4 by default); 1 for text without repeats, 0 when empty.',
   needsReference: false,
   params: { type: 'object', properties: { n: { type: 'number', default: 4 } } },
   score(item, params) {
     const n = Math.max(1, Math.floor(numberParam(params, 'n', 4)));
     const words = item.response.toLowerCase().split(/\s+/).filter(Boolean);
+    if (words.length === 0) return { score: 0, detail: { ngrams: 0, repeated: 0, empty: true } };
     const total = words.length - n + 1;
     if (total <= 0) return { score: 1, detail: { ngrams: 0, repeated: 0 } };
     const seen = new Set<string>();

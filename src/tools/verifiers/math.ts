@@ -1,5 +1,5 @@
 import type { ToolDefinition } from '../types.ts';
-import { extractAnswer, goldAnswer } from './answer.ts';
+import { extractAnswer, lastBoxed } from './answer.ts';
 import { referenceTexts } from './reference.ts';
 
 /**
@@ -8,13 +8,25 @@ import { referenceTexts } from './reference.ts';
  * Equivalence rules follow the behaviour of Hugging Face Math-Verify for numbers and fractions.
  */
 
+/** The gold answer inside a reference: after GSM8K's `####`, inside `\boxed{}`, else the whole text. */
+export function goldAnswer(reference: string): string {
+  const hash = reference.lastIndexOf('####');
+  if (hash !== -1) return reference.slice(hash + 4).trim();
+  return lastBoxed(reference)?.trim() ?? reference.trim();
+}
+
 export type MathRule = 'string' | 'rational' | 'numeric' | 'no_match' | 'no_answer';
 
 const TEXT_COMMANDS = /\\(?:text|textbf|textit|mathrm|mathbf|mbox|operatorname)\s*\{([^{}]*)\}/g;
 const SPACING = /\\[!,;:> ]|\\quad|\\qquad|\\displaystyle|\\left|\\right/g;
 
+/** Answers longer than this are not normalized (no real answer is; the regexes stay cheap). */
+const MAX_ANSWER_CHARS = 1000;
+
 export function normalizeMath(raw: string): string {
   let s = raw.trim();
+  if (s.length > MAX_ANSWER_CHARS) return s;
+  s = s.replace(/−/g, '-');
   s = s.replace(/^\$+|\$+$/g, '').replace(/^\\\(|\\\)$/g, '').replace(/^\\\[|\\\]$/g, '');
   s = s.replace(/\\[dt]frac/g, '\\frac');
   s = s.replace(TEXT_COMMANDS, '$1');

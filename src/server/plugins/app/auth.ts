@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
+import { errorBody } from '../../errors.ts';
 
 const PUBLIC_PATHS = ['/healthz', '/readyz', '/docs'];
 
@@ -37,7 +38,7 @@ export default fp(
         key === undefined
           ? 'this service needs an API key: send "Authorization: Bearer <key>" or "x-api-key: <key>"'
           : 'the API key is not valid';
-      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message });
+      return reply.code(401).send(errorBody(401, message));
     });
   },
   { name: 'auth' },
