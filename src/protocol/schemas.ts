@@ -1,4 +1,5 @@
 import { Type, type Static } from 'typebox';
+import { Component } from '../tools/toolset.ts';
 
 /**
  * The wire shapes of `POST /reward` and the item shape shared by other routes: one definition each,
@@ -31,14 +32,6 @@ export const Item = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export const Component = Type.Object({
-  tool: Type.String(),
-  score: Type.Number({ description: 'Raw tool score in [0, 1].' }),
-  weight: Type.Number(),
-  detail: Type.Optional(OpenObject('What the tool saw and decided.')),
-  error: Type.Optional(Type.String()),
-});
 
 export const ItemResult = Type.Object({
   reward: Type.Number(),

@@ -1,41 +1,49 @@
+import { Type, type Static } from 'typebox';
 import type { ToolRegistry } from './registry.ts';
 import type { ScoringItem, ToolParams } from './types.ts';
 import { messageOf } from '../util/errors.ts';
 
 /**
  * A toolset is the reward function of one task signature: weighted tools, like a rubric. It is plain
- * JSON so it can be stored (memory, Redis) and shipped to worker threads and queue workers.
+ * JSON so it can be stored (memory, Redis) and shipped to worker threads and queue workers. The
+ * schemas here are the one definition: the types, the API's validation and its OpenAPI document.
  */
 
-export interface ToolSpec {
-  tool: string;
-  /** Non-negative; the weights of a toolset sum to 1. */
-  weight: number;
-  params?: ToolParams;
-}
+const OpenObject = Type.Record(Type.String(), Type.Unknown());
 
-export interface Toolset {
-  signature: string;
-  version: number;
-  planner: string;
-  tools: ToolSpec[];
-  /** The reward of an item whose tools fail. */
-  fallback: number;
-  /** Why these tools, in the planner's words: one line per decision. */
-  rationale: string[];
-  createdAt: string;
-}
+export const ToolSpec = Type.Object({
+  tool: Type.String(),
+  weight: Type.Number({ description: 'Non-negative; the weights of a toolset sum to 1.' }),
+  params: Type.Optional(OpenObject),
+});
+
+export const Toolset = Type.Object(
+  {
+    signature: Type.String(),
+    version: Type.Integer(),
+    planner: Type.String({ description: 'Which planner made it (heuristic, agent).' }),
+    tools: Type.Array(ToolSpec),
+    fallback: Type.Number({ description: 'Reward of an item whose tools fail.' }),
+    rationale: Type.Array(Type.String(), { description: "The planner's reasons, one line per decision." }),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { title: 'Toolset' },
+);
+
+export const Component = Type.Object({
+  tool: Type.String(),
+  score: Type.Number({ description: 'Raw tool score in [0, 1].' }),
+  weight: Type.Number(),
+  detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'What the tool saw and decided.' })),
+  error: Type.Optional(Type.String()),
+});
+
+export type ToolSpec = Static<typeof ToolSpec>;
+export type Toolset = Static<typeof Toolset>;
+export type Component = Static<typeof Component>;
 
 /** A toolset before the store gives it a version and a time. */
 export type ToolsetPlan = Omit<Toolset, 'version' | 'createdAt'>;
-
-export interface Component {
-  tool: string;
-  score: number;
-  weight: number;
-  detail?: Record<string, unknown>;
-  error?: string;
-}
 
 export interface ItemScore {
   reward: number;
