@@ -3,7 +3,7 @@ import { extractAnswer, lastBoxed } from '../src/tools/verifiers/answer.ts';
 import { choice } from '../src/tools/verifiers/choice.ts';
 import { exactMatch } from '../src/tools/verifiers/exact-match.ts';
 import { lengthPenalty, repetitionPenalty, thinkFormat } from '../src/tools/verifiers/format.ts';
-import { mathAnswer } from '../src/tools/verifiers/math.ts';
+import { mathAnswer } from '../src/tools/verifiers/math/index.ts';
 import type { ScoringItem, ToolDefinition, ToolParams } from '../src/tools/types.ts';
 
 function score(tool: ToolDefinition, item: Partial<ScoringItem>, params: ToolParams = {}) {

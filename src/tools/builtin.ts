@@ -2,7 +2,7 @@ import { ToolRegistry } from './registry.ts';
 import { choice } from './verifiers/choice.ts';
 import { exactMatch } from './verifiers/exact-match.ts';
 import { lengthPenalty, repetitionPenalty, thinkFormat } from './verifiers/format.ts';
-import { mathAnswer } from './verifiers/math.ts';
+import { mathAnswer } from './verifiers/math/index.ts';
 import { textTools } from './verifiers/text/index.ts';
 
 /** The registry of every built-in tool; each process and worker thread builds its own. */

@@ -25,30 +25,67 @@ export function stripThinking(response: string): string {
   return end === -1 ? response : response.slice(end + '</think>'.length);
 }
 
-/** Content of the last `\boxed{...}` or `\fbox{...}`, braces matched by counting, not by a regex. */
-export function lastBoxed(text: string): string | undefined {
-  const start = Math.max(text.lastIndexOf('\\boxed'), text.lastIndexOf('\\fbox'));
-  if (start === -1) return undefined;
-  let i = start + (text.startsWith('\\boxed', start) ? '\\boxed'.length : '\\fbox'.length);
-  while (text[i] === ' ') i++;
-  if (text[i] !== '{') {
-    // `\boxed 5`: the argument is the next token.
-    const token = /^[^\s$]+/.exec(text.slice(i, i + 200));
-    return token?.[0];
-  }
+/** Longest brace group read: no answer is longer, and the bound keeps unclosed braces linear. */
+const MAX_GROUP = 20_000;
+
+/**
+ * The group opened by the `{` at `open`, braces matched by counting (escaped braces do not count):
+ * its content and the index after its closing brace.
+ */
+export function braceGroup(text: string, open: number): { content: string; end: number } | undefined {
   let depth = 0;
-  for (let j = i; j < text.length; j++) {
+  const limit = Math.min(text.length, open + MAX_GROUP);
+  for (let j = open; j < limit; j++) {
     const c = text[j];
     if (c === '\\') {
-      j++; // an escaped brace does not count
+      j++;
     } else if (c === '{') {
       depth++;
     } else if (c === '}') {
       depth--;
-      if (depth === 0) return text.slice(i + 1, j);
+      if (depth === 0) return { content: text.slice(open + 1, j), end: j + 1 };
     }
   }
   return undefined;
+}
+
+export interface Box {
+  start: number;
+  end: number;
+  content: string;
+}
+
+/** The box (`\\boxed{..}`, `\\fbox{..}` or `\\boxed 5`) whose command starts at `start`. */
+function boxAt(text: string, start: number): Box | undefined {
+  let i = start + (text.startsWith('\\boxed', start) ? '\\boxed'.length : '\\fbox'.length);
+  while (text[i] === ' ') i++;
+  if (text[i] === '{') {
+    const group = braceGroup(text, i);
+    return group && { start, end: group.end, content: group.content };
+  }
+  // `\boxed 5`: the argument is the next token.
+  const token = /^[^\s$]+/.exec(text.slice(i, i + 200));
+  return token ? { start, end: i + token[0].length, content: token[0] } : undefined;
+}
+
+/** Every box in the text, in order (a box inside another is part of the outer one's content). */
+export function boxes(text: string): Box[] {
+  const found: Box[] = [];
+  const command = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
+  for (let m = command.exec(text); m !== null; m = command.exec(text)) {
+    const box = boxAt(text, m.index);
+    if (box) {
+      found.push(box);
+      command.lastIndex = box.end;
+    }
+  }
+  return found;
+}
+
+/** Content of the last `\\boxed{...}` or `\\fbox{...}`. */
+export function lastBoxed(text: string): string | undefined {
+  const start = Math.max(text.lastIndexOf('\\boxed'), text.lastIndexOf('\\fbox'));
+  return start === -1 ? undefined : boxAt(text, start)?.content;
 }
 
 /** The last match of a global pattern. */
@@ -65,12 +102,12 @@ const GSM8K_HASH = /####[ \t]*([^\n]{1,100})/g;
 const ANSWER_IS = /\banswer is[ \t]*:?[ \t]*([^\n]{1,200})/gi;
 const NUMBER = /[-−]?\d(?:[\d,]*\d)?(?:\.\d+)?|[-−]?\.\d+/g;
 
-/** Where a sentence ends: a period and space after a word that is no short abbreviation (`St.`, `Mt.`). */
+/** Where a sentence ends: a period and space after a word that is no two-letter abbreviation (`St.`, `Mt.`). */
 function sentenceEnd(s: string): number {
   const period = /\.\s/g;
   for (let m = period.exec(s); m !== null; m = period.exec(s)) {
     const word = /\S*$/.exec(s.slice(Math.max(0, m.index - 40), m.index))![0];
-    if (word.length > 3 || /\d|\$/.test(word)) return m.index;
+    if (word.length >= 3 || /\d|\$/.test(word)) return m.index;
   }
   return -1;
 }
@@ -79,7 +116,7 @@ function sentenceEnd(s: string): number {
  * The answer inside a phrase such as "$12$. I hope it is correct.": a leading math span, else the text
  * up to the end of the sentence, without bold markers or a trailing period.
  */
-function trimAnswerPhrase(phrase: string): string {
+export function trimAnswerPhrase(phrase: string): string {
   let s = phrase.trim();
   const boxed = lastBoxed(s);
   if (boxed !== undefined) return boxed.trim();

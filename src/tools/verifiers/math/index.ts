@@ -1,0 +1,56 @@
+import type { ToolDefinition } from '../../types.ts';
+import { referenceTexts } from '../reference.ts';
+import { equal } from './compare.ts';
+import { extractMath, type MathCandidate } from './extract.ts';
+import { dropThousands, normalizeLatex, plainNumber } from './normalize.ts';
+import { Deadline } from './scalar.ts';
+import { parseAnswer } from './structure.ts';
+
+/**
+ * `math_answer`: extract the final answer of the response and of the reference, normalize both, parse
+ * their shape and compare them in layers (string, exact rational, CAS). The behaviour follows Hugging
+ * Face Math-Verify (the rules were read from its documentation and tests; the code is ours).
+ */
+
+const DEFAULT_TIMEOUT_MS = 2000;
+
+/** In LaTeX a comma separates items unless it separates thousands; in plain text it may be a decimal mark. */
+function normalized(candidate: MathCandidate): string {
+  const latex = normalizeLatex(candidate.text);
+  return candidate.latex ? dropThousands(latex) : plainNumber(latex);
+}
+
+export const mathAnswer: ToolDefinition = {
+  name: 'math_answer',
+  kind: 'verifier',
+  description:
+    'Math final answer, at Math-Verify quality: extracts the answer (\\boxed{}, "final answer is", "Answer:", ' +
+    '#### N, LaTeX, last number) from response and reference, normalizes LaTeX, units and number formats, and ' +
+    'checks equivalence (exact rationals, 6-decimal floats, sets, tuples, intervals, matrices, relations, ' +
+    'symbolic equality by CAS); 1 if equivalent, else 0.',
+  needsReference: true,
+  params: {
+    type: 'object',
+    properties: {
+      timeout_ms: { type: 'number', default: DEFAULT_TIMEOUT_MS, description: 'deadline of one comparison' },
+    },
+  },
+  score(item, params) {
+    const timeout = typeof params.timeout_ms === 'number' && params.timeout_ms > 0 ? params.timeout_ms : DEFAULT_TIMEOUT_MS;
+    const golds = referenceTexts(item.reference, 'math_answer')
+      .map((r) => extractMath(r, true))
+      .filter((g): g is MathCandidate => g !== undefined);
+    const gold = golds[0] && normalized(golds[0]);
+    const found = extractMath(item.response, false);
+    if (!found) return { score: 0, detail: { extracted: null, gold: gold ?? null, rule: 'no_answer' } };
+    const predicted = normalized(found);
+    const deadline = new Deadline(timeout);
+    const answer = parseAnswer(predicted);
+    for (const candidate of golds) {
+      const goldText = normalized(candidate);
+      const rule = equal(parseAnswer(goldText), answer, deadline);
+      if (rule) return { score: 1, detail: { extracted: predicted, gold: goldText, rule, found_by: found.source } };
+    }
+    return { score: 0, detail: { extracted: predicted, gold: gold ?? null, rule: 'no_match', found_by: found.source } };
+  },
+};

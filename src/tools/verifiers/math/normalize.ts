@@ -1,0 +1,76 @@
+/**
+ * LaTeX answer normalization before comparison: spacing and sizing commands, fraction variants,
+ * `\text{}` and units, degrees, percent, currency, thousands separators and decimal commas, relation
+ * symbols in one spelling. What is left is meaning-bearing LaTeX.
+ */
+
+/** Answers longer than this are compared as written: no real answer is, and the rules stay cheap. */
+export const MAX_ANSWER_CHARS = 1000;
+
+const UNICODE: [RegExp, string][] = [
+  [/−/g, '-'],
+  [/×/g, '\\times '],
+  [/÷/g, '/'],
+  [/≤/g, '<='],
+  [/≥/g, '>='],
+  [/≠/g, '!='],
+  [/∞/g, '\\infty '],
+  [/π/g, '\\pi '],
+  [/√/g, '\\sqrt'],
+];
+
+const TEXT_COMMAND = /\\(?:text|textbf|textit|textnormal|textrm|texttt|mathrm|mathit|mathbf|mathsf|mbox|hbox|operatorname)\s*\{([^{}]*)\}/g;
+
+/** Spelling of relations: `<=`, `>=`, `!=`, and `\approx`, `\in` kept as commands. */
+const RELATIONS: [RegExp, string][] = [
+  [/\\(?:leqslant|leq|le)(?![a-zA-Z])/g, '<='],
+  [/\\(?:geqslant|geq|ge)(?![a-zA-Z])/g, '>='],
+  [/\\(?:neq|ne)(?![a-zA-Z])/g, '!='],
+  [/\\lt(?![a-zA-Z])/g, '<'],
+  [/\\gt(?![a-zA-Z])/g, '>'],
+  [/=>/g, '>='],
+  [/=</g, '<='],
+];
+
+export function normalizeLatex(raw: string): string {
+  let s = raw.trim();
+  if (s.length > MAX_ANSWER_CHARS) return s;
+  for (const [pattern, replacement] of UNICODE) s = s.replace(pattern, replacement);
+  // Text that was escaped twice (`\\\\frac`): a row break is never followed by a letter.
+  s = s.replace(/\\\\(?=[a-zA-Z])/g, '\\');
+  // Thousands separators written for LaTeX: `11,\! 111`, `7{,}425`.
+  s = s.replace(/(\d)\s*(?:,\\!|\{,\s*\})\s*(?=\d{3})/g, '$1');
+  s = s.replace(/\\left\s*\.|\\right\s*\./g, '');
+  s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])/g, '');
+  s = s.replace(/\\q?quad|\\(?:displaystyle|textstyle)(?![a-zA-Z])|\\[!,;: ]|~/g, ' ');
+  s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
+  s = s.replace(/\\lbrace|\\lbrack/g, (m) => (m === '\\lbrace' ? '\\{' : '[')).replace(/\\rbrace/g, '\\}');
+  for (let pass = 0; pass < 2; pass++) s = s.replace(TEXT_COMMAND, ' $1 ');
+  for (const [pattern, replacement] of RELATIONS) s = s.replace(pattern, replacement);
+  s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°|\\degree/g, '');
+  s = s.replace(/\\%|%|\b(?:percentage|percent|pct)\b/g, '');
+  s = s.replace(/\\\$|\$|€|£|¥|\\euro/g, '');
+  // Units after a number or a fraction: `12 cm`, `\frac{1}{3} meters`, `15 cm^2`.
+  s = s.replace(/([\d}])\s*(?:\b[a-zA-Z]{2,}\b(?:\^\{?[23]\}?)?\s*)+$/, '$1');
+  s = s.replace(/\+\s*\\infty/g, '\\infty');
+  s = s.replace(/\s+/g, ' ').trim();
+  s = s.replace(/[.,;\s]+$/, '');
+  return s;
+}
+
+/** `7,425,000` and `1,000.99`: commas between groups of three digits (not `0,111`, a decimal comma). */
+export function dropThousands(text: string): string {
+  const t = text.trim();
+  return /^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(t) && !/^-?0,/.test(t) ? t.replace(/,/g, '') : text;
+}
+
+/**
+ * A number written in plain text, in the form a computer reads: thousands separators dropped
+ * (`7,425,000`, `1 000`), decimal commas made points (`1000,99`, `0,111`). Anything else unchanged.
+ */
+export function plainNumber(text: string): string {
+  const t = dropThousands(text).trim();
+  if (/^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(t)) return t.replace(/ /g, '');
+  if (/^-?\d+,\d+$/.test(t)) return t.replace(',', '.');
+  return t;
+}

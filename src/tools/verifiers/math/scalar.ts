@@ -1,0 +1,190 @@
+import { ComputeEngine } from '@cortex-js/compute-engine';
+
+/**
+ * Equality of two single expressions, in layers, cheapest first: the same text; exact rationals
+ * (integers, decimals, scientific notation, fractions) with 6-decimal rounding when a float literal is
+ * involved, as Math-Verify does; then the CAS (compute-engine): numeric values of closed expressions,
+ * and for expressions with free variables a check at random points.
+ */
+
+export type ScalarRule = 'string' | 'rational' | 'numeric' | 'symbolic' | 'no_match';
+
+/** Thrown when a comparison runs out of its time budget. */
+export class MathDeadlineError extends Error {
+  override name = 'MathDeadlineError';
+}
+
+export class Deadline {
+  readonly #until: number;
+  readonly ms: number;
+
+  constructor(ms: number) {
+    this.ms = ms;
+    this.#until = performance.now() + ms;
+  }
+
+  check(): void {
+    if (performance.now() > this.#until) throw new MathDeadlineError(`comparison exceeded its ${this.ms} ms deadline`);
+  }
+}
+
+interface Rational {
+  num: bigint;
+  den: bigint;
+  /** Written with a decimal point or an exponent: compared at 6 decimals. */
+  float: boolean;
+}
+
+function decimal(text: string): Rational | undefined {
+  const m = /^([+-]?)(\d*)(?:\.(\d+))?(?:e([+-]?\d{1,3}))?$/i.exec(text);
+  if (!m || (m[2] === '' && m[3] === undefined)) return undefined;
+  const [, sign, whole = '', frac = '', exp] = m;
+  let num = BigInt((whole || '0') + frac) * (sign === '-' ? -1n : 1n);
+  let den = 10n ** BigInt(frac.length);
+  const e = exp === undefined ? 0 : Number(exp);
+  if (e > 0) num *= 10n ** BigInt(e);
+  if (e < 0) den *= 10n ** BigInt(-e);
+  return { num, den, float: frac !== '' || exp !== undefined };
+}
+
+/** Integers, decimals, scientific notation, `a/b`, `\frac{a}{b}`, `\frac ab`, with a sign. */
+export function parseRational(raw: string): Rational | undefined {
+  const s = raw.replace(/\s+/g, '').replace(/^\{(.*)\}$/, '$1');
+  const plain = decimal(s);
+  if (plain) return plain;
+  const frac = /^([+-]?)\\frac(?:\{([^{}]+)\}|(\d))(?:\{([^{}]+)\}|(\d))$/.exec(s);
+  const slash = /^([+-]?)(\(?[\d.]+\)?)\/(\(?[\d.]+\)?)$/.exec(s);
+  const parts = frac ? [frac[1], frac[2] ?? frac[3], frac[4] ?? frac[5]] : slash ? [slash[1], slash[2], slash[3]] : [];
+  const [sign, top, bottom] = parts;
+  if (top === undefined || bottom === undefined) return undefined;
+  const a = decimal(top.replace(/^\((.*)\)$/, '$1'));
+  const b = decimal(bottom.replace(/^\((.*)\)$/, '$1'));
+  if (!a || !b || b.num === 0n) return undefined;
+  const flip = b.num < 0n !== (sign === '-') ? -1n : 1n;
+  const num = a.num * b.den * flip;
+  const den = a.den * (b.num < 0n ? -b.num : b.num);
+  return { num, den, float: a.float || b.float };
+}
+
+const round6 = (x: number) => Math.round(x * 1e6);
+
+function closeEnough(a: number, b: number, float: boolean): boolean {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
+  if (float) return round6(a) === round6(b);
+  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+}
+
+let engine: ComputeEngine | undefined;
+
+/** One engine per thread, made on first use (it takes ~100 ms). */
+function cas(): ComputeEngine {
+  engine ??= new ComputeEngine();
+  return engine;
+}
+
+/**
+ * Input the CAS is not given: power towers and huge factorials can take it minutes (`2^{2^{2^{2^2}}}`),
+ * and long input is never an answer anyway.
+ */
+function tooHardForCas(latex: string): boolean {
+  if (latex.length > 300) return true;
+  if (/\^\s*\{?[^{}^]*\^\s*\{?[^{}^]*\^/.test(latex)) return true;
+  const factorial = /(\d+)\s*!/g;
+  for (let m = factorial.exec(latex); m !== null; m = factorial.exec(latex)) if (Number(m[1]) > 500) return true;
+  return /\d{400}/.test(latex);
+}
+
+type Boxed = NonNullable<ReturnType<ComputeEngine['parse']>>;
+
+const isWords = (expr: Boxed) => typeof expr.json === 'string' && expr.json.startsWith("'");
+
+const isFloatLiteral = (latex: string) => /^[+-]?\d*\.\d+$/.test(latex.replace(/\s+/g, ''));
+
+function numberOf(expr: Boxed): number {
+  const value = expr.N();
+  return value.im !== 0 && !Number.isNaN(value.im) ? Number.NaN : value.re;
+}
+
+/** Random points for the free variables: positive and away from small integers, to avoid poles. */
+function samplePoints(unknowns: readonly string[], count: number): Record<string, number>[] {
+  const points: Record<string, number>[] = [];
+  let seed = 0x9e3779b9;
+  const random = () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+  for (let k = 0; k < count; k++) {
+    points.push(Object.fromEntries(unknowns.map((u) => [u, 0.5 + 2.5 * random()])));
+  }
+  return points;
+}
+
+function casEqual(a: string, b: string, deadline: Deadline): ScalarRule | undefined {
+  if (tooHardForCas(a) || tooHardForCas(b)) return undefined;
+  const ce = cas();
+  const left = ce.parse(a);
+  const right = ce.parse(b);
+  deadline.check();
+  if (!left.isValid || !right.isValid) return undefined;
+  // Words (`\text{odd}` became `odd`) are compared as text, not as products of letters.
+  if (isWords(left) || isWords(right)) return undefined;
+  const unknowns = [...new Set([...left.unknowns, ...right.unknowns])];
+  if (unknowns.length === 0) {
+    const [x, y] = [numberOf(left), numberOf(right)];
+    deadline.check();
+    return closeEnough(x, y, isFloatLiteral(a) || isFloatLiteral(b)) ? 'numeric' : undefined;
+  }
+  if (unknowns.length > 8) return undefined;
+  let compared = 0;
+  for (const point of samplePoints(unknowns, 5)) {
+    const values = Object.fromEntries(Object.entries(point).map(([k, v]) => [k, ce.number(v)]));
+    const x = numberOf(left.subs(values));
+    const y = numberOf(right.subs(values));
+    deadline.check();
+    if (Number.isNaN(x) && Number.isNaN(y)) continue;
+    if (!closeEnough(x, y, false)) return undefined;
+    compared++;
+  }
+  return compared > 0 ? 'symbolic' : undefined;
+}
+
+/** Whether `a = c * b` for one constant c != 0 (c > 0 when `positive`), checked at random points. */
+export function proportional(a: string, b: string, positive: boolean, deadline: Deadline): boolean {
+  if (tooHardForCas(a) || tooHardForCas(b)) return false;
+  const ce = cas();
+  const left = ce.parse(a);
+  const right = ce.parse(b);
+  if (!left.isValid || !right.isValid) return false;
+  const unknowns = [...new Set([...left.unknowns, ...right.unknowns])];
+  let ratio: number | undefined;
+  for (const point of unknowns.length === 0 ? [{}] : samplePoints(unknowns, 5)) {
+    const values = Object.fromEntries(Object.entries(point).map(([k, v]) => [k, ce.number(v as number)]));
+    const x = numberOf(left.subs(values));
+    const y = numberOf(right.subs(values));
+    deadline.check();
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if (y === 0 || x === 0) {
+      if (x !== y) return false;
+      continue;
+    }
+    if (ratio === undefined) ratio = x / y;
+    else if (!closeEnough(x / y, ratio, false)) return false;
+  }
+  return ratio !== undefined && (!positive || ratio > 0);
+}
+
+const squeeze = (s: string) => s.replace(/\s+/g, '').replace(/^\{(.*)\}$/, '$1');
+
+export function scalarEqual(a: string, b: string, deadline: Deadline): ScalarRule {
+  if (squeeze(a) === squeeze(b)) return 'string';
+  const p = parseRational(a);
+  const q = parseRational(b);
+  if (p && q) {
+    if (p.num * q.den === q.num * p.den) return 'rational';
+    const float = p.float || q.float;
+    return float && round6(Number(p.num) / Number(p.den)) === round6(Number(q.num) / Number(q.den)) ? 'numeric' : 'no_match';
+  }
+  // Two numbers that differ, or a number against words: no need for the CAS.
+  if ((p || q) && /^[a-zA-Z ]+$/.test(p ? b : a)) return 'no_match';
+  return casEqual(a, b, deadline) ?? 'no_match';
+}
