@@ -183,3 +183,22 @@ describe('hostile input stays fast', () => {
     }
   });
 });
+
+describe('math_answer extraction and normalization', () => {
+  it.each([
+    ['1234', '$\\boxed{1\\,234}$', 1],
+    ['1234', 'The total is $1 234$.', 1],
+    ['5', 'Q: How many?\nA: The answer is 5.', 1],
+    ['\\frac{9}{4}', '$\\boxed{2\\frac{1}{4}}$', 1],
+    ['\\frac{9}{4}', '$\\boxed{2\\cdot\\frac{1}{4}}$', 0],
+    ['x^2+2x+1', '$\\boxed{(x+1)^2}$', 1],
+    ['x^2+2x+1', '$\\boxed{(x+1)^3}$', 0],
+    ['\\text{(C)}', 'The answer is $\\boxed{\\text{(C)}}$', 1],
+    ['\\text{Evelyn}', '\\boxed{Evelny}', 0],
+    ['90^\\circ', 'so the angle is $\\boxed{90}$ degrees', 1],
+    ['(1,2)', '$\\boxed{\\left( 1, 2 \\right)}$', 1],
+    ['\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}', '$\\boxed{\\begin{bmatrix} 1 \\\\ 2 \\end{bmatrix}}$', 1],
+  ])('reference %j, response %j -> %i', (reference, response, expected) => {
+    expect(score(mathAnswer, { reference, response }).score).toBe(expected);
+  });
+});

@@ -29,10 +29,20 @@ function relationsEqual(g: Relation, p: Relation, deadline: Deadline): boolean {
   return proportional(difference(g), difference(p), g.op === '<' || g.op === '<=', deadline);
 }
 
+/** The same answer written the same way (up to spacing): no need to compare further. */
+function sameText(a: MathValue, b: MathValue): boolean {
+  return JSON.stringify(a).replace(/\s+/g, '') === JSON.stringify(b).replace(/\s+/g, '');
+}
+
+/** Whether some item of `among` equals `item`, trying the ones written alike first (no CAS for those). */
+function contains(among: MathValue[], item: MathValue, itemIsGold: boolean, deadline: Deadline): boolean {
+  if (among.some((x) => sameText(x, item))) return true;
+  return among.some((x) => (itemIsGold ? equal(item, x, deadline) : equal(x, item, deadline)) !== undefined);
+}
+
 /** Set equality: every item of each side equals some item of the other (repeats count once). */
 function matchUnordered(gold: MathValue[], pred: MathValue[], deadline: Deadline): boolean {
-  const found = (a: MathValue, b: MathValue[]) => b.some((x) => equal(a, x, deadline) !== undefined);
-  return gold.every((g) => found(g, pred)) && pred.every((p) => gold.some((g) => equal(g, p, deadline) !== undefined));
+  return gold.every((g) => contains(pred, g, true, deadline)) && pred.every((p) => contains(gold, p, false, deadline));
 }
 
 function matchOrdered(gold: MathValue[], pred: MathValue[], deadline: Deadline): boolean {
@@ -63,7 +73,11 @@ export function equal(gold: MathValue, pred: MathValue, deadline: Deadline): Mat
         const rule = scalarEqual(gold.latex, pred.latex, deadline);
         return rule === 'no_match' ? undefined : rule;
       }
-      if (pred.kind === 'list' && pred.items.length === 1) return equal(gold, pred.items[0]!, deadline);
+      // A set whose items all equal the answer is that answer: `\\boxed{15\\frac{39}{40}}, or \\boxed{\\frac{639}{40}}`.
+      if (pred.kind === 'list' && !pred.ordered && pred.items.length > 0) {
+        const rules = pred.items.map((item) => equal(gold, item, deadline));
+        return rules.every((r) => r !== undefined) ? rules[0] : undefined;
+      }
       // `1/2 = 10/9` stated for the answer 10/9: the value is what the chain ends with.
       if (pred.kind === 'relation' && pred.op === '=') return equal(gold, expr(pred.rhs), deadline);
       return undefined;

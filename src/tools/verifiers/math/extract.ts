@@ -109,7 +109,8 @@ const MARKERS: [RegExp, AnswerSource][] = [
   [/final answer[ \t]*(?:is|:)[ \t]*:?/gi, 'final_answer'],
   [/^[ \t]*\**answer\**[ \t]*(?::|is)/gim, 'answer_label'],
   [/####/g, 'gsm8k_hash'],
-  [/\banswer is[ \t]*:?/gi, 'answer_is'],
+  [/^[ \t]*A:/gm, 'answer_label'],
+  [/(?<!final\s)\banswer is[ \t]*:?/gi, 'answer_is'],
 ];
 
 /**
@@ -175,7 +176,10 @@ function looksLikeMath(text: string): boolean {
  */
 export function extractMath(raw: string, whole: boolean): MathCandidate | undefined {
   const text = stripThinking(raw);
-  const stated = statedAnswers(text);
+  const all = statedAnswers(text);
+  // "...so our answer is correct." after a box states no answer: with a box, a phrase needs math in it.
+  const boxed = all.some((c) => c.source === 'boxed');
+  const stated = all.filter((c) => !boxed || c.source === 'boxed' || /[\d\\]/.test(c.text));
   if (stated.length > 0) {
     const { at: _at, ...latest } = stated.reduce((a, b) => (b.at > a.at ? b : a));
     return latest;

@@ -14,10 +14,13 @@ import { parseAnswer } from './structure.ts';
 
 const DEFAULT_TIMEOUT_MS = 2000;
 
-/** In LaTeX a comma separates items unless it separates thousands; in plain text it may be a decimal mark. */
-function normalized(candidate: MathCandidate): string {
+/**
+ * In LaTeX, and in references (MATH writes `-2,1` for a list), a comma separates items unless it
+ * separates thousands; in a response's plain text it may also be a decimal mark (`2,74`).
+ */
+function normalized(candidate: MathCandidate, reference: boolean): string {
   const latex = normalizeLatex(candidate.text);
-  return candidate.latex ? dropThousands(latex) : plainNumber(latex);
+  return candidate.latex || reference ? dropThousands(latex) : plainNumber(latex);
 }
 
 export const mathAnswer: ToolDefinition = {
@@ -40,17 +43,22 @@ export const mathAnswer: ToolDefinition = {
     const golds = referenceTexts(item.reference, 'math_answer')
       .map((r) => extractMath(r, true))
       .filter((g): g is MathCandidate => g !== undefined);
-    const gold = golds[0] && normalized(golds[0]);
+    const gold = golds[0] && normalized(golds[0], true);
     const found = extractMath(item.response, false);
     if (!found) return { score: 0, detail: { extracted: null, gold: gold ?? null, rule: 'no_answer' } };
-    const predicted = normalized(found);
+    const predicted = normalized(found, false);
     const deadline = new Deadline(timeout);
     const answer = parseAnswer(predicted);
     for (const candidate of golds) {
-      const goldText = normalized(candidate);
-      const rule = equal(parseAnswer(goldText), answer, deadline);
-      if (rule) return { score: 1, detail: { extracted: predicted, gold: goldText, rule, found_by: found.source } };
+      const goldText = normalized(candidate, true);
+      const rule = goldText.replace(/\s+/g, '') === predicted.replace(/\s+/g, '') ? 'string' : equal(parseAnswer(goldText), answer, deadline);
+      if (rule) {
+        return { score: 1, detail: { extracted: predicted, gold: goldText, rule, found_by: found.source, cas: deadline.usedCas } };
+      }
     }
-    return { score: 0, detail: { extracted: predicted, gold: gold ?? null, rule: 'no_match', found_by: found.source } };
+    return {
+      score: 0,
+      detail: { extracted: predicted, gold: gold ?? null, rule: 'no_match', found_by: found.source, cas: deadline.usedCas },
+    };
   },
 };

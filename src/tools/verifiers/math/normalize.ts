@@ -53,24 +53,30 @@ export function normalizeLatex(raw: string): string {
   // Units after a number or a fraction: `12 cm`, `\frac{1}{3} meters`, `15 cm^2`.
   s = s.replace(/([\d}])\s*(?:\b[a-zA-Z]{2,}\b(?:\^\{?[23]\}?)?\s*)+$/, '$1');
   s = s.replace(/\+\s*\\infty/g, '\\infty');
+  // Mixed numbers, as MATH writes them: `2\frac{1}{4}` is 9/4, not 2 times 1/4.
+  s = s.replace(/(^|[\s,(])(-?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}(?=$|[\s,)])/g, (_m, lead, sign, whole, p, q) => {
+    return `${lead}${sign}\\frac{${BigInt(whole) * BigInt(q) + BigInt(p)}}{${q}}`;
+  });
   s = s.replace(/\s+/g, ' ').trim();
   s = s.replace(/[.,;\s]+$/, '');
   return s;
 }
 
-/** `7,425,000` and `1,000.99`: commas between groups of three digits (not `0,111`, a decimal comma). */
+/**
+ * `7,425,000`, `1,000.99` and `1 234`: commas or spaces between groups of three digits (not `0,111`,
+ * a decimal comma).
+ */
 export function dropThousands(text: string): string {
   const t = text.trim();
-  return /^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(t) && !/^-?0,/.test(t) ? t.replace(/,/g, '') : text;
+  if (/^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/.test(t) && !/^-?0,/.test(t)) return t.replace(/,/g, '');
+  return /^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(t) ? t.replace(/ /g, '') : text;
 }
 
 /**
  * A number written in plain text, in the form a computer reads: thousands separators dropped
- * (`7,425,000`, `1 000`), decimal commas made points (`1000,99`, `0,111`). Anything else unchanged.
+ * (`7,425,000`, `1 000`), decimal commas made points (`1000,99`, `0,111`). Anything else is trimmed only.
  */
 export function plainNumber(text: string): string {
   const t = dropThousands(text).trim();
-  if (/^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/.test(t)) return t.replace(/ /g, '');
-  if (/^-?\d+,\d+$/.test(t)) return t.replace(',', '.');
-  return t;
+  return /^-?\d+,\d+$/.test(t) ? t.replace(',', '.') : t;
 }

@@ -1,4 +1,5 @@
 import { ComputeEngine } from '@cortex-js/compute-engine';
+import { compileNumeric, type MathJson } from './evaluate.ts';
 
 /**
  * Equality of two single expressions, in layers, cheapest first: the same text; exact rationals
@@ -14,9 +15,11 @@ export class MathDeadlineError extends Error {
   override name = 'MathDeadlineError';
 }
 
+/** The time budget of one comparison, and whether it needed the CAS (for the detail and the bench). */
 export class Deadline {
   readonly #until: number;
   readonly ms: number;
+  usedCas = false;
 
   constructor(ms: number) {
     this.ms = ms;
@@ -96,8 +99,6 @@ function tooHardForCas(latex: string): boolean {
 
 type Boxed = NonNullable<ReturnType<ComputeEngine['parse']>>;
 
-const isWords = (expr: Boxed) => typeof expr.json === 'string' && expr.json.startsWith("'");
-
 const isFloatLiteral = (latex: string) => /^[+-]?\d*\.\d+$/.test(latex.replace(/\s+/g, ''));
 
 function numberOf(expr: Boxed): number {
@@ -119,15 +120,43 @@ function samplePoints(unknowns: readonly string[], count: number): Record<string
   return points;
 }
 
-function casEqual(a: string, b: string, deadline: Deadline): ScalarRule | undefined {
-  if (tooHardForCas(a) || tooHardForCas(b)) return undefined;
+/** The largest magnitude trusted to double precision; beyond it the CAS decides exactly. */
+const FLOAT_SAFE = 1e15;
+
+/**
+ * Decides equality by evaluating both sides as doubles (closed forms at once, free variables at random
+ * points): 'numeric'/'symbolic' when equal, null when they differ, undefined when this cannot say.
+ */
+function evaluatedEqual(a: string, b: string, deadline: Deadline): ScalarRule | null | undefined {
+  const ce = cas();
+  const left = compileNumeric(ce.parse(a, { form: 'raw' }).json as MathJson);
+  const right = compileNumeric(ce.parse(b, { form: 'raw' }).json as MathJson);
+  deadline.check();
+  if (!left || !right) return undefined;
+  const variables = [...new Set([...left.variables, ...right.variables])];
+  const usable = (x: number) => Number.isFinite(x) && Math.abs(x) < FLOAT_SAFE;
+  if (variables.length === 0) {
+    const [x, y] = [left.run({}), right.run({})];
+    if (!usable(x) || !usable(y)) return undefined;
+    return closeEnough(x, y, isFloatLiteral(a) || isFloatLiteral(b)) ? 'numeric' : null;
+  }
+  let compared = 0;
+  for (const point of samplePoints(variables, 6)) {
+    const [x, y] = [left.run(point), right.run(point)];
+    if (!usable(x) || !usable(y)) continue;
+    if (!closeEnough(x, y, false)) return null;
+    compared++;
+  }
+  return compared >= 3 ? 'symbolic' : undefined;
+}
+
+/** The CAS's own canonical forms and evaluation: slower, exact, and wider than `evaluatedEqual`. */
+function canonicalEqual(a: string, b: string, deadline: Deadline): ScalarRule | undefined {
   const ce = cas();
   const left = ce.parse(a);
   const right = ce.parse(b);
   deadline.check();
   if (!left.isValid || !right.isValid) return undefined;
-  // Words (`\text{odd}` became `odd`) are compared as text, not as products of letters.
-  if (isWords(left) || isWords(right)) return undefined;
   const unknowns = [...new Set([...left.unknowns, ...right.unknowns])];
   if (unknowns.length === 0) {
     const [x, y] = [numberOf(left), numberOf(right)];
@@ -148,19 +177,26 @@ function casEqual(a: string, b: string, deadline: Deadline): ScalarRule | undefi
   return compared > 0 ? 'symbolic' : undefined;
 }
 
+function casEqual(a: string, b: string, deadline: Deadline): ScalarRule | undefined {
+  if (tooHardForCas(a) || tooHardForCas(b)) return undefined;
+  deadline.usedCas = true;
+  const evaluated = evaluatedEqual(a, b, deadline);
+  if (evaluated !== undefined) return evaluated ?? undefined;
+  return canonicalEqual(a, b, deadline);
+}
+
 /** Whether `a = c * b` for one constant c != 0 (c > 0 when `positive`), checked at random points. */
 export function proportional(a: string, b: string, positive: boolean, deadline: Deadline): boolean {
   if (tooHardForCas(a) || tooHardForCas(b)) return false;
+  deadline.usedCas = true;
   const ce = cas();
-  const left = ce.parse(a);
-  const right = ce.parse(b);
-  if (!left.isValid || !right.isValid) return false;
-  const unknowns = [...new Set([...left.unknowns, ...right.unknowns])];
+  const left = compileNumeric(ce.parse(a, { form: 'raw' }).json as MathJson);
+  const right = compileNumeric(ce.parse(b, { form: 'raw' }).json as MathJson);
+  if (!left || !right) return false;
+  const variables = [...new Set([...left.variables, ...right.variables])];
   let ratio: number | undefined;
-  for (const point of unknowns.length === 0 ? [{}] : samplePoints(unknowns, 5)) {
-    const values = Object.fromEntries(Object.entries(point).map(([k, v]) => [k, ce.number(v as number)]));
-    const x = numberOf(left.subs(values));
-    const y = numberOf(right.subs(values));
+  for (const point of variables.length === 0 ? [{}] : samplePoints(variables, 6)) {
+    const [x, y] = [left.run(point), right.run(point)];
     deadline.check();
     if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
     if (y === 0 || x === 0) {
@@ -171,6 +207,14 @@ export function proportional(a: string, b: string, positive: boolean, deadline: 
     else if (!closeEnough(x / y, ratio, false)) return false;
   }
   return ratio !== undefined && (!positive || ratio > 0);
+}
+
+const FUNCTION_WORDS = /^(?:sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt|arcsin|arccos|arctan|sinh|cosh|tanh|max|min|mod|gcd|lcm)$/i;
+
+/** Text with a word of three letters or more that is no function name or LaTeX command. */
+function isWords(latex: string): boolean {
+  const words = latex.replace(/\\[a-zA-Z]+/g, ' ').match(/[a-zA-Z]{3,}/g) ?? [];
+  return words.some((w) => !FUNCTION_WORDS.test(w));
 }
 
 const squeeze = (s: string) => s.replace(/\s+/g, '').replace(/^\{(.*)\}$/, '$1');
@@ -184,7 +228,7 @@ export function scalarEqual(a: string, b: string, deadline: Deadline): ScalarRul
     const float = p.float || q.float;
     return float && round6(Number(p.num) / Number(p.den)) === round6(Number(q.num) / Number(q.den)) ? 'numeric' : 'no_match';
   }
-  // Two numbers that differ, or a number against words: no need for the CAS.
-  if ((p || q) && /^[a-zA-Z ]+$/.test(p ? b : a)) return 'no_match';
+  // Words (`\\text{Evelyn}` became `Evelyn`) are answers as text, not products of letters.
+  if (isWords(a) || isWords(b)) return a.trim().toLowerCase() === b.trim().toLowerCase() ? 'string' : 'no_match';
   return casEqual(a, b, deadline) ?? 'no_match';
 }
