@@ -27,6 +27,9 @@ describe('task signature', () => {
     [{ task: 'my_trace_eval', reference: '42' }, 'math.my_trace_eval.number'],
     [{ task: 'allenai/ai2_arc', reference: 'Paris' }, 'choice.ai2_arc.short_text'],
     [{ task: 'lighteval/MATH', reference: { inputs: ['1'], outputs: ['1'] } }, 'code.math.test_cases'],
+    [{ prompt: 'Write a 300+ word essay.', metadata: { instruction_id_list: ['length_constraints:number_words'], kwargs: [{}] } }, 'instructions.any.instructions'],
+    [{ task: 'google/IFEval', reference: { instruction_id_list: [], kwargs: [] } }, 'instructions.ifeval.instructions'],
+    [{ prompt: 'Reply in JSON.', reference: { type: 'object', properties: { a: { type: 'string' } } } }, 'json.any.json_schema'],
   ])('%j -> %s', (fields, expected) => {
     const signature = taskSignature(item(fields));
     expect(signature).toBe(expected);
@@ -73,6 +76,7 @@ describe('heuristic planner', () => {
     ['summarization.any.long_text', ['rouge']],
     ['dialogue.any.none', ['length_penalty', 'repetition_penalty']],
     ['dialogue.any.none+think', ['length_penalty', 'repetition_penalty', 'think_format']],
+    ['json.any.json_schema', ['json_schema']],
   ])('routes %s to %j with weights summing to 1 and a rationale', async (signature, tools) => {
     const plan = await planner.plan(signature);
     expect(plan.tools.map((t) => t.tool)).toEqual(tools);

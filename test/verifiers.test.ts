@@ -3,7 +3,9 @@ import { extractAnswer, lastBoxed } from '../src/tools/verifiers/answer.ts';
 import { choice } from '../src/tools/verifiers/choice.ts';
 import { exactMatch } from '../src/tools/verifiers/exact-match.ts';
 import { lengthPenalty, repetitionPenalty, thinkFormat } from '../src/tools/verifiers/format.ts';
+import { jsonSchema } from '../src/tools/verifiers/json-schema.ts';
 import { mathAnswer } from '../src/tools/verifiers/math/index.ts';
+import { regexMatch } from '../src/tools/verifiers/regex-match.ts';
 import type { ScoringItem, ToolDefinition, ToolParams } from '../src/tools/types.ts';
 
 function score(tool: ToolDefinition, item: Partial<ScoringItem>, params: ToolParams = {}) {
@@ -200,5 +202,56 @@ describe('math_answer extraction and normalization', () => {
     ['\\begin{pmatrix} 1 \\\\ 2 \\end{pmatrix}', '$\\boxed{\\begin{bmatrix} 1 \\\\ 2 \\end{bmatrix}}$', 1],
   ])('reference %j, response %j -> %i', (reference, response, expected) => {
     expect(score(mathAnswer, { reference, response }).score).toBe(expected);
+  });
+});
+
+describe('json_schema', () => {
+  const schema = {
+    type: 'object',
+    properties: { name: { type: 'string', pattern: '^(a+)+$' }, age: { type: 'integer', minimum: 0 } },
+    required: ['name', 'age'],
+  };
+
+  it('scores a response that parses and validates 1, and says why otherwise', () => {
+    expect(score(jsonSchema, { reference: schema, response: '{"name": "aaa", "age": 3}' }).score).toBe(1);
+    expect(score(jsonSchema, { reference: { schema }, response: 'Here:\n```json\n{"name": "a", "age": 0}\n```' }).score).toBe(1);
+    expect(score(jsonSchema, { reference: JSON.stringify(schema), response: '{"name": "a"}' }).detail).toMatchObject({
+      valid: false,
+      reason: "/ must have required property 'age'",
+    });
+    expect(score(jsonSchema, { reference: schema, response: '{name: a}' }).detail).toMatchObject({ parsed: false });
+  });
+
+  it('runs schema patterns on RE2, so a backtracking pattern cannot stall it', () => {
+    const started = performance.now();
+    const result = score(jsonSchema, { reference: schema, response: JSON.stringify({ name: `${'a'.repeat(100_000)}!`, age: 1 }) });
+    expect(result.score).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('refuses a reference that is no schema', () => {
+    expect(() => score(jsonSchema, { reference: 'not json', response: '{}' })).toThrow(/not JSON/);
+    expect(() => score(jsonSchema, { reference: { type: 12 }, response: '{}' })).toThrow(/not a valid JSON schema/);
+  });
+});
+
+describe('regex_match', () => {
+  it('matches a part, or the whole response when asked, with flags', () => {
+    expect(score(regexMatch, { response: 'So.\nAnswer: C' }, { pattern: 'Answer: [A-D]' }).score).toBe(1);
+    expect(score(regexMatch, { response: 'So.\nAnswer: C' }, { pattern: 'Answer: [A-D]', full: true }).score).toBe(0);
+    expect(score(regexMatch, { response: 'ANSWER: c' }, { pattern: 'answer: [a-d]', flags: 'i' }).score).toBe(1);
+    expect(score(regexMatch, { response: '42', reference: '^\\d+$' }).score).toBe(1);
+  });
+
+  it('is linear on a pattern that backtracks in JavaScript', () => {
+    const started = performance.now();
+    expect(score(regexMatch, { response: `${'a'.repeat(100_000)}!` }, { pattern: '^(a+)+$' }).score).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('names a bad pattern or flag', () => {
+    expect(() => score(regexMatch, { response: 'x' }, { pattern: '(' })).toThrow(/not a valid RE2 pattern/);
+    expect(() => score(regexMatch, { response: 'x' }, { pattern: 'x', flags: 'y' })).toThrow(/flag "y"/);
+    expect(() => score(regexMatch, { response: 'x' })).toThrow(/needs params.pattern/);
   });
 });

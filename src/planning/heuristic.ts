@@ -40,7 +40,11 @@ const ROUTES: Record<Domain, Route> = {
     why: 'free text with a reference: chrF and ROUGE-L overlap',
   },
   code: { tools: [{ tool: 'code_tests', weight: 1 }], why: 'code: run the program against the reference tests' },
-  instructions: { tools: [{ tool: 'instructions', weight: 1 }], why: 'instruction following: fraction of instructions followed' },
+  instructions: {
+    tools: [{ tool: 'instructions', weight: 1 }],
+    why: 'instruction following: fraction of the IFEval-style instructions followed (strict)',
+  },
+  json: { tools: [{ tool: 'json_schema', weight: 1 }], why: 'structured output: the response validates against the JSON schema' },
   dialogue: OPEN_ENDED,
 };
 

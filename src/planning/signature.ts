@@ -17,6 +17,7 @@ export type Domain =
   | 'translation'
   | 'summarization'
   | 'instructions'
+  | 'json'
   | 'text'
   | 'dialogue';
 
@@ -28,6 +29,8 @@ export type ReferenceShape =
   | 'latex'
   | 'letter'
   | 'test_cases'
+  | 'json_schema'
+  | 'instructions'
   | 'short_text'
   | 'long_text'
   | 'structured';
@@ -100,10 +103,18 @@ function isTestCases(value: unknown): boolean {
   return ['inputs', 'outputs', 'test', 'test_list', 'entry_point', 'fn_name', 'test_cases'].some((k) => keys.includes(k));
 }
 
+/** What a structured reference is: test cases, a JSON schema, IFEval instructions, or other data. */
+function objectShape(value: object): ReferenceShape {
+  if (isTestCases(value)) return 'test_cases';
+  if ('instruction_id_list' in value) return 'instructions';
+  if ('$schema' in value || ('type' in value && ('properties' in value || 'items' in value))) return 'json_schema';
+  return 'structured';
+}
+
 export function referenceShape(reference: Reference | undefined): ReferenceShape {
   if (reference === undefined || reference === null) return 'none';
   if (Array.isArray(reference)) return reference.length === 0 ? 'none' : referenceShape(reference[0]);
-  if (typeof reference === 'object') return isTestCases(reference) ? 'test_cases' : 'structured';
+  if (typeof reference === 'object') return objectShape(reference);
   const text = reference.trim();
   if (text === '') return 'none';
   if (/####\s*\S/.test(text)) return 'gsm8k_hash';
@@ -120,6 +131,8 @@ export function referenceShape(reference: Reference | undefined): ReferenceShape
 function domainOf(hint: Domain | undefined, shape: ReferenceShape, cue: Domain | undefined): Domain {
   // Shapes that say the kind by themselves, whatever the dataset's name suggests.
   if (shape === 'test_cases') return 'code';
+  if (shape === 'instructions') return 'instructions';
+  if (shape === 'json_schema') return 'json';
   if (shape === 'letter') return 'choice';
   if (hint) return hint;
   if (shape === 'gsm8k_hash' || shape === 'boxed') return 'math';
@@ -130,7 +143,8 @@ function domainOf(hint: Domain | undefined, shape: ReferenceShape, cue: Domain |
 }
 
 export function signatureParts(item: ScoringItem): SignatureParts {
-  const shape = referenceShape(item.reference);
+  // IFEval data ships its instructions as metadata beside a missing reference.
+  const shape = item.metadata && 'instruction_id_list' in item.metadata ? 'instructions' : referenceShape(item.reference);
   const prompt = cueText(item.prompt);
   const cue = PROMPT_CUES.find(([re]) => re.test(prompt))?.[1];
   return { domain: domainOf(hintDomain(item.task), shape, cue), source: sourceOf(item.task), reference: shape, cues: thinkCues(prompt) };

@@ -2,13 +2,25 @@ import { ToolRegistry } from './registry.ts';
 import { choice } from './verifiers/choice.ts';
 import { exactMatch } from './verifiers/exact-match.ts';
 import { lengthPenalty, repetitionPenalty, thinkFormat } from './verifiers/format.ts';
+import { jsonSchema } from './verifiers/json-schema.ts';
 import { mathAnswer } from './verifiers/math/index.ts';
+import { regexMatch } from './verifiers/regex-match.ts';
 import { textTools } from './verifiers/text/index.ts';
 
 /** The registry of every built-in tool; each process and worker thread builds its own. */
 export function builtinRegistry(): ToolRegistry {
   const registry = new ToolRegistry();
-  for (const tool of [mathAnswer, exactMatch, choice, thinkFormat, lengthPenalty, repetitionPenalty, ...textTools]) {
+  for (const tool of [
+    mathAnswer,
+    exactMatch,
+    choice,
+    thinkFormat,
+    lengthPenalty,
+    repetitionPenalty,
+    jsonSchema,
+    regexMatch,
+    ...textTools,
+  ]) {
     registry.register(tool);
   }
   return registry;
