@@ -1,6 +1,7 @@
 import { ToolRegistry } from './registry.ts';
 import { choice } from './verifiers/choice.ts';
 import { exactMatch } from './verifiers/exact-match.ts';
+import { instructionTools } from './verifiers/instructions/index.ts';
 import { lengthPenalty, repetitionPenalty, thinkFormat } from './verifiers/format.ts';
 import { jsonSchema } from './verifiers/json-schema.ts';
 import { mathAnswer } from './verifiers/math/index.ts';
@@ -20,6 +21,7 @@ export function builtinRegistry(): ToolRegistry {
     jsonSchema,
     regexMatch,
     ...textTools,
+    ...instructionTools,
   ]) {
     registry.register(tool);
   }
