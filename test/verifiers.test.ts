@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extractAnswer, lastBoxed } from '../src/tools/verifiers/answer.ts';
+import { extractMath } from '../src/tools/verifiers/math/extract.ts';
 import { choice } from '../src/tools/verifiers/choice.ts';
 import { exactMatch } from '../src/tools/verifiers/exact-match.ts';
 import { lengthPenalty, repetitionPenalty, thinkFormat } from '../src/tools/verifiers/format.ts';
@@ -20,24 +21,27 @@ describe('answer extraction', () => {
   });
 
   it('takes the answer after </think> when the model thought aloud', () => {
-    expect(extractAnswer('<think>maybe \\boxed{3}</think> so \\boxed{4}', { lastNumber: true })).toEqual({ text: '4', rule: 'boxed' });
-    expect(extractAnswer('<think>it is 3</think>The answer is 5', { lastNumber: true })?.text).toBe('5');
+    expect(extractAnswer('<think>maybe \\boxed{3}</think> so \\boxed{4}')).toEqual({ text: '4', rule: 'boxed' });
+    expect(extractAnswer('<think>it is 3</think>The answer is 5')?.text).toBe('5');
   });
 
   it('follows the priority boxed > final answer > Answer: > #### > last number', () => {
-    expect(extractAnswer('The final answer is $12$. I hope it is correct.', { lastNumber: true })).toEqual({
+    expect(extractAnswer('The final answer is $12$. I hope it is correct.')).toEqual({
       text: '$12$',
       rule: 'final_answer',
     });
-    expect(extractAnswer('work 3 4\nAnswer: 7', { lastNumber: true })).toEqual({ text: '7', rule: 'answer_label' });
-    expect(extractAnswer('so 5+5=10\n#### 10', { lastNumber: true })).toEqual({ text: '10', rule: 'gsm8k_hash' });
-    expect(extractAnswer('we get 3 then 1,234 apples', { lastNumber: true })).toEqual({ text: '1,234', rule: 'last_number' });
-    expect(extractAnswer('no numbers here', { lastNumber: true })).toBeUndefined();
+    expect(extractAnswer('work 3 4\nAnswer: 7')).toEqual({ text: '7', rule: 'answer_label' });
+    expect(extractAnswer('so 5+5=10\n#### 10')).toEqual({ text: '10', rule: 'gsm8k_hash' });
+    expect(extractMath('we get 3 then 1,234 apples', false)).toMatchObject({ text: '1,234', source: 'last_number' });
+    expect(extractMath('the total is −12.', false)).toMatchObject({ text: '−12' });
+    expect(extractMath('the result is 3 / 4.', false)).toMatchObject({ text: '3 / 4' });
+    expect(extractAnswer('no numbers here')).toBeUndefined();
+    expect(extractMath('no numbers here', false)).toBeUndefined();
   });
 
   it('stays linear on a megabyte of digits and braces', () => {
     const started = performance.now();
-    extractAnswer('{'.repeat(500_000) + '\\boxed{' + '1'.repeat(500_000), { lastNumber: true });
+    extractAnswer('{'.repeat(500_000) + '\\boxed{' + '1'.repeat(500_000));
     expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
@@ -253,5 +257,50 @@ describe('regex_match', () => {
     expect(() => score(regexMatch, { response: 'x' }, { pattern: '(' })).toThrow(/not a valid RE2 pattern/);
     expect(() => score(regexMatch, { response: 'x' }, { pattern: 'x', flags: 'y' })).toThrow(/flag "y"/);
     expect(() => score(regexMatch, { response: 'x' })).toThrow(/needs params.pattern/);
+  });
+});
+
+describe('math_answer does not reward near misses', () => {
+  it.each([
+    ['1000000000', '\\boxed{10^{9}+1}'],
+    ['10^{20}', '\\boxed{10^{20}+1}'],
+    ['0', '\\boxed{10^{-10}}'],
+    ['6.03 \\times 10^{-23}', '\\boxed{6.02 \\times 10^{-23}}'],
+    ['\\cos 60^\\circ', '\\boxed{\\cos 60}'],
+    ['x', '\\boxed{|x|}'],
+    ['x', '\\boxed{\\sqrt{x^2}}'],
+    ['1234', 'Answer: 12 34'],
+    ['54', '\\boxed{204_5}'],
+    ['7', '<think>The answer is 7'],
+    ['5', 'Answer is \\boxed{3}. So 5 of them were left, and the answer is 3.'],
+    ['3, 5', '\\boxed{3}. Hmm, no: \\boxed{5}'],
+    ['12', 'The total is −12.'],
+  ])('reference %j, response %j -> 0', (reference, response) => {
+    expect(score(mathAnswer, { reference, response }).score).toBe(0);
+  });
+
+  it.each([
+    ['\\frac{1}{2}', '\\boxed{\\cos 60^\\circ}'],
+    ['10', '\\boxed{10 \\text{ cm}^2}'],
+    ['y=-\\frac{2}{3}x+2', '\\boxed{2x+3y=6}'],
+    ['(-\\infty, 2) \\cup (3, \\infty)', '\\boxed{x < 2 \\text{ or } x > 3}'],
+    ['[2,3]', '\\boxed{\\lbrack 2, 3\\rbrack}'],
+    ['0.75', 'The result is 3 / 4.'],
+    ['-12', 'The total is −12.'],
+  ])('reference %j, response %j -> 1', (reference, response) => {
+    expect(score(mathAnswer, { reference, response }).score).toBe(1);
+  });
+
+  it.each([
+    ['a million unclosed boxes', '\\boxed{'.repeat(140_000)],
+    ['unclosed display math', '\\['.repeat(500_000)],
+    ['many dollar spans', '$a$ '.repeat(250_000)],
+    ['a huge binomial', '\\boxed{\\binom{10^{10}}{5000000000}}'],
+    ['a power tower', '\\boxed{9^{9^9}+1}'],
+    ['deep parentheses', `\\boxed{${'('.repeat(9000)}1${')'.repeat(9000)}}`],
+  ])('does not hang on %s', (_name, response) => {
+    const started = performance.now();
+    expect(score(mathAnswer, { reference: '1', response }).score).toBe(0);
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });

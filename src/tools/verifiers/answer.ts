@@ -1,52 +1,46 @@
 /**
  * Finding the final answer in a free-form response. Shared by the verifiers that compare an answer
  * with a reference (math, exact match, multiple choice). Responses are hostile and may be megabytes
- * long: every pattern here is written to scan in linear time (no nested or adjacent unbounded
- * repetitions that can backtrack over the same characters).
+ * long: every scan here is linear in the text (brace matching is one pass with a stack, phrase
+ * patterns have no repetitions that can backtrack over the same characters).
  */
 
-export type AnswerRule =
+export type AnswerSource =
   | 'boxed'
   | 'final_answer'
   | 'answer_label'
   | 'gsm8k_hash'
   | 'answer_is'
+  | 'latex'
   | 'last_number'
   | 'whole_text';
 
 export interface ExtractedAnswer {
   text: string;
-  rule: AnswerRule;
+  rule: AnswerSource;
 }
-
-/** The part a model offers as its answer: after the last `</think>` when it thought aloud. */
-export function stripThinking(response: string): string {
-  const end = response.lastIndexOf('</think>');
-  return end === -1 ? response : response.slice(end + '</think>'.length);
-}
-
-/** Longest brace group read: no answer is longer, and the bound keeps unclosed braces linear. */
-const MAX_GROUP = 20_000;
 
 /**
- * The group opened by the `{` at `open`, braces matched by counting (escaped braces do not count):
- * its content and the index after its closing brace.
+ * The part a model offers as its answer: after the last `</think>` when it thought aloud; nothing
+ * when a `<think>` block never closed (a truncated response has not answered yet).
  */
-export function braceGroup(text: string, open: number): { content: string; end: number } | undefined {
-  let depth = 0;
-  const limit = Math.min(text.length, open + MAX_GROUP);
-  for (let j = open; j < limit; j++) {
-    const c = text[j];
-    if (c === '\\') {
-      j++;
-    } else if (c === '{') {
-      depth++;
-    } else if (c === '}') {
-      depth--;
-      if (depth === 0) return { content: text.slice(open + 1, j), end: j + 1 };
-    }
+export function stripThinking(response: string): string {
+  const end = response.lastIndexOf('</think>');
+  if (end !== -1) return response.slice(end + '</think>'.length);
+  return response.includes('<think>') ? '' : response;
+}
+
+/** For each `{` of the text, the index of its matching `}` (-1 when unclosed); escaped braces skipped. */
+function matchBraces(text: string): Int32Array {
+  const closing = new Int32Array(text.length).fill(-1);
+  const open: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 92 /* \ */) i++;
+    else if (c === 123 /* { */) open.push(i);
+    else if (c === 125 /* } */ && open.length > 0) closing[open.pop()!] = i;
   }
-  return undefined;
+  return closing;
 }
 
 export interface Box {
@@ -55,37 +49,34 @@ export interface Box {
   content: string;
 }
 
-/** The box (`\\boxed{..}`, `\\fbox{..}` or `\\boxed 5`) whose command starts at `start`. */
-function boxAt(text: string, start: number): Box | undefined {
-  let i = start + (text.startsWith('\\boxed', start) ? '\\boxed'.length : '\\fbox'.length);
-  while (text[i] === ' ') i++;
-  if (text[i] === '{') {
-    const group = braceGroup(text, i);
-    return group && { start, end: group.end, content: group.content };
-  }
-  // `\boxed 5`: the argument is the next token.
-  const token = /^[^\s$]+/.exec(text.slice(i, i + 200));
-  return token ? { start, end: i + token[0].length, content: token[0] } : undefined;
-}
+const BOX_COMMAND = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
 
 /** Every box in the text, in order (a box inside another is part of the outer one's content). */
 export function boxes(text: string): Box[] {
   const found: Box[] = [];
-  const command = /\\(?:boxed|fbox)(?![a-zA-Z])/g;
-  for (let m = command.exec(text); m !== null; m = command.exec(text)) {
-    const box = boxAt(text, m.index);
-    if (box) {
-      found.push(box);
-      command.lastIndex = box.end;
+  let closing: Int32Array | undefined;
+  BOX_COMMAND.lastIndex = 0;
+  for (let m = BOX_COMMAND.exec(text); m !== null; m = BOX_COMMAND.exec(text)) {
+    let i = m.index + m[0].length;
+    while (text[i] === ' ') i++;
+    if (text[i] === '{') {
+      closing ??= matchBraces(text);
+      const close = closing[i]!;
+      if (close === -1) continue;
+      found.push({ start: m.index, end: close + 1, content: text.slice(i + 1, close) });
+      BOX_COMMAND.lastIndex = close + 1;
+    } else {
+      // `\boxed 5`: the argument is the next token.
+      const token = /^[^\s$]+/.exec(text.slice(i, i + 200));
+      if (token) found.push({ start: m.index, end: i + token[0].length, content: token[0] });
     }
   }
   return found;
 }
 
-/** Content of the last `\\boxed{...}` or `\\fbox{...}`. */
+/** Content of the last `\boxed{...}` or `\fbox{...}`. */
 export function lastBoxed(text: string): string | undefined {
-  const start = Math.max(text.lastIndexOf('\\boxed'), text.lastIndexOf('\\fbox'));
-  return start === -1 ? undefined : boxAt(text, start)?.content;
+  return boxes(text).pop()?.content;
 }
 
 /** The last match of a global pattern. */
@@ -96,11 +87,23 @@ export function lastMatch(pattern: RegExp, text: string): RegExpExecArray | unde
   return found;
 }
 
-const FINAL_ANSWER = /final answer[ \t]*(?:is|:)[ \t]*([^\n]{1,200})/gi;
-const ANSWER_LABEL = /^[ \t]*\**answer\**[ \t]*(?::|is)[ \t]*([^\n]{1,200})/gim;
-const GSM8K_HASH = /####[ \t]*([^\n]{1,100})/g;
-const ANSWER_IS = /\banswer is[ \t]*:?[ \t]*([^\n]{1,200})/gi;
-const NUMBER = /[-−]?\d(?:[\d,]*\d)?(?:\.\d+)?|[-−]?\.\d+/g;
+/** Markers after which a response states its answer, in order of priority; the phrase runs to the line's end. */
+export const ANSWER_MARKERS: [RegExp, AnswerSource][] = [
+  [/final answer[ \t]*(?:is|:)[ \t]*:?/gi, 'final_answer'],
+  [/^[ \t]*\**answer\**[ \t]*(?::|is)/gim, 'answer_label'],
+  [/^[ \t]*A:/gm, 'answer_label'],
+  [/####/g, 'gsm8k_hash'],
+  [/(?<!final\s)\banswer is[ \t]*:?/gi, 'answer_is'],
+];
+
+/** The phrase after the last match of a marker: up to the end of its line, at most 300 characters. */
+export function phraseAfter(text: string, marker: RegExp): { phrase: string; at: number } | undefined {
+  const m = lastMatch(marker, text);
+  if (!m) return undefined;
+  const from = m.index + m[0].length;
+  const end = text.indexOf('\n', from);
+  return { phrase: text.slice(from, end === -1 ? from + 300 : Math.min(end, from + 300)), at: m.index };
+}
 
 /** Where a sentence ends: a period and space after a word that is no two-letter abbreviation (`St.`, `Mt.`). */
 function sentenceEnd(s: string): number {
@@ -128,28 +131,15 @@ export function trimAnswerPhrase(phrase: string): string {
   return s.replace(/\*+$/, '').replace(/[.\s]+$/, '');
 }
 
-/**
- * The response's final answer, by priority: `\boxed{}`, "final answer is", "Answer:", GSM8K
- * `#### N`, "the answer is", then (with `lastNumber`) the last number in the text.
- */
-export function extractAnswer(response: string, options: { lastNumber: boolean }): ExtractedAnswer | undefined {
+/** The response's stated final answer, by priority: `\boxed{}`, then the answer markers. */
+export function extractAnswer(response: string): ExtractedAnswer | undefined {
   const text = stripThinking(response);
   const boxed = lastBoxed(text)?.trim();
   if (boxed) return { text: boxed, rule: 'boxed' };
-  const labelled: [RegExp, AnswerRule][] = [
-    [FINAL_ANSWER, 'final_answer'],
-    [ANSWER_LABEL, 'answer_label'],
-    [GSM8K_HASH, 'gsm8k_hash'],
-    [ANSWER_IS, 'answer_is'],
-  ];
-  for (const [pattern, rule] of labelled) {
-    const m = lastMatch(pattern, text);
-    const phrase = m?.[1] === undefined ? '' : trimAnswerPhrase(m[1]);
+  for (const [marker, rule] of ANSWER_MARKERS) {
+    const found = phraseAfter(text, marker);
+    const phrase = found === undefined ? '' : trimAnswerPhrase(found.phrase);
     if (phrase !== '') return { text: phrase, rule };
-  }
-  if (options.lastNumber) {
-    const m = lastMatch(NUMBER, text);
-    if (m) return { text: m[0], rule: 'last_number' };
   }
   return undefined;
 }

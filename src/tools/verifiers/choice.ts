@@ -24,7 +24,7 @@ function optionLetters(gold: string): string {
  */
 export function chosenLetter(response: string, letters: string): string | undefined {
   const text = stripThinking(response);
-  const stated = extractAnswer(text, { lastNumber: false });
+  const stated = extractAnswer(text);
   if (stated) {
     const letter = referenceLetter(stated.text.replace(/^\\text\{(.*)\}$/, '$1'));
     if (letter !== undefined && letters.includes(letter)) return letter;

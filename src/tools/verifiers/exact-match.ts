@@ -42,7 +42,7 @@ export const exactMatch: ToolDefinition = {
       ignorePunctuation: params.ignore_punctuation !== false,
       ignoreArticles: params.ignore_articles !== false,
     };
-    const extracted = params.extract === false ? undefined : extractAnswer(item.response, { lastNumber: false });
+    const extracted = params.extract === false ? undefined : extractAnswer(item.response);
     const answer = normalizeText(extracted?.text ?? stripThinking(item.response), options);
     const references = referenceTexts(item.reference, 'exact_match').map((r) => normalizeText(r, options));
     const matched = references.find((r) => r === answer);

@@ -1,4 +1,4 @@
-import { proportional, scalarEqual, type Deadline, type ScalarRule } from './scalar.ts';
+import { proportional, scalarEqual, squeeze, type Deadline, type ScalarRule } from './scalar.ts';
 import type { MathValue } from './structure.ts';
 
 /**
@@ -31,7 +31,7 @@ function relationsEqual(g: Relation, p: Relation, deadline: Deadline): boolean {
 
 /** The same answer written the same way (up to spacing): no need to compare further. */
 function sameText(a: MathValue, b: MathValue): boolean {
-  return JSON.stringify(a).replace(/\s+/g, '') === JSON.stringify(b).replace(/\s+/g, '');
+  return squeeze(JSON.stringify(a)) === squeeze(JSON.stringify(b));
 }
 
 /** Whether some item of `among` equals `item`, trying the ones written alike first (no CAS for those). */
@@ -75,11 +75,17 @@ export function equal(gold: MathValue, pred: MathValue, deadline: Deadline): Mat
       }
       // A set whose items all equal the answer is that answer: `\\boxed{15\\frac{39}{40}}, or \\boxed{\\frac{639}{40}}`.
       if (pred.kind === 'list' && !pred.ordered && pred.items.length > 0) {
-        const rules = pred.items.map((item) => equal(gold, item, deadline));
-        return rules.every((r) => r !== undefined) ? rules[0] : undefined;
+        const first = equal(gold, pred.items[0]!, deadline);
+        return first && pred.items.slice(1).every((item) => equal(gold, item, deadline) !== undefined) ? first : undefined;
       }
-      // `1/2 = 10/9` stated for the answer 10/9: the value is what the chain ends with.
-      if (pred.kind === 'relation' && pred.op === '=') return equal(gold, expr(pred.rhs), deadline);
+      if (pred.kind === 'relation' && pred.op === '=') {
+        // `y = -2/3 x + 2` against `2x + 3y = 6`: the same line.
+        if (gold.assigned !== undefined) {
+          return when(relationsEqual({ kind: 'relation', op: '=', lhs: gold.assigned, rhs: gold.latex }, pred, deadline), 'relation');
+        }
+        // `1/2 = 10/9` stated for the answer 10/9: the value is what the chain ends with.
+        return equal(gold, expr(pred.rhs), deadline);
+      }
       return undefined;
     }
     case 'list':
@@ -111,6 +117,11 @@ export function equal(gold: MathValue, pred: MathValue, deadline: Deadline): Mat
       return undefined;
     case 'union':
       if (pred.kind === 'union') return when(matchUnordered(gold.parts, pred.parts, deadline), 'union');
+      // `x < 2 or x > 3` for (-oo, 2) U (3, oo).
+      if (pred.kind === 'list' && !pred.ordered && pred.items.every((i) => i.kind === 'relation')) {
+        const intervals = pred.items.map((i) => asInterval(i as Relation));
+        if (intervals.every((i) => i !== undefined)) return when(matchUnordered(gold.parts, intervals, deadline), 'union');
+      }
       return gold.parts.length === 1 ? equal(gold.parts[0]!, pred, deadline) : undefined;
     case 'matrix':
       return when(

@@ -54,7 +54,8 @@ const BINARY: Record<string, (a: number, b: number) => number> = {
   Root: (x, n) => (x < 0 && n % 2 === 1 ? -((-x) ** (1 / n)) : x ** (1 / n)),
   Log: (x, base) => Math.log(x) / Math.log(base),
   Binomial: (n, k) => {
-    if (!Number.isInteger(n) || !Number.isInteger(k) || k < 0 || k > n) return Number.NaN;
+    if (!Number.isInteger(n) || !Number.isInteger(k) || k < 0 || k > n || Math.min(k, n - k) > 1000) return Number.NaN;
+    k = Math.min(k, n - k);
     let result = 1;
     for (let i = 1; i <= k; i++) result = (result * (n - k + i)) / i;
     return result;

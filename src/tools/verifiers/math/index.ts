@@ -2,8 +2,8 @@ import type { ToolDefinition } from '../../types.ts';
 import { referenceTexts } from '../reference.ts';
 import { equal } from './compare.ts';
 import { extractMath, type MathCandidate } from './extract.ts';
-import { dropThousands, normalizeLatex, plainNumber } from './normalize.ts';
-import { Deadline } from './scalar.ts';
+import { dropThousands, MAX_ANSWER_CHARS, normalizeLatex, plainNumber } from './normalize.ts';
+import { Deadline, squeeze } from './scalar.ts';
 import { parseAnswer } from './structure.ts';
 
 /**
@@ -40,25 +40,28 @@ export const mathAnswer: ToolDefinition = {
   },
   score(item, params) {
     const timeout = typeof params.timeout_ms === 'number' && params.timeout_ms > 0 ? params.timeout_ms : DEFAULT_TIMEOUT_MS;
+    const deadline = new Deadline(timeout);
     const golds = referenceTexts(item.reference, 'math_answer')
       .map((r) => extractMath(r, true))
-      .filter((g): g is MathCandidate => g !== undefined);
-    const gold = golds[0] && normalized(golds[0], true);
+      .filter((g): g is MathCandidate => g !== undefined)
+      .map((g) => normalized(g, true));
     const found = extractMath(item.response, false);
-    if (!found) return { score: 0, detail: { extracted: null, gold: gold ?? null, rule: 'no_answer' } };
+    if (!found) return { score: 0, detail: { extracted: null, gold: golds[0] ?? null, rule: 'no_answer' } };
     const predicted = normalized(found, false);
-    const deadline = new Deadline(timeout);
-    const answer = parseAnswer(predicted);
-    for (const candidate of golds) {
-      const goldText = normalized(candidate, true);
-      const rule = goldText.replace(/\s+/g, '') === predicted.replace(/\s+/g, '') ? 'string' : equal(parseAnswer(goldText), answer, deadline);
-      if (rule) {
-        return { score: 1, detail: { extracted: predicted, gold: goldText, rule, found_by: found.source, cas: deadline.usedCas } };
-      }
+    // An overlong answer is compared as text only (see MAX_ANSWER_CHARS).
+    const answer = predicted.length <= MAX_ANSWER_CHARS ? parseAnswer(predicted) : undefined;
+    for (const gold of golds) {
+      const rule =
+        squeeze(gold) === squeeze(predicted)
+          ? 'string'
+          : answer && gold.length <= MAX_ANSWER_CHARS
+            ? equal(parseAnswer(gold), answer, deadline)
+            : undefined;
+      if (rule) return { score: 1, detail: { extracted: predicted, gold, rule, found_by: found.source, cas: deadline.usedCas } };
     }
     return {
       score: 0,
-      detail: { extracted: predicted, gold: gold ?? null, rule: 'no_match', found_by: found.source, cas: deadline.usedCas },
+      detail: { extracted: predicted, gold: golds[0] ?? null, rule: 'no_match', found_by: found.source, cas: deadline.usedCas },
     };
   },
 };

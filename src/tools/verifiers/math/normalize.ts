@@ -4,8 +4,21 @@
  * symbols in one spelling. What is left is meaning-bearing LaTeX.
  */
 
-/** Answers longer than this are compared as written: no real answer is, and the rules stay cheap. */
+/** Answers longer than this are compared as written text only: no real answer is, and the rules stay cheap. */
 export const MAX_ANSWER_CHARS = 1000;
+
+const FUNCTION_WORDS = new Set([
+  'sin', 'cos', 'tan', 'cot', 'sec', 'csc', 'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh',
+  'log', 'ln', 'exp', 'sqrt', 'pi', 'max', 'min', 'mod', 'gcd', 'lcm',
+]);
+
+/** Names of functions and constants written without a backslash: math, not words or units. */
+export function isFunctionWord(word: string): boolean {
+  return FUNCTION_WORDS.has(word.toLowerCase());
+}
+
+/** Whole words after a number that are units or nouns (`12 cm`, `5 apples`), not math (`3 pi`). */
+const TRAILING_UNITS = /([\d}])\s*((?:\b[a-zA-Z]{2,}\b(?:\s*\^\s*\{?[23]\}?)?\s*)+)$/;
 
 const UNICODE: [RegExp, string][] = [
   [/−/g, '-'],
@@ -44,14 +57,18 @@ export function normalizeLatex(raw: string): string {
   s = s.replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big)(?![a-zA-Z])/g, '');
   s = s.replace(/\\q?quad|\\(?:displaystyle|textstyle)(?![a-zA-Z])|\\[!,;: ]|~/g, ' ');
   s = s.replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac');
-  s = s.replace(/\\lbrace|\\lbrack/g, (m) => (m === '\\lbrace' ? '\\{' : '[')).replace(/\\rbrace/g, '\\}');
+  s = s.replace(/\\lbrace/g, '\\{').replace(/\\rbrace/g, '\\}').replace(/\\lbrack/g, '[').replace(/\\rbrack/g, ']');
   for (let pass = 0; pass < 2; pass++) s = s.replace(TEXT_COMMAND, ' $1 ');
   for (const [pattern, replacement] of RELATIONS) s = s.replace(pattern, replacement);
-  s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°|\\degree/g, '');
+  // Degrees: inside a trig function they are a unit of angle (`\\cos 60^\\circ` is 1/2); elsewhere
+  // they only label the answer (`90^\\circ` is 90).
+  const degree = /\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°|\\degree/g;
+  s = s.replace(degree, /\\(?:sin|cos|tan|cot|sec|csc)(?![a-zA-Z])/.test(s) ? '\\cdot\\frac{\\pi}{180}' : '');
   s = s.replace(/\\%|%|\b(?:percentage|percent|pct)\b/g, '');
   s = s.replace(/\\\$|\$|€|£|¥|\\euro/g, '');
   // Units after a number or a fraction: `12 cm`, `\frac{1}{3} meters`, `15 cm^2`.
-  s = s.replace(/([\d}])\s*(?:\b[a-zA-Z]{2,}\b(?:\^\{?[23]\}?)?\s*)+$/, '$1');
+  const units = TRAILING_UNITS.exec(s);
+  if (units && !(units[2]!.match(/[a-zA-Z]{2,}/g) ?? []).some(isFunctionWord)) s = s.slice(0, units.index + 1);
   s = s.replace(/\+\s*\\infty/g, '\\infty');
   // Mixed numbers, as MATH writes them: `2\frac{1}{4}` is 9/4, not 2 times 1/4.
   s = s.replace(/(^|[\s,(])(-?)(\d+)\s*\\frac\{(\d+)\}\{(\d+)\}(?=$|[\s,)])/g, (_m, lead, sign, whole, p, q) => {

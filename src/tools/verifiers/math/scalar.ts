@@ -1,5 +1,6 @@
 import { ComputeEngine } from '@cortex-js/compute-engine';
 import { compileNumeric, type MathJson } from './evaluate.ts';
+import { isFunctionWord } from './normalize.ts';
 
 /**
  * Equality of two single expressions, in layers, cheapest first: the same text; exact rationals
@@ -11,7 +12,7 @@ import { compileNumeric, type MathJson } from './evaluate.ts';
 export type ScalarRule = 'string' | 'rational' | 'numeric' | 'symbolic' | 'no_match';
 
 /** Thrown when a comparison runs out of its time budget. */
-export class MathDeadlineError extends Error {
+class MathDeadlineError extends Error {
   override name = 'MathDeadlineError';
 }
 
@@ -51,8 +52,8 @@ function decimal(text: string): Rational | undefined {
 }
 
 /** Integers, decimals, scientific notation, `a/b`, `\frac{a}{b}`, `\frac ab`, with a sign. */
-export function parseRational(raw: string): Rational | undefined {
-  const s = raw.replace(/\s+/g, '').replace(/^\{(.*)\}$/, '$1');
+function parseRational(raw: string): Rational | undefined {
+  const s = squeeze(raw);
   const plain = decimal(s);
   if (plain) return plain;
   const frac = /^([+-]?)\\frac(?:\{([^{}]+)\}|(\d))(?:\{([^{}]+)\}|(\d))$/.exec(s);
@@ -71,10 +72,18 @@ export function parseRational(raw: string): Rational | undefined {
 
 const round6 = (x: number) => Math.round(x * 1e6);
 
+/**
+ * Equality of two doubles computed from exact expressions: integers below 2^53 must be equal, others
+ * may differ by rounding (relative 1e-12, or 1e-14 from an exact zero); a float literal in the answer
+ * compares at 6 decimals.
+ */
 function closeEnough(a: number, b: number, float: boolean): boolean {
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b;
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
   if (float) return round6(a) === round6(b);
-  return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+  if (Number.isSafeInteger(a) && Number.isSafeInteger(b)) return a === b;
+  // Against an exact zero only an absolute tolerance makes sense (sin(pi) is 1.2e-16 in doubles).
+  if (a === 0 || b === 0) return Math.abs(a - b) < 1e-14;
+  return Math.abs(a - b) <= 1e-12 * Math.max(Math.abs(a), Math.abs(b));
 }
 
 let engine: ComputeEngine | undefined;
@@ -85,16 +94,36 @@ function cas(): ComputeEngine {
   return engine;
 }
 
+/** Exponent groups (`^{...}` or `^x`) of a LaTeX expression. */
+function exponents(latex: string): string[] {
+  const found: string[] = [];
+  for (let i = latex.indexOf('^'); i !== -1; i = latex.indexOf('^', i + 1)) {
+    let j = i + 1;
+    while (latex[j] === ' ') j++;
+    if (latex[j] !== '{') {
+      found.push(latex[j] ?? '');
+      continue;
+    }
+    let depth = 0;
+    for (let k = j; k < latex.length; k++) {
+      if (latex[k] === '{') depth++;
+      else if (latex[k] === '}' && --depth === 0) {
+        found.push(latex.slice(j + 1, k));
+        break;
+      }
+    }
+  }
+  return found;
+}
+
 /**
- * Input the CAS is not given: power towers and huge factorials can take it minutes (`2^{2^{2^{2^2}}}`),
- * and long input is never an answer anyway.
+ * Input the CAS is not given: towers of powers, large exponents, factorials and binomials can make its
+ * exact arithmetic run for minutes (`9^{9^9}`, `100000!`); long input is never an answer anyway.
  */
 function tooHardForCas(latex: string): boolean {
-  if (latex.length > 300) return true;
-  if (/\^\s*\{?[^{}^]*\^\s*\{?[^{}^]*\^/.test(latex)) return true;
-  const factorial = /(\d+)\s*!/g;
-  for (let m = factorial.exec(latex); m !== null; m = factorial.exec(latex)) if (Number(m[1]) > 500) return true;
-  return /\d{400}/.test(latex);
+  if (latex.length > 300 || /\d{400}/.test(latex)) return true;
+  if (exponents(latex).some((e) => e.includes('^') || /\d{5}/.test(e))) return true;
+  return /\d{4}\s*!/.test(latex) || (/\\[dt]?binom/.test(latex) && /\d{5}/.test(latex));
 }
 
 type Boxed = NonNullable<ReturnType<ComputeEngine['parse']>>;
@@ -106,7 +135,11 @@ function numberOf(expr: Boxed): number {
   return value.im !== 0 && !Number.isNaN(value.im) ? Number.NaN : value.re;
 }
 
-/** Random points for the free variables: positive and away from small integers, to avoid poles. */
+/**
+ * Random points for the free variables, in [-5, 5] and away from 0 and the integers (poles, branch
+ * cuts), half of them negative so that |x| and x, or sqrt(x^2) and x, tell apart. Seeded: the same
+ * comparison always sees the same points.
+ */
 function samplePoints(unknowns: readonly string[], count: number): Record<string, number>[] {
   const points: Record<string, number>[] = [];
   let seed = 0x9e3779b9;
@@ -115,12 +148,13 @@ function samplePoints(unknowns: readonly string[], count: number): Record<string
     return seed / 2 ** 32;
   };
   for (let k = 0; k < count; k++) {
-    points.push(Object.fromEntries(unknowns.map((u) => [u, 0.5 + 2.5 * random()])));
+    const sign = k % 2 === 0 ? 1 : -1;
+    points.push(Object.fromEntries(unknowns.map((u) => [u, sign * (0.3 + Math.floor(random() * 5) + 0.4 * random())])));
   }
   return points;
 }
 
-/** The largest magnitude trusted to double precision; beyond it the CAS decides exactly. */
+/** The largest magnitude trusted to double precision; beyond it `canonicalEqual` decides exactly. */
 const FLOAT_SAFE = 1e15;
 
 /**
@@ -141,7 +175,7 @@ function evaluatedEqual(a: string, b: string, deadline: Deadline): ScalarRule | 
     return closeEnough(x, y, isFloatLiteral(a) || isFloatLiteral(b)) ? 'numeric' : null;
   }
   let compared = 0;
-  for (const point of samplePoints(variables, 6)) {
+  for (const point of samplePoints(variables, 8)) {
     const [x, y] = [left.run(point), right.run(point)];
     if (!usable(x) || !usable(y)) continue;
     if (!closeEnough(x, y, false)) return null;
@@ -159,9 +193,9 @@ function canonicalEqual(a: string, b: string, deadline: Deadline): ScalarRule | 
   if (!left.isValid || !right.isValid) return undefined;
   const unknowns = [...new Set([...left.unknowns, ...right.unknowns])];
   if (unknowns.length === 0) {
-    const [x, y] = [numberOf(left), numberOf(right)];
-    deadline.check();
-    return closeEnough(x, y, isFloatLiteral(a) || isFloatLiteral(b)) ? 'numeric' : undefined;
+    // Closed forms the doubles could not settle (huge or tiny values): the CAS's exact equality.
+    if (isFloatLiteral(a) || isFloatLiteral(b)) return closeEnough(numberOf(left), numberOf(right), true) ? 'numeric' : undefined;
+    return left.isEqual(right) === true ? 'numeric' : undefined;
   }
   if (unknowns.length > 8) return undefined;
   let compared = 0;
@@ -209,15 +243,19 @@ export function proportional(a: string, b: string, positive: boolean, deadline: 
   return ratio !== undefined && (!positive || ratio > 0);
 }
 
-const FUNCTION_WORDS = /^(?:sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt|arcsin|arccos|arctan|sinh|cosh|tanh|max|min|mod|gcd|lcm)$/i;
+const BASE_NUMBER = /\d_\{?\d+\}?/;
+const DIGITS_APART = /\d\s+\d/;
 
 /** Text with a word of three letters or more that is no function name or LaTeX command. */
 function isWords(latex: string): boolean {
   const words = latex.replace(/\\[a-zA-Z]+/g, ' ').match(/[a-zA-Z]{3,}/g) ?? [];
-  return words.some((w) => !FUNCTION_WORDS.test(w));
+  return words.some((w) => !isFunctionWord(w));
 }
 
-const squeeze = (s: string) => s.replace(/\s+/g, '').replace(/^\{(.*)\}$/, '$1');
+/** The text without the spaces that carry no meaning (a space between digits does: `12 34`). */
+export function squeeze(s: string): string {
+  return s.replace(/(?<!\d)\s+|\s+(?!\d)/g, '').replace(/^\{(.*)\}$/, '$1');
+}
 
 export function scalarEqual(a: string, b: string, deadline: Deadline): ScalarRule {
   if (squeeze(a) === squeeze(b)) return 'string';
@@ -228,7 +266,10 @@ export function scalarEqual(a: string, b: string, deadline: Deadline): ScalarRul
     const float = p.float || q.float;
     return float && round6(Number(p.num) / Number(p.den)) === round6(Number(q.num) / Number(q.den)) ? 'numeric' : 'no_match';
   }
-  // Words (`\\text{Evelyn}` became `Evelyn`) are answers as text, not products of letters.
-  if (isWords(a) || isWords(b)) return a.trim().toLowerCase() === b.trim().toLowerCase() ? 'string' : 'no_match';
+  // Words (`\\text{Evelyn}` became `Evelyn`) are answers as text, not products of letters; a number in
+  // another base (`204_5`) must be written in that base; `12 34` is no number at all.
+  if ([a, b].some((t) => isWords(t) || BASE_NUMBER.test(t) || DIGITS_APART.test(t))) {
+    return a.trim().toLowerCase() === b.trim().toLowerCase() ? 'string' : 'no_match';
+  }
   return casEqual(a, b, deadline) ?? 'no_match';
 }

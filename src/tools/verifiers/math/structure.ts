@@ -19,7 +19,7 @@ const OPEN = new Set(['(', '[', '{']);
 const CLOSE = new Set([')', ']', '}']);
 
 /** Splits at top-level matches of `separator` (outside any brackets). */
-export function splitTop(s: string, separator: RegExp): string[] {
+function splitTop(s: string, separator: RegExp): string[] {
   return splitTopWithSeparators(s, separator).parts;
 }
 
@@ -79,17 +79,19 @@ function isLabel(side: string): boolean {
 const RELATION = /<=|>=|!=|\\approx|\\in(?![a-zA-Z])|=|<|>/;
 const FLIP: Record<string, '<' | '<='> = { '>': '<', '>=': '<=' };
 
-function relation(ops: string[], sides: string[]): MathValue {
+type Parse = (part: string) => MathValue;
+
+function relation(ops: string[], sides: string[], parse: Parse): MathValue {
   // `a \approx b`: the exact value before it counts, else the approximation.
   const approx = ops.indexOf('\\approx');
   if (approx !== -1) {
-    return approx > 0 ? relation(ops.slice(0, approx), sides.slice(0, approx + 1)) : parseAnswer(sides[1]!);
+    return approx > 0 ? relation(ops.slice(0, approx), sides.slice(0, approx + 1), parse) : parse(sides[1]!);
   }
   const member = ops.indexOf('\\in');
-  if (member !== -1) return parseAnswer(sides[member + 1]!);
+  if (member !== -1) return parse(sides[member + 1]!);
   if (ops.every((op) => op === '=')) {
     if (isLabel(sides[0]!) || sides.length > 2) {
-      const value = parseAnswer(sides[sides.length - 1]!);
+      const value = parse(sides[sides.length - 1]!);
       return value.kind === 'expr' && sides.length === 2 ? { ...value, assigned: sides[0]! } : value;
     }
     return { kind: 'relation', op: '=', lhs: sides[0]!, rhs: sides[1]! };
@@ -103,8 +105,8 @@ function relation(ops: string[], sides: string[]): MathValue {
       const [loOp, hiOp] = up ? [ops[0], ops[1]] : [ops[1], ops[0]];
       return {
         kind: 'interval',
-        lo: parseAnswer(lo),
-        hi: parseAnswer(hi),
+        lo: parse(lo),
+        hi: parse(hi),
         loClosed: loOp!.endsWith('='),
         hiClosed: hiOp!.endsWith('='),
       };
@@ -117,14 +119,14 @@ function relation(ops: string[], sides: string[]): MathValue {
   return { kind: 'relation', op: op as '<' | '<=' | '!=', lhs, rhs };
 }
 
-function matrix(s: string): MathValue | undefined {
+function matrix(s: string, parse: Parse): MathValue | undefined {
   const m = /^\\begin\{(?:[pbvBV]?matrix|array)\}(?:\{[^{}]*\})?([\s\S]*)\\end\{(?:[pbvBV]?matrix|array)\}$/.exec(s);
   if (!m) return undefined;
   const rows = m[1]!
     .split('\\\\')
     .map((row) => row.trim())
     .filter((row) => row !== '')
-    .map((row) => row.split('&').map((cell) => parseAnswer(cell)));
+    .map((row) => row.split('&').map(parse));
   return { kind: 'matrix', rows };
 }
 
@@ -137,10 +139,10 @@ function plusMinus(s: string): MathValue | undefined {
   return { kind: 'list', items: items.map((latex) => ({ kind: 'expr', latex })), ordered: false, parenthesized: false };
 }
 
-function list(parts: string[], ordered: boolean, parenthesized: boolean): MathValue {
+function list(parts: string[], ordered: boolean, parenthesized: boolean, parse: Parse): MathValue {
   const items: MathValue[] = [];
   for (const part of parts) {
-    const value = parseAnswer(part);
+    const value = parse(part);
     // `1 \pm \sqrt{5}` inside a set contributes both of its values.
     if (!ordered && value.kind === 'list' && !value.ordered && !value.parenthesized && /\\[pm]m/.test(part)) {
       items.push(...value.items);
@@ -151,39 +153,46 @@ function list(parts: string[], ordered: boolean, parenthesized: boolean): MathVa
   return { kind: 'list', items, ordered, parenthesized };
 }
 
-export function parseAnswer(raw: string): MathValue {
+/** Deeper nesting than this is read as one expression: no answer nests so, and recursion stays shallow. */
+const MAX_DEPTH = 12;
+
+export function parseAnswer(raw: string, depth = 0): MathValue {
   const s = raw.trim();
+  if (depth > MAX_DEPTH) return { kind: 'expr', latex: s };
+  const parse = (part: string) => parseAnswer(part, depth + 1);
   const union = splitTop(s, /\\cup(?![a-zA-Z])/);
-  if (union.length > 1) return { kind: 'union', parts: union.map(parseAnswer) };
+  if (union.length > 1) return { kind: 'union', parts: union.map(parse) };
   const groups = splitTop(s, /;/);
   if (groups.length > 1) {
     // `p=5,q=2;p=7,q=2`: each group of assignments is one tuple.
-    return list(groups.map((g) => (splitTop(g, /,/).length > 1 ? `(${g})` : g)), false, false);
+    return list(groups.map((g) => (splitTop(g, /,/).length > 1 ? `(${g})` : g)), false, false, parse);
   }
   const items = splitTop(s, /,|\s*\b(?:and|or)\b\s*/);
-  if (items.length > 1) return list(items.filter((i) => i !== ''), false, false);
+  if (items.length > 1) return list(items.filter((i) => i !== ''), false, false, parse);
 
   const { parts: sides, separators: ops } = splitTopWithSeparators(s, RELATION);
-  if (sides.length > 1 && sides.every((side) => side !== '')) return relation(ops, sides);
+  if (sides.length > 1 && sides.every((side) => side !== '')) return relation(ops, sides, parse);
 
   const first = s[0];
   if ((first === '(' || first === '[') && closingBracket(s, 0) === s.length - 1) {
     const inner = s.slice(1, -1);
     const parts = splitTop(inner, /,/);
-    if (parts.length === 1) return parseAnswer(inner);
+    if (parts.length === 1) return parse(inner);
     const last = s[s.length - 1];
     if (parts.length === 2 && (first === '[' || last === ']')) {
       return {
         kind: 'interval',
-        lo: parseAnswer(parts[0]!),
-        hi: parseAnswer(parts[1]!),
+        lo: parse(parts[0]!),
+        hi: parse(parts[1]!),
         loClosed: first === '[',
         hiClosed: last === ']',
       };
     }
-    return list(parts, true, true);
+    return list(parts, true, true, parse);
   }
-  if (s.startsWith('\\{') && s.endsWith('\\}')) return list(splitTop(s.slice(2, -2), /,/), false, true);
-  if (s.startsWith('{') && closingBracket(s, 0) === s.length - 1) return list(splitTop(s.slice(1, -1), /,/), false, true);
-  return matrix(s) ?? plusMinus(s) ?? { kind: 'expr', latex: s };
+  if (s.startsWith('\\{') && s.endsWith('\\}')) return list(splitTop(s.slice(2, -2), /,/), false, true, parse);
+  if (s.startsWith('{') && closingBracket(s, 0) === s.length - 1) {
+    return list(splitTop(s.slice(1, -1), /,/), false, true, parse);
+  }
+  return matrix(s, parse) ?? plusMinus(s) ?? { kind: 'expr', latex: s };
 }
