@@ -1,4 +1,6 @@
-# RLAR reward service. Build: docker build -t rlar .   Run: docker run -p 8000:8000 rlar
+# RLAR reward service. Build: docker build -t rlar .
+# API:    docker run -p 8000:8000 rlar                    (embedded mode, or REDIS_URL=... for distributed)
+# Worker: docker run -e REDIS_URL=redis://... rlar worker
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -8,6 +10,10 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
+# bubblewrap: the process sandbox for code rewards (candidate programs run inside it).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends bubblewrap \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ThreadPoolRunner } from './execution/embedded/thread-pool-runner.ts';
+import { QueueWorker } from './execution/queue/queue-worker.ts';
 import { buildApp } from './server/app.ts';
 import { messageOf } from './util/errors.ts';
 import { VERSION } from './version.ts';
@@ -8,25 +10,54 @@ import { VERSION } from './version.ts';
 const USAGE = `rlar ${VERSION}: reward service for RL on language models
 
 Usage:
-  rlar serve      run the HTTP API (env: PORT, HOST, RLAR_API_KEYS, ...; see README)
-  rlar worker     run a distributed worker (needs REDIS_URL; not available in this version)
-  rlar openapi    print the OpenAPI document (YAML) the server serves at /docs/json
-  rlar --version  print the version
+  rlar serve [--workers N]       run the HTTP API (env: PORT, HOST, REDIS_URL, RLAR_API_KEYS, ...; see README).
+                                 With REDIS_URL, also runs N queue workers in this process (default 1; 0: API only)
+  rlar worker [--concurrency N]  run a queue worker (needs REDIS_URL); N jobs at once (default: RLAR_THREADS)
+  rlar openapi                   print the OpenAPI document (YAML) the server serves at /docs/json
+  rlar --version                 print the version
 `;
 
-async function serve(config: Config): Promise<void> {
-  const app = await buildApp(config);
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    app.log.info({ signal }, 'shutting down: finishing requests in flight');
-    await app.close();
-    process.exit(0);
+function count(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 1024) throw new ConfigError(`${flag}=${value} is not valid: expected an integer from 0 to 1024`);
+  return n;
+}
+
+/** Runs `stop` once on SIGTERM or SIGINT, then exits. */
+function onShutdown(stop: () => Promise<void>, log: (message: string) => void): void {
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: finishing the work in flight, then exiting`);
+    void stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+async function serve(config: Config, workers: number): Promise<void> {
+  const app = await buildApp(config, { inProcessWorkers: workers });
+  onShutdown(() => app.close(), (message) => app.log.info(message));
   await app.listen({ port: config.port, host: config.host });
+}
+
+async function work(config: Config, concurrency: number): Promise<void> {
+  if (config.redisUrl === undefined) throw new ConfigError('rlar worker needs REDIS_URL (the queue it takes jobs from)');
+  const threads = new ThreadPoolRunner({ threads: concurrency, maxHeapMb: config.threadHeapMb });
+  const worker = new QueueWorker(config.redisUrl, threads, { concurrency, jobLockMs: config.jobLockMs });
+  onShutdown(
+    async () => {
+      await worker.close();
+      await threads.close();
+    },
+    (message) => process.stderr.write(`rlar worker: ${message}\n`),
+  );
+  process.stderr.write(`rlar worker: taking jobs from ${config.redisUrl.replace(/\/\/[^@]*@/, '//***@')}, ${concurrency} at a time\n`);
 }
 
 async function printOpenApi(): Promise<void> {
@@ -41,7 +72,12 @@ async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { version: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      version: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      workers: { type: 'string' },
+      concurrency: { type: 'string' },
+    },
   });
   if (values.version) {
     process.stdout.write(`${VERSION}\n`);
@@ -50,14 +86,16 @@ async function main(argv: string[]): Promise<number> {
   const [command] = positionals;
   switch (command) {
     case 'serve':
-      await serve(loadConfig());
+      await serve(loadConfig(), count(values.workers, '--workers', 1));
       return -1; // keeps running
+    case 'worker': {
+      const config = loadConfig();
+      await work(config, Math.max(1, count(values.concurrency, '--concurrency', config.threads)));
+      return -1;
+    }
     case 'openapi':
       await printOpenApi();
       return 0;
-    case 'worker':
-      process.stderr.write('rlar worker: distributed mode (REDIS_URL, BullMQ) is not available in this version\n');
-      return 2;
     default:
       process.stdout.write(USAGE);
       return command === undefined || values.help ? 0 : 2;

@@ -7,6 +7,14 @@ import { availableParallelism } from 'node:os';
 export interface Config {
   port: number;
   host: string;
+  /** Absent: embedded mode. Present: toolsets in Redis, scoring on BullMQ workers. */
+  redisUrl: string | undefined;
+  /** Distributed mode: most score tasks in flight from one API node (backpressure). */
+  queueInFlight: number;
+  /** Distributed mode: most waiting jobs before new requests are refused with 503. */
+  queueMaxDepth: number;
+  /** Distributed mode: how long a worker's lock on a job lasts before the job counts as stalled. */
+  jobLockMs: number;
   apiKeys: string[];
   logLevel: string;
   bodyLimitBytes: number;
@@ -37,8 +45,9 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /** Variables with their defaults, as the README's configuration table lists them. */
 export function loadConfig(env: Env = process.env): Config {
-  if (env.REDIS_URL) {
-    throw new ConfigError('REDIS_URL is set, but this version runs in embedded mode only; unset REDIS_URL');
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
+    throw new ConfigError(`REDIS_URL="${redisUrl.replace(/\/\/[^@]*@/, '//***@')}" is not valid: expected redis://host:port or rediss://...`);
   }
   const logLevel = env.RLAR_LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -52,6 +61,10 @@ export function loadConfig(env: Env = process.env): Config {
   return {
     port: integer(env, 'PORT', 8000, 0, 65535),
     host,
+    redisUrl,
+    queueInFlight: integer(env, 'RLAR_QUEUE_IN_FLIGHT', 32, 1, 100_000),
+    queueMaxDepth: integer(env, 'RLAR_QUEUE_MAX_DEPTH', 10_000, 1, 10_000_000),
+    jobLockMs: integer(env, 'RLAR_JOB_LOCK_MS', 30_000, 500, 3_600_000),
     apiKeys,
     logLevel,
     bodyLimitBytes: integer(env, 'RLAR_BODY_LIMIT_MB', 64, 1, 4096) * 1024 * 1024,

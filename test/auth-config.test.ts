@@ -52,12 +52,24 @@ describe('configuration', () => {
     ['PORT', '70000', /PORT="70000" is not valid: expected an integer from 0 to 65535/],
     ['RLAR_BODY_LIMIT_MB', '-3', /RLAR_BODY_LIMIT_MB="-3"/],
     ['RLAR_LOG_LEVEL', 'loud', /RLAR_LOG_LEVEL="loud"/],
-    ['REDIS_URL', 'redis://127.0.0.1:6379', /REDIS_URL/],
+    ['REDIS_URL', 'localhost:6379', /REDIS_URL="localhost:6379" is not valid/],
   ])('stops at start when %s=%s, naming the variable', async (name, value, message) => {
     const { code, output } = await runCli(['serve'], { [name]: value });
     expect(code).toBe(2);
     expect(output).toMatch(/^configuration error: /);
     expect(output).toMatch(message);
+  });
+
+  it('refuses to start a worker without REDIS_URL', async () => {
+    const { code, output } = await runCli(['worker']);
+    expect(code).toBe(2);
+    expect(output).toMatch(/rlar worker needs REDIS_URL/);
+  });
+
+  it('names a bad --workers value', async () => {
+    const { code, output } = await runCli(['serve', '--workers', 'many']);
+    expect(code).toBe(2);
+    expect(output).toMatch(/--workers=many is not valid/);
   });
 
   it('explains an unknown command', async () => {

@@ -34,7 +34,10 @@ export interface PipelineObserver {
 
 const PLANNING_SAMPLES = 3;
 const MAX_CHUNK = 256;
-const DEADLINE_PASSED = 'the request deadline passed before this item was scored';
+/** An item the request's deadline left unscored. */
+function unscored(toolset: Toolset): ItemScore {
+  return { reward: toolset.fallback, components: [], error: 'the request deadline passed before this item was scored', unscored: true };
+}
 
 function referenceChars(reference: ScoringItem['reference']): number {
   if (reference === undefined) return 0;
@@ -150,9 +153,11 @@ export class ScoringPipeline {
     let result: ScoreTaskResult | undefined;
     let failure: unknown;
     const remaining = deadline - Date.now();
-    const timeout = Math.min(remaining, this.#limits.taskTimeoutMs);
+    const timeout = this.#limits.taskTimeoutMs;
     try {
-      if (remaining > 0) result = await this.#runner.run({ toolset, items }, AbortSignal.timeout(timeout));
+      if (remaining > 0) {
+        result = await this.#runner.run({ toolset, items }, { signal: AbortSignal.timeout(remaining), taskTimeoutMs: timeout });
+      }
     } catch (error) {
       failure = error;
     } finally {
@@ -162,7 +167,7 @@ export class ScoringPipeline {
       this.#observer?.toolTimings(result.timings);
       return result.scores;
     }
-    if (remaining <= 0) return items.map(() => ({ reward: toolset.fallback, components: [], error: DEADLINE_PASSED }));
+    if (remaining <= 0 || deadline <= Date.now()) return items.map(() => unscored(toolset));
     if (items.length > 1) {
       const singles = await Promise.all(items.map((item) => this.#runChunk(toolset, [item], deadline)));
       return singles.flat();

@@ -3,9 +3,14 @@ import type { ToolsetStore } from '../store/toolset-store.ts';
 import type { Toolset } from '../tools/toolset.ts';
 import type { ScoringItem } from '../tools/types.ts';
 
+/** How long a planner may hold a signature's lock, and how long others wait for its result. */
+const PLAN_LOCK_MS = 30_000;
+const PLAN_WAIT_MS = 60_000;
+
 /**
  * The toolset of a signature: from the store, or planned once on a miss. Concurrent requests that meet
- * the same new signature share one planning call (single flight within this process).
+ * the same new signature share one planning call: within this process by a map of calls in flight,
+ * across processes by the store's planning lock.
  */
 export class ToolsetResolver {
   readonly #store: ToolsetStore;
@@ -31,8 +36,25 @@ export class ToolsetResolver {
     return planning;
   }
 
+  /**
+   * Plans under the store's lock, so one planner in the whole cluster plans a new signature; the
+   * others wait for its toolset to appear (or for its lock to expire, and then plan themselves).
+   */
   async #planAndStore(signature: string, samples: ScoringItem[]): Promise<Toolset> {
-    const plan = await this.#planner.plan(signature, samples);
-    return this.#store.put(plan);
+    const giveUp = Date.now() + PLAN_WAIT_MS;
+    for (;;) {
+      const release = await this.#store.lockPlanning(signature, PLAN_LOCK_MS);
+      if (release) {
+        try {
+          return (await this.#store.get(signature)) ?? (await this.#store.put(await this.#planner.plan(signature, samples)));
+        } finally {
+          await release();
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const planned = await this.#store.get(signature);
+      if (planned) return planned;
+      if (Date.now() > giveUp) throw new Error(`another node has been planning ${signature} for over ${PLAN_WAIT_MS} ms`);
+    }
   }
 }

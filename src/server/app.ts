@@ -7,6 +7,7 @@ import metrics from './plugins/external/metrics.ts';
 import swagger from './plugins/external/swagger.ts';
 import auth from './plugins/app/auth.ts';
 import scoring from './plugins/app/scoring.ts';
+import queueBoard from './plugins/external/queue-board.ts';
 import health from './routes/health.ts';
 import reward from './routes/reward.ts';
 import tools from './routes/tools.ts';
@@ -14,8 +15,10 @@ import toolsets from './routes/toolsets.ts';
 import { AJV_OPTIONS, formatValidationErrors } from './validation.ts';
 
 export interface AppOptions {
-  /** Pino logger options, or false for none (tests pass a stream to read the log). */
+  /** Pino logger options, or false for none. */
   logger?: FastifyServerOptions['logger'];
+  /** Distributed mode: BullMQ workers inside the API process (`rlar serve --workers N`; default 1). */
+  inProcessWorkers?: number;
 }
 
 /** The Fastify app: external plugins, then domain services, then thin routes. Not yet listening. */
@@ -54,7 +57,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   await app.register(swagger, { version: VERSION });
   await app.register(metrics);
   await app.register(auth, { apiKeys: config.apiKeys });
-  await app.register(scoring, { config });
+  await app.register(scoring, { config, inProcessWorkers: options.inProcessWorkers ?? 1 });
+  await app.register(queueBoard);
   await app.register(health);
   await app.register(reward);
   await app.register(tools);

@@ -1,5 +1,5 @@
 import type { Toolset, ToolsetPlan } from '../tools/toolset.ts';
-import type { ToolsetStore } from './toolset-store.ts';
+import type { ReleaseLock, ToolsetStore } from './toolset-store.ts';
 
 /** Toolsets in process memory, for embedded mode: they last as long as the process. */
 export class MemoryToolsetStore implements ToolsetStore {
@@ -25,6 +25,11 @@ export class MemoryToolsetStore implements ToolsetStore {
 
   async delete(signature: string): Promise<boolean> {
     return this.#toolsets.delete(signature);
+  }
+
+  /** One process: the resolver's single flight already serializes planning, so the lock is always free. */
+  async lockPlanning(): Promise<ReleaseLock> {
+    return async () => {};
   }
 
   async close(): Promise<void> {}

@@ -49,6 +49,8 @@ export interface ItemScore {
   reward: number;
   components: Component[];
   error?: string;
+  /** Set when the request's deadline passed before the item was scored. */
+  unscored?: true;
 }
 
 /** Milliseconds spent per tool call, for the latency metrics. */

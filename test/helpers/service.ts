@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { buildApp } from '../../src/server/app.ts';
@@ -40,10 +40,10 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`service did not become healthy:\n${output()}`);
 }
 
-/** Starts the built CLI (`node dist/cli.js serve`) as a user would, on a free port. */
-export async function startService(env: Record<string, string> = {}): Promise<RunningService> {
+/** Starts the built CLI (`node dist/cli.js serve [args]`) as a user would, on a free port. */
+export async function startService(env: Record<string, string> = {}, args: string[] = []): Promise<RunningService> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/cli.js', 'serve'], {
+  const child = spawn(process.execPath, ['dist/cli.js', 'serve', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', RLAR_THREADS: '2', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,15 +53,81 @@ export async function startService(env: Record<string, string> = {}): Promise<Ru
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => output);
+  return { url, output: () => output, stop: () => stopChild(child) };
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
+export interface RunningWorker {
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `node dist/cli.js worker` and waits until it takes jobs. */
+export async function startWorker(env: Record<string, string>, args: string[] = []): Promise<RunningWorker> {
+  const child = spawn(process.execPath, ['dist/cli.js', 'worker', ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', RLAR_THREADS: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk;
+      if (output.includes('taking jobs')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`worker exited with ${code}:\n${output}`)));
+  });
+  await ready;
+  return { child, output: () => output, stop: (signal) => stopChild(child, signal) };
+}
+
+export interface RunningRedis {
+  url: string;
+  stop(): Promise<void>;
+  /** Starts a fresh, empty server on the same port. */
+  restart(): Promise<void>;
+}
+
+/** A private redis-server on a free port (nothing saved to disk), so test runs never share state. */
+export async function startRedis(): Promise<RunningRedis> {
+  const port = await freePort();
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: 'ignore',
+    });
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const socket = createConnection(port, '127.0.0.1', () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.once('error', () => resolve(false));
+      });
+      if (ok) return;
+      if (Date.now() > until) throw new Error('redis-server did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await launch();
   return {
-    url,
-    output: () => output,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    url: `redis://127.0.0.1:${port}`,
+    stop: () => stopChild(child),
+    restart: async () => {
+      await stopChild(child);
+      await launch();
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { Runner } from '../runner.ts';
+import type { Runner, RunLimits } from '../runner.ts';
 import type { ScoreTask, ScoreTaskResult } from '../score-task.ts';
 
 export interface ThreadPoolOptions {
@@ -31,8 +31,9 @@ export class ThreadPoolRunner implements Runner {
     });
   }
 
-  run(task: ScoreTask, signal: AbortSignal): Promise<ScoreTaskResult> {
-    return this.#pool.run(task, { signal });
+  /** The caller starts this only when a thread is free, so the timeout counts running time. */
+  run(task: ScoreTask, limits: RunLimits): Promise<ScoreTaskResult> {
+    return this.#pool.run(task, { signal: AbortSignal.any([limits.signal, AbortSignal.timeout(limits.taskTimeoutMs)]) });
   }
 
   async close(): Promise<void> {

@@ -10,8 +10,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/readyz',
-    { schema: { summary: 'Readiness: the scoring backend can take work', tags: ['health'], response: { 200: Health } } },
-    async () => ({ status: 'ready', mode: app.scoring.mode }),
+    {
+      schema: {
+        summary: 'Readiness: the scoring backend can take work',
+        tags: ['health'],
+        response: { 200: Health, 503: Health },
+      },
+    },
+    async (_request, reply) => {
+      const reason = await app.scoring.unavailable();
+      if (reason !== undefined) return reply.code(503).send({ status: 'unavailable', mode: app.scoring.mode, reason });
+      return { status: 'ready', mode: app.scoring.mode };
+    },
   );
 
   app.get(

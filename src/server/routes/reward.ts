@@ -3,6 +3,7 @@ import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { decodeRequest, detectDialect, encodeResponse, type Dialect } from '../../protocol/dialects.ts';
 import { RequestError } from '../../protocol/errors.ts';
 import { NativeRequest, OpenRLHFRequest, RewardRequest, RewardResponse, SlimeRequest } from '../../protocol/schemas.ts';
+import { admission, deadlineError } from '../admission.ts';
 import { errorResponses } from '../schemas/errors.ts';
 import { ajv, formatValidationErrors } from '../validation.ts';
 
@@ -38,14 +39,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'Every item gets a reward; an item whose tools fail gets its fallback reward and an `error`.',
         tags: ['reward'],
         body: RewardRequest,
-        response: { 200: RewardResponse, ...errorResponses(400, 401, 413, 415) },
+        response: { 200: RewardResponse, ...errorResponses(400, 401, 413, 415, 503, 504) },
       },
       validatorCompiler: () => validateRewardBody,
+      preHandler: admission(app),
     },
-    async (request) => {
+    async (request, reply) => {
       const dialect = detectDialect(request.body) as Dialect;
       const { items, timeoutMs } = decodeRequest(dialect, request.body);
       const scored = await app.scoring.pipeline.score(items, timeoutMs);
+      const late = deadlineError(scored);
+      if (late) return reply.code(504).send(late);
       return encodeResponse(dialect, request.body, scored);
     },
   );

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { toScoringItem } from '../../protocol/items.ts';
+import { admission, deadlineError } from '../admission.ts';
 import { errorBody } from '../errors.ts';
 import { errorResponses } from '../schemas/errors.ts';
 import { ToolList, ToolName, ToolScoreRequest, ToolScoreResponse } from '../schemas/tools.ts';
@@ -30,8 +31,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['tools'],
         params: ToolName,
         body: ToolScoreRequest,
-        response: { 200: ToolScoreResponse, ...errorResponses(400, 401, 404, 413) },
+        response: { 200: ToolScoreResponse, ...errorResponses(400, 401, 404, 413, 503, 504) },
       },
+      preHandler: admission(app),
     },
     async (request, reply) => {
       const { name } = request.params;
@@ -40,6 +42,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const items = request.body.items.map((item, i) => toScoringItem(item, `body/items/${i}`));
       const scores = await app.scoring.pipeline.scoreWithTool(name, request.body.params ?? {}, items);
+      const late = deadlineError(scores);
+      if (late) return reply.code(504).send(late);
       return {
         scores: scores.map((s) => s.reward),
         details: scores.map(({ components: [component], error }) => ({

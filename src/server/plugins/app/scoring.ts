@@ -1,20 +1,30 @@
+import type { Queue } from 'bullmq';
 import fp from 'fastify-plugin';
 import type { Config } from '../../../config.ts';
 import { ThreadPoolRunner } from '../../../execution/embedded/thread-pool-runner.ts';
+import { QueueRunner } from '../../../execution/queue/queue-runner.ts';
+import { QueueWorker } from '../../../execution/queue/queue-worker.ts';
+import type { Runner } from '../../../execution/runner.ts';
 import { ScoringPipeline } from '../../../pipeline/pipeline.ts';
 import { ToolsetResolver } from '../../../pipeline/toolset-resolver.ts';
 import { HeuristicPlanner } from '../../../planning/heuristic.ts';
 import { MemoryToolsetStore } from '../../../store/memory.ts';
+import { RedisToolsetStore } from '../../../store/redis.ts';
+import { redisClient } from '../../../store/redis-connection.ts';
 import type { ToolsetStore } from '../../../store/toolset-store.ts';
 import { builtinRegistry } from '../../../tools/builtin.ts';
 import type { ToolRegistry } from '../../../tools/registry.ts';
 
 /** The domain services the routes use. */
 export interface Scoring {
-  mode: 'embedded';
+  mode: 'embedded' | 'distributed';
   registry: ToolRegistry;
   store: ToolsetStore;
   pipeline: ScoringPipeline;
+  /** Why the service cannot take scoring work now (Redis away, queue full), or undefined. */
+  unavailable(): Promise<string | undefined>;
+  /** The BullMQ queue, in distributed mode (for the dashboard). */
+  queue?: Queue;
 }
 
 declare module 'fastify' {
@@ -23,25 +33,57 @@ declare module 'fastify' {
   }
 }
 
-/** Wires the pipeline for embedded mode: memory store, heuristic planner, worker-thread runner. */
+export interface ScoringOptions {
+  config: Config;
+  /** Distributed mode: BullMQ workers to run inside this process (0: a pure API node). */
+  inProcessWorkers: number;
+}
+
+/**
+ * Wires one pipeline for both modes. Embedded: memory store, worker-thread runner. Distributed
+ * (REDIS_URL): Redis store, queue runner, and optionally queue workers in this process.
+ */
 export default fp(
-  async (app, { config }: { config: Config }) => {
+  async (app, { config, inProcessWorkers }: ScoringOptions) => {
     const registry = builtinRegistry();
-    const store = new MemoryToolsetStore();
+    const closers: (() => Promise<void>)[] = [];
+    let store: ToolsetStore;
+    let runner: Runner;
+    let unavailable: () => Promise<string | undefined> = async () => undefined;
+    let queue: Queue | undefined;
+    if (config.redisUrl === undefined) {
+      store = new MemoryToolsetStore();
+      runner = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb });
+    } else {
+      store = new RedisToolsetStore(redisClient(config.redisUrl, 'request'));
+      const queueRunner = new QueueRunner(config.redisUrl, { inFlight: config.queueInFlight, maxDepth: config.queueMaxDepth });
+      runner = queueRunner;
+      queue = queueRunner.queue;
+      unavailable = () => queueRunner.unavailable();
+      if (inProcessWorkers > 0) {
+        const threads = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb });
+        const workers = Array.from(
+          { length: inProcessWorkers },
+          () => new QueueWorker(config.redisUrl!, threads, { concurrency: config.threads, jobLockMs: config.jobLockMs }),
+        );
+        // Close order: stop taking jobs, finish those in progress, then stop the threads.
+        closers.push(async () => {
+          await Promise.all(workers.map((w) => w.close()));
+          await threads.close();
+        });
+      }
+    }
     const resolver = new ToolsetResolver(store, new HeuristicPlanner(registry), (hit) => app.metrics.toolsetLookup(hit));
-    const runner = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb });
     const pipeline = new ScoringPipeline(
       resolver,
       runner,
-      {
-        maxTextChars: config.maxTextChars,
-        taskTimeoutMs: config.taskTimeoutMs,
-        requestTimeoutMs: config.requestTimeoutMs,
-      },
+      { maxTextChars: config.maxTextChars, taskTimeoutMs: config.taskTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
       app.metrics,
     );
-    app.decorate('scoring', { mode: 'embedded', registry, store, pipeline });
+    const mode = config.redisUrl === undefined ? 'embedded' : 'distributed';
+    app.decorate('scoring', { mode, registry, store, pipeline, unavailable, ...(queue && { queue }) });
     app.addHook('onClose', async () => {
+      for (const close of closers) await close();
       await runner.close();
       await store.close();
     });

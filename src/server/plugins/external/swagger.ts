@@ -24,6 +24,8 @@ export default fp(
         // Auth applies only when the service has RLAR_API_KEYS; `{}` says it may be absent.
         security: [{ bearer: [] }, { apiKey: [] }, {}],
       },
+      // The queue dashboard exists only in distributed mode; the document is the same in both.
+      transform: ({ schema, url }) => ({ schema: url.startsWith('/admin/') ? { ...schema, hide: true } : schema, url }),
     });
     await app.register(swaggerUi, { routePrefix: '/docs' });
   },

@@ -1,0 +1,165 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  postJson,
+  startRedis,
+  startService,
+  startWorker,
+  type RunningRedis,
+  type RunningService,
+  type RunningWorker,
+} from './helpers/service.ts';
+
+// Distributed mode on a real Redis (a private redis-server per file) with real worker processes.
+
+let redis: RunningRedis;
+const running: { stop(): Promise<void> }[] = [];
+
+async function track<T extends { stop(): Promise<void> }>(started: Promise<T>): Promise<T> {
+  const value = await started;
+  running.push(value);
+  return value;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => r.stop()));
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+const MIXED = [
+  ...Array.from({ length: 20 }, (_, i) => ({
+    prompt: `Natalia sold ${i} clips...`,
+    response: i % 3 === 0 ? `So ${i * 2 + 1} in total.` : `So the total is ${i * 2}.\n#### ${i * 2}`,
+    reference: `${i} + ${i} = ${i * 2}\n#### ${i * 2}`,
+    task: 'openai/gsm8k',
+  })),
+  ...Array.from({ length: 10 }, (_, i) => ({
+    prompt: 'Pick:\nA) one\nB) two\nC) three',
+    response: `The answer is (${'ABC'[i % 3]}).`,
+    reference: 'B',
+  })),
+  ...Array.from({ length: 10 }, (_, i) => ({
+    prompt: 'Translate to French: the cat sat on the mat',
+    response: i % 2 === 0 ? 'le chat était assis sur le tapis' : 'un chien dort',
+    reference: 'le chat était assis sur le tapis',
+    task: 'wmt14-en-fr',
+  })),
+  ...Array.from({ length: 10 }, (_, i) => ({ prompt: 'Tell me a story.', response: 'once upon a time '.repeat(i) })),
+];
+
+const env = () => ({ REDIS_URL: redis.url, RLAR_JOB_LOCK_MS: '1000' });
+
+describe('distributed mode', () => {
+  it('scores a batch on two worker processes exactly as embedded mode does', async () => {
+    const embedded = await track(startService());
+    const api = await track(startService(env(), ['--workers', '0']));
+    await track(startWorker(env()));
+    await track(startWorker(env()));
+    const local = await postJson(`${embedded.url}/reward`, { items: MIXED });
+    const remote = await postJson(`${api.url}/reward`, { items: MIXED });
+    expect(remote.status).toBe(200);
+    expect(remote.json.rewards).toEqual(local.json.rewards);
+    expect(remote.json.results).toEqual(local.json.results);
+    expect((await (await fetch(`${api.url}/readyz`)).json()).mode).toBe('distributed');
+  });
+
+  it('completes a batch with every item once when a worker is killed mid-batch', async () => {
+    const api = await track(startService(env(), ['--workers', '0']));
+    const victim: RunningWorker = await track(startWorker(env()));
+    await track(startWorker(env()));
+    // Identical long texts: ROUGE-L is 1 for each, after an LCS of ~16 million cells (tens of ms).
+    const text = Array.from({ length: 4000 }, (_, i) => `w${i % 50}`).join(' ');
+    const items = Array.from({ length: 48 }, () => ({ prompt: 'p', response: text, reference: text }));
+    const pending = postJson(`${api.url}/tools/rouge/score`, { items, params: { variant: 'rougeL' } });
+    await new Promise((r) => setTimeout(r, 400));
+    await victim.stop('SIGKILL');
+    const { status, json } = await pending;
+    expect(status).toBe(200);
+    expect(json.scores).toEqual(items.map(() => 1));
+    expect(json.details.filter((d: any) => d.error !== undefined)).toEqual([]);
+  });
+
+  it('plans each new signature once across API nodes meeting it at the same time', async () => {
+    const apis = [await track(startService(env())), await track(startService(env()))];
+    const items = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'].map((name) => ({
+      prompt: 'q',
+      response: '\\boxed{1}',
+      reference: '1',
+      task: `single-flight/${name}`,
+    }));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => postJson(`${apis[i % 2]!.url}/reward`, { items })),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const { toolsets } = await (await fetch(`${apis[0]!.url}/toolsets`)).json();
+    const planned = toolsets.filter((t: any) => t.signature.includes('.single_flight_') || /\.(alpha|beta|gamma|delta|epsilon)\./.test(t.signature));
+    expect(planned).toHaveLength(5);
+    expect(planned.map((t: any) => t.version)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('answers 504 naming the unscored items when no worker takes the jobs before the deadline', async () => {
+    const api = await track(startService(env(), ['--workers', '0']));
+    const { status, json } = await postJson(`${api.url}/reward`, {
+      items: [
+        { prompt: 'q', response: '1', reference: '1' },
+        { prompt: 'q', response: '2', reference: '2' },
+      ],
+      options: { timeout_ms: 700 },
+    });
+    expect(status).toBe(504);
+    expect(json.unscored).toEqual([0, 1]);
+    expect(json.message).toMatch(/2 of 2 items were not scored before the request deadline/);
+  });
+
+  it('turns requests away with 503 while the queue is full', async () => {
+    const api = await track(startService({ ...env(), RLAR_QUEUE_MAX_DEPTH: '2' }, ['--workers', '0']));
+    const items = Array.from({ length: 6 }, (_, i) => ({ prompt: 'q', response: `${i}`, reference: `${i}`, task: 'queue-full' }));
+    const first = postJson(`${api.url}/reward`, { items, options: { timeout_ms: 2500 } });
+    await new Promise((r) => setTimeout(r, 800));
+    const second = await postJson(`${api.url}/reward`, { items });
+    expect(second.status).toBe(503);
+    expect(second.json.message).toMatch(/waiting jobs \(RLAR_QUEUE_MAX_DEPTH is 2\)/);
+    expect((await first).status).toBe(504);
+  });
+
+  it('puts the queue dashboard behind the API key', async () => {
+    const api = await track(startService({ ...env(), RLAR_API_KEYS: 'board-key' }));
+    expect((await fetch(`${api.url}/admin/queues`)).status).toBe(401);
+    const board = await fetch(`${api.url}/admin/queues`, { headers: { authorization: 'Bearer board-key' } });
+    expect(board.status).toBe(200);
+    expect(await board.text()).toMatch(/bull/i);
+  });
+
+  it('fails fast while Redis is down and recovers when it is back, without a restart', async () => {
+    const api: RunningService = await track(startService(env()));
+    const item = { prompt: 'q', response: '\\boxed{3}', reference: '3' };
+    expect((await postJson(`${api.url}/reward`, { items: [item] })).status).toBe(200);
+
+    await redis.stop();
+    let ready = await fetch(`${api.url}/readyz`);
+    for (let i = 0; i < 50 && ready.status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ready = await fetch(`${api.url}/readyz`);
+    }
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).reason).toMatch(/Redis/);
+    const started = Date.now();
+    const refused = await postJson(`${api.url}/reward`, { items: [item] });
+    expect(refused.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(5_000);
+
+    await redis.restart();
+    for (let i = 0; i < 100 && ready.status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      ready = await fetch(`${api.url}/readyz`);
+    }
+    expect(ready.status).toBe(200);
+    const again = await postJson(`${api.url}/reward`, { items: [item] });
+    expect(again.status).toBe(200);
+    expect(again.json.rewards).toEqual([1]);
+  });
+});
