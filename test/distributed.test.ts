@@ -117,10 +117,11 @@ describe('distributed mode', () => {
 
   it('turns requests away with 503 while the queue is full', async () => {
     const api = await track(startService({ ...env(), RLAR_QUEUE_MAX_DEPTH: '2' }, ['--workers', '0']));
-    const items = Array.from({ length: 6 }, (_, i) => ({ prompt: 'q', response: `${i}`, reference: `${i}`, task: 'queue-full' }));
+    // 64 items make 4 jobs (16 items each), and no worker takes them.
+    const items = Array.from({ length: 64 }, (_, i) => ({ prompt: 'q', response: `${i}`, reference: `${i}`, task: 'queue-full' }));
     const first = postJson(`${api.url}/reward`, { items, options: { timeout_ms: 2500 } });
     await new Promise((r) => setTimeout(r, 800));
-    const second = await postJson(`${api.url}/reward`, { items });
+    const second = await postJson(`${api.url}/reward`, { items, options: { timeout_ms: 2500 } });
     expect(second.status).toBe(503);
     expect(second.json.message).toMatch(/waiting jobs \(RLAR_QUEUE_MAX_DEPTH is 2\)/);
     expect((await first).status).toBe(504);

@@ -14,6 +14,8 @@ export interface RunLimits {
 export interface Runner {
   /** How many tasks it runs at once; the pipeline sizes chunks from it and caps tasks in flight to it. */
   readonly parallelism: number;
+  /** Fewest items worth a task: a queue job costs Redis round trips, a thread task almost nothing. */
+  readonly minChunk: number;
   run(task: ScoreTask, limits: RunLimits): Promise<ScoreTaskResult>;
   close(): Promise<void>;
 }

@@ -133,7 +133,8 @@ export class ScoringPipeline {
       if (error === undefined) runnable.push(i);
       else scores[i] = { reward: toolset.fallback, components: [], error };
     });
-    const chunkSize = Math.min(MAX_CHUNK, Math.max(1, Math.ceil(runnable.length / (this.#runner.parallelism * 4))));
+    const spread = Math.ceil(runnable.length / (this.#runner.parallelism * 4));
+    const chunkSize = Math.min(MAX_CHUNK, Math.max(this.#runner.minChunk, spread));
     const chunks: number[][] = [];
     for (let start = 0; start < runnable.length; start += chunkSize) chunks.push(runnable.slice(start, start + chunkSize));
     await Promise.all(

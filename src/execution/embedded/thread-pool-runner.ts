@@ -16,6 +16,7 @@ export interface ThreadPoolOptions {
  */
 export class ThreadPoolRunner implements Runner {
   readonly parallelism: number;
+  readonly minChunk = 1;
   readonly #pool: Piscina<ScoreTask, ScoreTaskResult>;
 
   constructor(options: ThreadPoolOptions) {

@@ -19,6 +19,7 @@ export interface QueueRunnerOptions {
  */
 export class QueueRunner implements Runner {
   readonly parallelism: number;
+  readonly minChunk = 16;
   readonly queue: Queue<ScoreJob, ScoreTaskResult>;
   readonly #events: QueueEvents;
   readonly #connection: Redis;
