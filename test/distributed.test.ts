@@ -83,6 +83,23 @@ describe('distributed mode', () => {
     expect(json.details.filter((d: any) => d.error !== undefined)).toEqual([]);
   });
 
+  it('lets a worker stopped with SIGTERM finish the job it holds before it exits', async () => {
+    const api = await track(startService(env(), ['--workers', '0']));
+    const leaving = await startWorker(env());
+    const text = Array.from({ length: 4000 }, (_, i) => `w${i % 50}`).join(' ');
+    const items = Array.from({ length: 32 }, () => ({ prompt: 'p', response: text, reference: text }));
+    const pending = postJson(`${api.url}/tools/rouge/score`, { items, params: { variant: 'rougeL' } });
+    await new Promise((r) => setTimeout(r, 500));
+    const exited = new Promise<number | null>((resolve) => leaving.child.once('exit', resolve));
+    leaving.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(leaving.output()).toMatch(/SIGTERM: finishing the work in flight/);
+    await track(startWorker(env())); // takes the jobs still waiting
+    const { status, json } = await pending;
+    expect(status).toBe(200);
+    expect(json.scores).toEqual(items.map(() => 1));
+  });
+
   it('plans each new signature once across API nodes meeting it at the same time', async () => {
     const apis = [await track(startService(env())), await track(startService(env()))];
     const items = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'].map((name) => ({
