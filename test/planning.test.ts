@@ -77,6 +77,7 @@ describe('heuristic planner', () => {
     ['dialogue.any.none', ['length_penalty', 'repetition_penalty']],
     ['dialogue.any.none+think', ['length_penalty', 'repetition_penalty', 'think_format']],
     ['json.any.json_schema', ['json_schema']],
+    ['code.codecontests.test_cases', ['code_tests']],
   ])('routes %s to %j with weights summing to 1 and a rationale', async (signature, tools) => {
     const plan = await planner.plan(signature);
     expect(plan.tools.map((t) => t.tool)).toEqual(tools);
@@ -90,7 +91,9 @@ describe('heuristic planner', () => {
   });
 
   it('falls back to sanity tools and says why when a domain tool is missing from the build', async () => {
-    const plan = await planner.plan('code.any.test_cases');
+    const registry = new ToolRegistry();
+    for (const tool of builtinRegistry().list().filter((t) => t.name !== 'code_tests')) registry.register(tool);
+    const plan = await new HeuristicPlanner(registry).plan('code.any.test_cases');
     expect(plan.tools.map((t) => t.tool)).toEqual(['length_penalty', 'repetition_penalty']);
     expect(plan.rationale[0]).toMatch(/code_tests not available/);
   });

@@ -10,6 +10,7 @@ import scoring from './plugins/app/scoring.ts';
 import queueBoard from './plugins/external/queue-board.ts';
 import health from './routes/health.ts';
 import reward from './routes/reward.ts';
+import runCode from './routes/run-code.ts';
 import tools from './routes/tools.ts';
 import toolsets from './routes/toolsets.ts';
 import { AJV_OPTIONS, formatValidationErrors } from './validation.ts';
@@ -63,5 +64,6 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   await app.register(reward);
   await app.register(tools);
   await app.register(toolsets);
+  await app.register(runCode);
   return app;
 }

@@ -1,5 +1,6 @@
 import { ToolRegistry } from './registry.ts';
 import { choice } from './verifiers/choice.ts';
+import { codeTests } from './verifiers/code/index.ts';
 import { exactMatch } from './verifiers/exact-match.ts';
 import { instructionTools } from './verifiers/instructions/index.ts';
 import { lengthPenalty, repetitionPenalty, thinkFormat } from './verifiers/format.ts';
@@ -20,6 +21,7 @@ export function builtinRegistry(): ToolRegistry {
     repetitionPenalty,
     jsonSchema,
     regexMatch,
+    codeTests,
     ...textTools,
     ...instructionTools,
   ]) {
