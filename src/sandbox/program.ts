@@ -1,4 +1,4 @@
-import { cp, mkdtemp, chmod } from 'node:fs/promises';
+import { chmod, cp, link, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeWorkDir, removeWorkDir, runSandboxed, type SandboxResult } from './process-sandbox.ts';
@@ -79,6 +79,10 @@ export class PreparedProgram {
     const compile = language.compile
       ? await runSandboxed(dir, { argv: language.compile, timeLimitMs: compileTimeLimitMs, memoryMb: COMPILER_MEMORY_MB })
       : undefined;
+    // Runs share these files through hard links: make them read-only for the sandbox user.
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.isFile()) await chmod(join(dir, entry.name), 0o555);
+    }
     return new PreparedProgram(dir, language, compile);
   }
 
@@ -87,12 +91,21 @@ export class PreparedProgram {
     return this.compile === undefined || (this.compile.status === 'exited' && this.compile.exitCode === 0);
   }
 
-  /** Runs a fresh copy; `inspect` may read the copy's files before it is removed. */
+  /**
+   * Runs in a fresh directory holding the program's files as read-only hard links (instant, and a run
+   * cannot change what the next one sees; it may still create files of its own beside them);
+   * `inspect` may read the directory before it is removed.
+   */
   async run<T = void>(options: RunOptions, inspect?: (dir: string) => Promise<T>): Promise<{ result: SandboxResult; inspected?: T }> {
     const copy = await mkdtemp(join(tmpdir(), 'rlar-run-'));
     try {
-      await cp(this.#dir, copy, { recursive: true });
       await chmod(copy, 0o777);
+      const entries = await readdir(this.#dir, { withFileTypes: true });
+      if (entries.every((e) => e.isFile())) {
+        await Promise.all(entries.map((e) => link(join(this.#dir, e.name), join(copy, e.name))));
+      } else {
+        await cp(this.#dir, copy, { recursive: true });
+      }
       const result = await runSandboxed(copy, {
         argv: this.#language.run(options.memoryMb),
         stdin: options.stdin,
