@@ -215,3 +215,20 @@ describe('without bubblewrap', () => {
     }
   });
 });
+
+describe('time limits of code items', () => {
+  it('are the per-case limits, not the task timeout meant for tools that could hang', async () => {
+    const quick = await startService({ RLAR_TASK_TIMEOUT_MS: '300' });
+    try {
+      // Each case sleeps 0.2 s: an item takes longer than the 300 ms task timeout, and still passes.
+      const program = fenced('python', 'import time\ntime.sleep(0.2)\nprint(input())');
+      const reference = { inputs: ['1\n', '2\n', '3\n', '4\n'], outputs: ['1\n', '2\n', '3\n', '4\n'] };
+      const { json } = await postJson(`${quick.url}/reward`, {
+        items: Array.from({ length: 3 }, () => ({ prompt: 'Echo.', response: program, reference, task: 'codecontests' })),
+      });
+      expect(json.rewards).toEqual([1, 1, 1]);
+    } finally {
+      await quick.stop();
+    }
+  });
+});

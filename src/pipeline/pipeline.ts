@@ -2,6 +2,7 @@ import type { Runner } from '../execution/runner.ts';
 import type { ScoreTaskResult } from '../execution/score-task.ts';
 import { taskSignature } from '../planning/signature.ts';
 import type { ItemScore, Toolset, ToolTimings } from '../tools/toolset.ts';
+import type { ToolRegistry } from '../tools/registry.ts';
 import type { ScoringItem, ToolParams } from '../tools/types.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { messageOf } from '../util/errors.ts';
@@ -64,6 +65,7 @@ function oversizeError(item: ScoringItem, limit: number): string | undefined {
  * `error`.
  */
 export class ScoringPipeline {
+  readonly #registry: ToolRegistry;
   readonly #resolver: ToolsetResolver;
   readonly #runner: Runner;
   readonly #limits: PipelineLimits;
@@ -71,7 +73,14 @@ export class ScoringPipeline {
   /** Tasks in flight, at most the runner's parallelism, so a task's timeout runs only while it runs. */
   readonly #slots: Semaphore;
 
-  constructor(resolver: ToolsetResolver, runner: Runner, limits: PipelineLimits, observer?: PipelineObserver) {
+  constructor(
+    registry: ToolRegistry,
+    resolver: ToolsetResolver,
+    runner: Runner,
+    limits: PipelineLimits,
+    observer?: PipelineObserver,
+  ) {
+    this.#registry = registry;
     this.#resolver = resolver;
     this.#runner = runner;
     this.#limits = limits;
@@ -154,7 +163,9 @@ export class ScoringPipeline {
     let result: ScoreTaskResult | undefined;
     let failure: unknown;
     const remaining = deadline - Date.now();
-    const timeout = this.#limits.taskTimeoutMs;
+    // Tools that bound their own time (code in the sandbox) may use the whole request deadline.
+    const selfLimiting = toolset.tools.some((t) => this.#registry.get(t.tool)?.selfLimiting === true);
+    const timeout = selfLimiting ? remaining : this.#limits.taskTimeoutMs;
     try {
       if (remaining > 0) {
         result = await this.#runner.run({ toolset, items }, { signal: AbortSignal.timeout(remaining), taskTimeoutMs: timeout });

@@ -113,7 +113,10 @@ export async function readWorkFile(dir: string, name: string): Promise<Buffer | 
 
 /** Runs one command in the sandbox over `workDir`; never rejects. */
 export function runSandboxed(workDir: string, command: SandboxCommand): Promise<SandboxResult> {
-  const inner = ['/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
+  // coreutils' timeout kills the program even if this process's own timer is gone (a worker thread
+  // stopped mid-run), so no sandbox outlives its time limit by more than a second.
+  const hardLimit = `${Math.ceil(command.timeLimitMs / 1000) + 1}s`;
+  const inner = ['/usr/bin/timeout', '--signal=KILL', hardLimit, '/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
   const env: string[] = [];
   for (const [key, value] of Object.entries(command.env ?? {})) env.push('--setenv', key, value);
   const bwrap = ['bwrap', ...bwrapArgs(workDir), ...env, ...inner];

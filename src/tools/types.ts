@@ -42,6 +42,11 @@ export interface ToolDefinition {
   needsReference: boolean;
   /** JSON schema of `params` (documentation for users and the agent planner). */
   params?: Record<string, unknown>;
+  /**
+   * The tool bounds its own running time (e.g. per-test-case kills in the sandbox), so the pipeline's
+   * task timeout, meant for tools that could hang, does not apply to it.
+   */
+  selfLimiting?: boolean;
   score(item: ScoringItem, params: ToolParams): ToolOutcome | Promise<ToolOutcome>;
 }
 

@@ -75,6 +75,7 @@ export default fp(
     }
     const resolver = new ToolsetResolver(store, new HeuristicPlanner(registry), (hit) => app.metrics.toolsetLookup(hit));
     const pipeline = new ScoringPipeline(
+      registry,
       resolver,
       runner,
       { maxTextChars: config.maxTextChars, taskTimeoutMs: config.taskTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
