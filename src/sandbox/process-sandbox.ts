@@ -119,11 +119,16 @@ export function runSandboxed(workDir: string, command: SandboxCommand): Promise<
   const inner = ['/usr/bin/timeout', '--signal=KILL', hardLimit, '/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
   const env: string[] = [];
   for (const [key, value] of Object.entries(command.env ?? {})) env.push('--setenv', key, value);
-  const bwrap = ['bwrap', ...bwrapArgs(workDir), ...env, ...inner];
-  const argv = isRoot ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', ...bwrap] : bwrap;
+  const args = [...bwrapArgs(workDir), ...env, ...inner];
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: {} });
+    // As root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups).
+    const child = spawn('bwrap', args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: {},
+      ...(isRoot && { uid: NOBODY, gid: NOBODY }),
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
