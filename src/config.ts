@@ -15,6 +15,8 @@ export interface Config {
   queueMaxDepth: number;
   /** Distributed mode: how long a worker's lock on a job lasts before the job counts as stalled. */
   jobLockMs: number;
+  /** The agent planner, when an OpenAI-compatible endpoint is configured (OPENAI_BASE_URL). */
+  planner: { baseUrl: string; apiKey: string; model: string; timeoutMs: number } | undefined;
   apiKeys: string[];
   logLevel: string;
   bodyLimitBytes: number;
@@ -58,7 +60,20 @@ export function loadConfig(env: Env = process.env): Config {
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
+  const baseUrl = env.OPENAI_BASE_URL?.trim();
+  if (baseUrl && !/^https?:\/\/\S+$/.test(baseUrl)) {
+    throw new ConfigError(`OPENAI_BASE_URL="${baseUrl}" is not valid: expected http(s)://host[:port]/v1`);
+  }
+  const planner = baseUrl
+    ? {
+        baseUrl,
+        apiKey: env.OPENAI_API_KEY?.trim() || 'none',
+        model: env.RLAR_PLANNER_MODEL?.trim() || 'gpt-4.1',
+        timeoutMs: integer(env, 'RLAR_PLANNER_TIMEOUT_MS', 60_000, 100, 3_600_000),
+      }
+    : undefined;
   return {
+    planner,
     port: integer(env, 'PORT', 8000, 0, 65535),
     host,
     redisUrl,

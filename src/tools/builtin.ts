@@ -7,6 +7,7 @@ import { lengthPenalty, repetitionPenalty, thinkFormat } from './verifiers/forma
 import { jsonSchema } from './verifiers/json-schema.ts';
 import { mathAnswer } from './verifiers/math/index.ts';
 import { regexMatch } from './verifiers/regex-match.ts';
+import { synthesized } from './synthesized/index.ts';
 import { textTools } from './verifiers/text/index.ts';
 
 /** The registry of every built-in tool; each process and worker thread builds its own. */
@@ -24,6 +25,7 @@ export function builtinRegistry(): ToolRegistry {
     codeTests,
     ...textTools,
     ...instructionTools,
+    synthesized,
   ]) {
     registry.register(tool);
   }

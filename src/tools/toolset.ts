@@ -25,6 +25,11 @@ export const Toolset = Type.Object(
     tools: Type.Array(ToolSpec),
     fallback: Type.Number({ description: 'Reward of an item whose tools fail.' }),
     rationale: Type.Array(Type.String(), { description: "The planner's reasons, one line per decision." }),
+    provenance: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'How an agent planned it: model, raw answers, synthesized code, validation results, timings.',
+      }),
+    ),
     createdAt: Type.String({ format: 'date-time' }),
   },
   { title: 'Toolset' },

@@ -7,6 +7,8 @@ import { QueueWorker } from '../../../execution/queue/queue-worker.ts';
 import type { Runner } from '../../../execution/runner.ts';
 import { ScoringPipeline } from '../../../pipeline/pipeline.ts';
 import { ToolsetResolver } from '../../../pipeline/toolset-resolver.ts';
+import { AgentPlanner, FallbackPlanner } from '../../../planning/agent/agent-planner.ts';
+import { LlmClient } from '../../../planning/agent/llm.ts';
 import { HeuristicPlanner } from '../../../planning/heuristic.ts';
 import { MemoryToolsetStore } from '../../../store/memory.ts';
 import { RedisToolsetStore } from '../../../store/redis.ts';
@@ -73,7 +75,14 @@ export default fp(
         });
       }
     }
-    const resolver = new ToolsetResolver(store, new HeuristicPlanner(registry), (hit) => app.metrics.toolsetLookup(hit));
+    const heuristic = new HeuristicPlanner(registry);
+    const planner = config.planner
+      ? new FallbackPlanner(
+          new AgentPlanner(new LlmClient(config.planner, (usage) => app.metrics.llmUsage(usage)), registry, config.planner.timeoutMs),
+          heuristic,
+        )
+      : heuristic;
+    const resolver = new ToolsetResolver(store, planner, (hit) => app.metrics.toolsetLookup(hit));
     const pipeline = new ScoringPipeline(
       registry,
       resolver,

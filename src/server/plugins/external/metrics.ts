@@ -2,12 +2,14 @@ import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineObserver } from '../../../pipeline/pipeline.ts';
 import type { ToolTimings } from '../../../tools/toolset.ts';
+import type { LlmUsage } from '../../../planning/agent/llm.ts';
 
 /** Prometheus metrics (prom-client), one registry per app so several apps can share a process. */
 export interface ServiceMetrics extends PipelineObserver {
   readonly registry: Registry;
   toolsetLookup(hit: boolean): void;
   httpRequest(method: string, route: string, status: number): void;
+  llmUsage(usage: LlmUsage): void;
 }
 
 declare module 'fastify' {
@@ -44,8 +46,20 @@ function createMetrics(): ServiceMetrics {
     labelNames: ['result'] as const,
     registers: [registry],
   });
+  const tokens = new Counter({
+    name: 'rlar_llm_tokens_total',
+    help: 'Tokens the planner LLM read (prompt) and wrote (completion)',
+    labelNames: ['kind'] as const,
+    registers: [registry],
+  });
+  const llmCalls = new Counter({ name: 'rlar_llm_calls_total', help: 'Chat completions the planner made', registers: [registry] });
   return {
     registry,
+    llmUsage(usage: LlmUsage) {
+      llmCalls.inc();
+      tokens.labels('prompt').inc(usage.promptTokens);
+      tokens.labels('completion').inc(usage.completionTokens);
+    },
     itemsScored(count: number, failed: number) {
       items.inc(count);
       itemErrors.inc(failed);

@@ -1,0 +1,200 @@
+import { JsVerifier } from '../../sandbox/quickjs.ts';
+import type { ToolRegistry } from '../../tools/registry.ts';
+import { normalizeWeights, type ToolSpec, type ToolsetPlan } from '../../tools/toolset.ts';
+import type { ScoringItem } from '../../tools/types.ts';
+import { messageOf } from '../../util/errors.ts';
+import type { Planner } from '../planner.ts';
+import type { LlmClient } from './llm.ts';
+
+/**
+ * RLAR's planner: an LLM classifies the task from sample items, picks built-in tools by their
+ * descriptions, and writes 1-5 verifiers in JavaScript. Each verifier is validated in QuickJS before
+ * use: it must run without error on the samples, return numbers in [0, 1], and score the reference
+ * above an empty and a corrupted response. Anything that fails is dropped and recorded. On any failure
+ * of the whole, `FallbackPlanner` serves the heuristic toolset instead.
+ */
+
+interface AgentAnswer {
+  label: string;
+  basic_tasks: string[];
+  tools: { tool: string; weight: number; params?: Record<string, unknown> }[];
+  verifiers: { name: string; description: string; code: string; weight: number }[];
+  rationale: string;
+}
+
+const ANSWER_SCHEMA = {
+  type: 'object',
+  required: ['label', 'basic_tasks', 'tools', 'verifiers', 'rationale'],
+  properties: {
+    label: { type: 'string', description: 'the task in at most three words' },
+    basic_tasks: { type: 'array', items: { type: 'string' } },
+    tools: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['tool', 'weight'],
+        properties: { tool: { type: 'string' }, weight: { type: 'number', minimum: 0 }, params: { type: 'object' } },
+      },
+    },
+    verifiers: {
+      type: 'array',
+      maxItems: 5,
+      items: {
+        type: 'object',
+        required: ['name', 'description', 'code', 'weight'],
+        properties: {
+          name: { type: 'string' },
+          description: { type: 'string' },
+          code: { type: 'string', description: 'JavaScript: function score(prompt, response, reference) returning a number in [0, 1]' },
+          weight: { type: 'number', minimum: 0 },
+        },
+      },
+    },
+    rationale: { type: 'string' },
+  },
+} as const;
+
+const SYSTEM = `You design reward functions for reinforcement learning of language models (RLAR).
+Given sample items of one kind of task (prompt, model response, reference answer), you:
+1. name the task in at most three words, and list the basic tasks it combines;
+2. choose built-in tools (by name, from the list given) with weights and params;
+3. write 1 to 5 verifiers in plain JavaScript, each defining function score(prompt, response, reference)
+   that returns a number from 0 to 1 (rule- or metric-based: exact match, length range, keyword checks...).
+   They run in a bare JavaScript engine: no require, no process, no network, no timers.
+Weights need not sum to 1. Explain your choices in the rationale.`;
+
+const SAMPLE_CHARS = 1_500;
+
+function clip(text: string): string {
+  return text.length <= SAMPLE_CHARS ? text : `${text.slice(0, SAMPLE_CHARS)}...`;
+}
+
+interface Validation {
+  name: string;
+  accepted: boolean;
+  reason: string;
+  scores?: { reference?: number; empty: number; corrupted?: number; samples: number[] };
+}
+
+/** What a bad response looks like for a reference: its words in reverse order. */
+function corrupt(reference: string): string {
+  return reference.split(/\s+/).reverse().join(' ').split('').reverse().join('');
+}
+
+async function validate(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {
+  let verifier: JsVerifier | undefined;
+  try {
+    verifier = await JsVerifier.compile(code);
+    const check = (value: number) => {
+      if (value < 0 || value > 1) throw new Error(`returned ${value}, outside [0, 1]`);
+      return value;
+    };
+    const scores: NonNullable<Validation['scores']> = { empty: 0, samples: [] };
+    for (const item of samples) scores.samples.push(check(verifier.score(item.prompt, item.response, item.reference)));
+    const withReference = samples.find((s) => typeof s.reference === 'string' && s.reference.trim() !== '');
+    const probe = withReference ?? samples[0]!;
+    scores.empty = check(verifier.score(probe.prompt, '', probe.reference));
+    if (withReference) {
+      const reference = withReference.reference as string;
+      scores.reference = check(verifier.score(probe.prompt, reference, reference));
+      scores.corrupted = check(verifier.score(probe.prompt, corrupt(reference), reference));
+      if (!(scores.reference > scores.empty && scores.reference > scores.corrupted)) {
+        return { name, accepted: false, reason: 'does not score the reference above an empty and a corrupted response', scores };
+      }
+    }
+    return { name, accepted: true, reason: 'passed validation', scores };
+  } catch (error) {
+    return { name, accepted: false, reason: messageOf(error) };
+  } finally {
+    verifier?.dispose();
+  }
+}
+
+export class AgentPlanner implements Planner {
+  readonly name = 'agent';
+  readonly #llm: LlmClient;
+  readonly #registry: ToolRegistry;
+  readonly #timeoutMs: number;
+
+  constructor(llm: LlmClient, registry: ToolRegistry, timeoutMs: number) {
+    this.#llm = llm;
+    this.#registry = registry;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async plan(signature: string, samples: ScoringItem[]): Promise<ToolsetPlan> {
+    const started = performance.now();
+    const catalogue = this.#registry
+      .list()
+      .filter((t) => t.kind === 'verifier')
+      .map((t) => `- ${t.name}${t.needsReference ? ' (needs a reference)' : ''}: ${t.description}`)
+      .join('\n');
+    const shown = samples.map((s, i) =>
+      [`Sample ${i + 1}`, `prompt: ${clip(s.prompt)}`, `response: ${clip(s.response)}`, `reference: ${clip(JSON.stringify(s.reference ?? null))}`].join('\n'),
+    );
+    const user = `Task signature: ${signature}\n\nBuilt-in tools:\n${catalogue}\n\n${shown.join('\n\n')}`;
+    const answer = await this.#llm.json<AgentAnswer>(SYSTEM, user, 'reward_plan', ANSWER_SCHEMA, AbortSignal.timeout(this.#timeoutMs));
+    const plan = answer.value;
+    const hasReference = samples.some((s) => s.reference !== undefined);
+    const rationale = [`agent (${this.#llm.model}): "${plan.label}" = ${plan.basic_tasks.join(' + ') || plan.label}`, plan.rationale];
+    const tools: ToolSpec[] = [];
+    for (const t of plan.tools) {
+      const tool = this.#registry.get(t.tool);
+      if (!tool || tool.kind !== 'verifier') rationale.push(`dropped tool "${t.tool}": not a built-in verifier`);
+      else if (tool.needsReference && !hasReference) rationale.push(`dropped tool "${t.tool}": it needs a reference and the items have none`);
+      else tools.push({ tool: t.tool, weight: t.weight, ...(t.params && { params: t.params }) });
+    }
+    const validations: Validation[] = [];
+    for (const v of plan.verifiers) {
+      const result = await validate(v.name, v.code, samples);
+      validations.push(result);
+      if (result.accepted) tools.push({ tool: 'synthesized', weight: v.weight, params: { name: v.name, code: v.code } });
+      else rationale.push(`rejected verifier "${v.name}": ${result.reason}`);
+    }
+    if (tools.length === 0) {
+      const rejected = validations.map((v) => `${v.name}: ${v.reason}`).join('; ');
+      throw new Error(`the agent proposed no usable tool${rejected ? ` (rejected ${rejected})` : ''}`);
+    }
+    return {
+      signature,
+      planner: this.name,
+      tools: normalizeWeights(tools),
+      fallback: 0,
+      rationale,
+      provenance: {
+        model: this.#llm.model,
+        label: plan.label,
+        basic_tasks: plan.basic_tasks,
+        raw_answers: answer.raw,
+        verifiers: plan.verifiers.map((v) => ({ name: v.name, description: v.description, code: v.code })),
+        validation: validations,
+        planning_ms: Math.round(performance.now() - started),
+      },
+    };
+  }
+}
+
+/** The agent when it works, the heuristic planner when it does not: planning never fails a request. */
+export class FallbackPlanner implements Planner {
+  readonly name = 'agent-with-fallback';
+  readonly #agent: Planner;
+  readonly #fallback: Planner;
+
+  constructor(agent: Planner, fallback: Planner) {
+    this.#agent = agent;
+    this.#fallback = fallback;
+  }
+
+  async plan(signature: string, samples: ScoringItem[]): Promise<ToolsetPlan> {
+    try {
+      return await this.#agent.plan(signature, samples);
+    } catch (error) {
+      const plan = await this.#fallback.plan(signature, samples);
+      return {
+        ...plan,
+        planner: `${plan.planner} (agent fallback)`,
+        rationale: [`agent planning failed: ${messageOf(error)}; the heuristic toolset serves`, ...plan.rationale],
+      };
+    }
+  }
+}

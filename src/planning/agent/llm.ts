@@ -1,0 +1,106 @@
+import { Ajv } from 'ajv';
+import OpenAI from 'openai';
+import { Semaphore } from '../../util/semaphore.ts';
+
+/**
+ * Chat completions from any OpenAI-compatible endpoint (OpenAI, vLLM, SGLang, Ollama) through the
+ * `openai` package, asking for JSON that follows a schema: with `response_format` (json_schema) where
+ * the server supports it, else by instruction; answers are validated, and one violation is answered
+ * with the error and a second try.
+ */
+
+export interface LlmOptions {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  timeoutMs: number;
+  /** Most requests in flight to the endpoint. */
+  concurrency?: number;
+}
+
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface JsonAnswer<T> {
+  value: T;
+  /** Every raw answer the model gave, for the toolset's provenance. */
+  raw: string[];
+}
+
+type Message = { role: 'system' | 'user' | 'assistant'; content: string };
+
+const ajv = new Ajv({ strict: false, allErrors: false });
+
+function parseJson(text: string): unknown {
+  const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(text);
+  return JSON.parse((fenced ? fenced[1]! : text).trim());
+}
+
+export class LlmClient {
+  readonly model: string;
+  readonly #client: OpenAI;
+  readonly #slots: Semaphore;
+  readonly #onUsage: (usage: LlmUsage) => void;
+  /** Cleared when the server refuses `response_format`, so later calls ask in the prompt only. */
+  #structuredOutput = true;
+
+  constructor(options: LlmOptions, onUsage: (usage: LlmUsage) => void = () => {}) {
+    this.model = options.model;
+    this.#client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey, timeout: options.timeoutMs, maxRetries: 2 });
+    this.#slots = new Semaphore(options.concurrency ?? 4);
+    this.#onUsage = onUsage;
+  }
+
+  async #complete(messages: Message[], schemaName: string, schema: Record<string, unknown>, signal: AbortSignal): Promise<string> {
+    await this.#slots.acquire();
+    try {
+      const request = { model: this.model, messages, temperature: 0 };
+      let completion: OpenAI.Chat.Completions.ChatCompletion;
+      try {
+        completion = await this.#client.chat.completions.create(
+          this.#structuredOutput
+            ? { ...request, response_format: { type: 'json_schema', json_schema: { name: schemaName, schema, strict: false } } }
+            : request,
+          { signal },
+        );
+      } catch (error) {
+        if (!(error instanceof OpenAI.BadRequestError) || !this.#structuredOutput) throw error;
+        // A server without structured output: say the schema in the prompt instead.
+        this.#structuredOutput = false;
+        completion = await this.#client.chat.completions.create(request, { signal });
+      }
+      if (completion.usage) {
+        this.#onUsage({ promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens });
+      }
+      return completion.choices[0]?.message?.content ?? '';
+    } finally {
+      this.#slots.release();
+    }
+  }
+
+  /** An answer that parses as JSON and validates against `schema`, or an error saying why not. */
+  async json<T>(system: string, user: string, schemaName: string, schema: Record<string, unknown>, signal: AbortSignal): Promise<JsonAnswer<T>> {
+    const validate = ajv.compile(schema);
+    const messages: Message[] = [
+      { role: 'system', content: `${system}\nAnswer with one JSON object that follows this JSON schema:\n${JSON.stringify(schema)}` },
+      { role: 'user', content: user },
+    ];
+    const raw: string[] = [];
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const text = await this.#complete(messages, schemaName, schema, signal);
+      raw.push(text);
+      let problem: string;
+      try {
+        const value = parseJson(text);
+        if (validate(value)) return { value: value as T, raw };
+        problem = `it does not follow the schema: ${ajv.errorsText(validate.errors)}`;
+      } catch (error) {
+        problem = `it is not JSON: ${(error as Error).message}`;
+      }
+      messages.push({ role: 'assistant', content: text }, { role: 'user', content: `That answer cannot be used: ${problem}. Answer again.` });
+    }
+    throw new Error(`the model's answers did not follow the schema (${raw.length} tries)`);
+  }
+}

@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeLlm, type ChatRequest, type FakeLlm } from './helpers/fake-llm.ts';
+import { freePort, postJson, startService, type RunningService } from './helpers/service.ts';
+
+// The agent planner against a local OpenAI-compatible server; the client code is the real one.
+
+const MENTIONS = 'function score(prompt, response, reference) { return response.toLowerCase().includes(String(reference).toLowerCase()) ? 1 : 0; }';
+
+function plan(verifiers: { name: string; code: string; weight?: number }[], tools = [{ tool: 'length_penalty', weight: 0.2 }]) {
+  return JSON.stringify({
+    label: 'city trivia',
+    basic_tasks: ['question answering'],
+    tools,
+    verifiers: verifiers.map((v) => ({ description: v.name, weight: 1, ...v })),
+    rationale: 'answers must name the city',
+  });
+}
+
+const running: { close?(): Promise<void>; stop?(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((r) => (r.close ? r.close() : r.stop!())));
+});
+
+async function setup(llm: Parameters<typeof startFakeLlm>[0], env: Record<string, string> = {}): Promise<{ llm: FakeLlm; service: RunningService }> {
+  const fake = await startFakeLlm(llm);
+  running.push(fake);
+  const service = await startService({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'test-key', RLAR_PLANNER_MODEL: 'planner-x', ...env });
+  running.push(service);
+  return { llm: fake, service };
+}
+
+const item = (i: number) => ({ prompt: `Capital of country ${i}?`, response: `It is Paris, of course.`, reference: 'Paris' });
+
+describe('agent planner', () => {
+  it('plans a new signature with a validated synthesized verifier that scores the items', async () => {
+    const { llm, service } = await setup({ answer: () => plan([{ name: 'mentions_reference', code: MENTIONS, weight: 0.8 }]) });
+    const { status, json } = await postJson(`${service.url}/reward`, {
+      items: [item(1), { prompt: 'Capital of Italy?', response: 'Milan', reference: 'Rome' }],
+    });
+    expect(status).toBe(200);
+    expect(json.rewards).toEqual([1, 0.2]);
+    const tools = json.results[0].components.map((c: any) => [c.tool, c.weight]);
+    expect(tools).toEqual([
+      ['length_penalty', 0.2],
+      ['synthesized', 0.8],
+    ]);
+    const toolset = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
+    expect(toolset.planner).toBe('agent');
+    expect(toolset.provenance).toMatchObject({ model: 'planner-x', label: 'city trivia' });
+    expect(toolset.provenance.validation[0]).toMatchObject({ name: 'mentions_reference', accepted: true });
+    expect(llm.calls).toHaveLength(1);
+    expect(llm.calls[0]!.response_format).toMatchObject({ type: 'json_schema' });
+    expect(llm.calls[0]!.messages[1]!.content).toContain('Capital of country 1?');
+  });
+
+  it('rejects verifiers that loop, eat memory, throw, return NaN or reach for the host, and keeps the good one', async () => {
+    // At most 5 verifiers per plan (the schema says so): two signatures, two plans.
+    const first = [
+      { name: 'loops', code: 'function score() { while (true) {} }' },
+      { name: 'eats_memory', code: 'function score() { const a = []; while (true) a.push(new Array(1e6).fill(1)); }' },
+      { name: 'throws', code: 'function score() { throw new Error("boom"); }' },
+      { name: 'nan', code: 'function score() { return NaN; }' },
+      { name: 'good', code: MENTIONS },
+    ];
+    const second = [
+      { name: 'requires', code: 'function score() { return require("fs").readFileSync("/etc/passwd").length; }' },
+      { name: 'process', code: 'function score() { return process.env.HOME.length; }' },
+      { name: 'global_escape', code: 'function score() { return globalThis.constructor.constructor("return process")().pid; }' },
+      { name: 'out_of_range', code: 'function score() { return 7; }' },
+      { name: 'constant', code: 'function score() { return 1; }' },
+    ];
+    const { service } = await setup({ answer: (r) => plan(r.messages[1]!.content.includes('hostile_one') ? first : second, []) });
+    const { json } = await postJson(`${service.url}/reward`, {
+      items: [
+        { ...item(2), task: 'hostile-one' },
+        { ...item(2), task: 'hostile-two' },
+      ],
+    });
+    expect(json.rewards).toEqual([1, 0]);
+    expect(json.results[0].components.map((c: any) => c.tool)).toEqual(['synthesized']);
+    const verdicts: Record<string, boolean> = {};
+    for (const result of json.results) {
+      const toolset = await (await fetch(`${service.url}/toolsets/${result.signature}`)).json();
+      for (const v of toolset.provenance?.validation ?? []) verdicts[v.name] = v.accepted;
+      if (result === json.results[0]) {
+        expect(toolset.rationale.join('\n')).toMatch(/rejected verifier "loops": the verifier failed: InternalError: interrupted/);
+      } else {
+        // Nothing usable: the agent's plan fails as a whole and the heuristic toolset serves.
+        expect(toolset.planner).toBe('heuristic (agent fallback)');
+        expect(toolset.rationale[0]).toMatch(/the agent proposed no usable tool/);
+        expect(toolset.rationale[0]).toMatch(/requires: the verifier failed: ReferenceError: 'require' is not defined/);
+        expect(toolset.rationale[0]).toMatch(/process: the verifier failed: ReferenceError: 'process' is not defined/);
+        expect(toolset.rationale[0]).toMatch(/global_escape: the verifier failed/);
+        expect(toolset.rationale[0]).toMatch(/out_of_range: returned 7, outside \[0, 1\]/);
+        expect(toolset.rationale[0]).toMatch(/constant: does not score the reference above/);
+      }
+    }
+    expect(verdicts).toEqual({ loops: false, eats_memory: false, throws: false, nan: false, good: true });
+  });
+
+  it('falls back to the heuristic toolset, flagged, when the endpoint is down', async () => {
+    const port = await freePort();
+    const service = await startService({ OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, RLAR_PLANNER_TIMEOUT_MS: '2000' });
+    running.push(service);
+    const started = Date.now();
+    const { status, json } = await postJson(`${service.url}/reward`, { items: [item(3)] });
+    expect(status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(json.rewards).toEqual([0]); // exact_match: the response is a sentence, not the bare answer
+    const toolset = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
+    expect(toolset.planner).toBe('heuristic (agent fallback)');
+    expect(toolset.rationale[0]).toMatch(/^agent planning failed: /);
+  });
+
+  it('falls back within the planner deadline when the endpoint is slow', async () => {
+    const { service } = await setup({ answer: () => plan([{ name: 'good', code: MENTIONS }]), delayMs: 10_000 }, { RLAR_PLANNER_TIMEOUT_MS: '500' });
+    const started = Date.now();
+    const { json } = await postJson(`${service.url}/reward`, { items: [item(4)] });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    const toolset = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
+    expect(toolset.planner).toBe('heuristic (agent fallback)');
+  });
+
+  it('works with servers that refuse response_format, and retries once on an answer that breaks the schema', async () => {
+    let call = 0;
+    const { llm, service } = await setup({
+      rejectResponseFormat: true,
+      answer: () => (++call === 1 ? '{"label": "incomplete"}' : `Sure:\n\`\`\`json\n${plan([{ name: 'good', code: MENTIONS }])}\n\`\`\``),
+    });
+    const { json } = await postJson(`${service.url}/reward`, { items: [item(5)] });
+    const toolset = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
+    expect(toolset.planner).toBe('agent');
+    expect(toolset.provenance.raw_answers).toHaveLength(2);
+    const withFormat = llm.calls.filter((c: ChatRequest) => c.response_format !== undefined).length;
+    expect(withFormat).toBe(1); // refused once, then the schema goes in the prompt only
+    expect(llm.calls).toHaveLength(3);
+  });
+
+  it('calls the LLM once per new signature, not per item: 10,000 items over 5 signatures', async () => {
+    const { llm, service } = await setup({ answer: () => plan([{ name: 'good', code: MENTIONS }]) });
+    const tasks = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+    const items = Array.from({ length: 10_000 }, (_, i) => ({ ...item(i), task: `agent-count/${tasks[i % 5]}` }));
+    const first = await postJson(`${service.url}/reward`, { items: items.slice(0, 5_000) });
+    const second = await postJson(`${service.url}/reward`, { items: items.slice(5_000) });
+    expect(first.json.rewards).toHaveLength(5_000);
+    expect(second.json.rewards.every((r: number) => r === 1)).toBe(true);
+    expect(llm.calls).toHaveLength(5);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toMatch(/rlar_llm_tokens_total\{kind="prompt"\} 500/);
+  });
+});
