@@ -15,6 +15,9 @@ export interface Config {
   queueMaxDepth: number;
   /** Distributed mode: how long a worker's lock on a job lasts before the job counts as stalled. */
   jobLockMs: number;
+  /** Self-evolution: items per toolset version judged at once (0: off), and the tool error rate that re-plans. */
+  driftWindow: number;
+  driftErrorRate: number;
   /** The agent planner, when an OpenAI-compatible endpoint is configured (OPENAI_BASE_URL). */
   planner: { baseUrl: string; apiKey: string; model: string; timeoutMs: number } | undefined;
   apiKeys: string[];
@@ -74,6 +77,9 @@ export function loadConfig(env: Env = process.env): Config {
     : undefined;
   return {
     planner,
+    // Re-planning helps only a planner that can plan differently: on by default with the agent.
+    driftWindow: integer(env, 'RLAR_DRIFT_WINDOW', planner ? 500 : 0, 0, 10_000_000),
+    driftErrorRate: integer(env, 'RLAR_DRIFT_ERROR_PERCENT', 20, 0, 100) / 100,
     port: integer(env, 'PORT', 8000, 0, 65535),
     host,
     redisUrl,

@@ -137,7 +137,8 @@ describe('agent planner', () => {
   });
 
   it('calls the LLM once per new signature, not per item: 10,000 items over 5 signatures', async () => {
-    const { llm, service } = await setup({ answer: () => plan([{ name: 'good', code: MENTIONS }]) });
+    // Every reward is 1 here; drift re-planning (tested below) is off so only planning is counted.
+    const { llm, service } = await setup({ answer: () => plan([{ name: 'good', code: MENTIONS }]) }, { RLAR_DRIFT_WINDOW: '0' });
     const tasks = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
     const items = Array.from({ length: 10_000 }, (_, i) => ({ ...item(i), task: `agent-count/${tasks[i % 5]}` }));
     const first = await postJson(`${service.url}/reward`, { items: items.slice(0, 5_000) });
@@ -147,5 +148,20 @@ describe('agent planner', () => {
     expect(llm.calls).toHaveLength(5);
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/rlar_llm_tokens_total\{kind="prompt"\} 500/);
+  });
+
+  it('re-plans with the agent when rewards collapse, as a new version', async () => {
+    const { llm, service } = await setup({ answer: () => plan([{ name: 'good', code: MENTIONS }]) }, { RLAR_DRIFT_WINDOW: '50' });
+    const items = Array.from({ length: 50 }, (_, i) => ({ ...item(i), task: 'agent-drift' }));
+    const { json } = await postJson(`${service.url}/reward`, { items });
+    const signature = json.results[0].signature;
+    let current: any;
+    for (let i = 0; i < 100 && (current?.version ?? 0) < 2; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      current = await (await fetch(`${service.url}/toolsets/${signature}`)).json();
+    }
+    expect(current).toMatchObject({ version: 2, planner: 'agent' });
+    expect(current.rationale[0]).toBe('re-planned: every reward was 1 over 50 items');
+    expect(llm.calls).toHaveLength(2);
   });
 });

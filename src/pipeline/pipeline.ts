@@ -6,6 +6,7 @@ import type { ToolRegistry } from '../tools/registry.ts';
 import type { ScoringItem, ToolParams } from '../tools/types.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { messageOf } from '../util/errors.ts';
+import type { DriftMonitor } from './drift-monitor.ts';
 import type { ToolsetResolver } from './toolset-resolver.ts';
 
 export interface ScoredItem extends ItemScore {
@@ -70,22 +71,25 @@ export class ScoringPipeline {
   readonly #runner: Runner;
   readonly #limits: PipelineLimits;
   readonly #observer: PipelineObserver | undefined;
+  readonly #monitor: DriftMonitor | undefined;
   /** Tasks in flight, at most the runner's parallelism, so a task's timeout runs only while it runs. */
   readonly #slots: Semaphore;
 
-  constructor(
-    registry: ToolRegistry,
-    resolver: ToolsetResolver,
-    runner: Runner,
-    limits: PipelineLimits,
-    observer?: PipelineObserver,
-  ) {
-    this.#registry = registry;
-    this.#resolver = resolver;
-    this.#runner = runner;
-    this.#limits = limits;
-    this.#observer = observer;
-    this.#slots = new Semaphore(runner.parallelism);
+  constructor(parts: {
+    registry: ToolRegistry;
+    resolver: ToolsetResolver;
+    runner: Runner;
+    limits: PipelineLimits;
+    observer?: PipelineObserver;
+    monitor?: DriftMonitor;
+  }) {
+    this.#registry = parts.registry;
+    this.#resolver = parts.resolver;
+    this.#runner = parts.runner;
+    this.#limits = parts.limits;
+    this.#observer = parts.observer;
+    this.#monitor = parts.monitor;
+    this.#slots = new Semaphore(parts.runner.parallelism);
   }
 
   async score(items: ScoringItem[], timeoutMs?: number): Promise<ScoredItem[]> {
@@ -108,7 +112,9 @@ export class ScoringPipeline {
           for (const i of indices) results[i] = { ...failed, signature };
           return;
         }
-        const scores = await this.scoreWithToolset(toolset, indices.map((i) => items[i]!), deadline);
+        const groupItems = indices.map((i) => items[i]!);
+        const scores = await this.scoreWithToolset(toolset, groupItems, deadline);
+        this.#monitor?.record(toolset, groupItems, scores);
         indices.forEach((itemIndex, k) => (results[itemIndex] = { ...scores[k]!, signature }));
       }),
     );

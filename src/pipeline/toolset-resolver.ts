@@ -37,6 +37,30 @@ export class ToolsetResolver {
   }
 
   /**
+   * Plans a signature again (a new version; the store keeps the old one) and says why in the
+   * rationale. When `replacing` is given and another node has already replaced that version, its
+   * toolset is kept instead of planning twice.
+   */
+  async replan(signature: string, samples: ScoringItem[], reason: string, replacing?: number): Promise<Toolset> {
+    const giveUp = Date.now() + PLAN_WAIT_MS;
+    for (;;) {
+      const release = await this.#store.lockPlanning(signature, PLAN_LOCK_MS);
+      if (release) {
+        try {
+          const current = await this.#store.get(signature);
+          if (current && replacing !== undefined && current.version > replacing) return current;
+          const plan = await this.#planner.plan(signature, samples);
+          return await this.#store.put({ ...plan, rationale: [`re-planned: ${reason}`, ...plan.rationale] });
+        } finally {
+          await release();
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      if (Date.now() > giveUp) throw new Error(`another node has been planning ${signature} for over ${PLAN_WAIT_MS} ms`);
+    }
+  }
+
+  /**
    * Plans under the store's lock, so one planner in the whole cluster plans a new signature; the
    * others wait for its toolset to appear (or for its lock to expire, and then plan themselves).
    */

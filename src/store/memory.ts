@@ -4,23 +4,27 @@ import type { ReleaseLock, ToolsetStore } from './toolset-store.ts';
 /** Toolsets in process memory, for embedded mode: they last as long as the process. */
 export class MemoryToolsetStore implements ToolsetStore {
   readonly #toolsets = new Map<string, Toolset>();
-  /** Versions keep counting after a delete, so a re-planned toolset never reuses an old number. */
-  readonly #versions = new Map<string, number>();
+  /** Every version of each signature; they outlive a delete, so numbers are never reused. */
+  readonly #history = new Map<string, Toolset[]>();
 
   async get(signature: string): Promise<Toolset | undefined> {
     return this.#toolsets.get(signature);
   }
 
   async put(plan: ToolsetPlan): Promise<Toolset> {
-    const version = (this.#versions.get(plan.signature) ?? 0) + 1;
-    this.#versions.set(plan.signature, version);
-    const toolset: Toolset = { ...plan, version, createdAt: new Date().toISOString() };
+    const history = this.#history.get(plan.signature) ?? [];
+    const toolset: Toolset = { ...plan, version: history.length + 1, createdAt: new Date().toISOString() };
+    this.#history.set(plan.signature, [...history, toolset]);
     this.#toolsets.set(plan.signature, toolset);
     return toolset;
   }
 
   async list(): Promise<Toolset[]> {
     return [...this.#toolsets.values()].sort((a, b) => a.signature.localeCompare(b.signature));
+  }
+
+  async versions(signature: string): Promise<Toolset[]> {
+    return this.#history.get(signature) ?? [];
   }
 
   async delete(signature: string): Promise<boolean> {

@@ -44,6 +44,13 @@ export class RedisToolsetStore implements ToolsetStore {
     return values.filter((v): v is string => v !== null).map((v) => JSON.parse(v) as Toolset);
   }
 
+  async versions(signature: string): Promise<Toolset[]> {
+    const all = await this.#redis.hgetall(`${PREFIX}${signature}:versions`);
+    return Object.values(all)
+      .map((json) => JSON.parse(json) as Toolset)
+      .sort((a, b) => a.version - b.version);
+  }
+
   async delete(signature: string): Promise<boolean> {
     const [[, removed] = []] = (await this.#redis.multi().del(PREFIX + signature).srem(INDEX, signature).exec()) ?? [];
     return removed === 1;

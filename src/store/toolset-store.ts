@@ -9,6 +9,8 @@ export interface ToolsetStore {
   /** Saves a toolset as the next version of its signature and returns what was stored. */
   put(toolset: ToolsetPlan): Promise<Toolset>;
   list(): Promise<Toolset[]>;
+  /** Every version a signature has had, oldest first (kept for rollback and audit). */
+  versions(signature: string): Promise<Toolset[]>;
   /** Returns whether there was a toolset to delete. */
   delete(signature: string): Promise<boolean>;
   /**

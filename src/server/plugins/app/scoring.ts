@@ -6,6 +6,7 @@ import { QueueRunner } from '../../../execution/queue/queue-runner.ts';
 import { QueueWorker } from '../../../execution/queue/queue-worker.ts';
 import type { Runner } from '../../../execution/runner.ts';
 import { ScoringPipeline } from '../../../pipeline/pipeline.ts';
+import { DriftMonitor } from '../../../pipeline/drift-monitor.ts';
 import { ToolsetResolver } from '../../../pipeline/toolset-resolver.ts';
 import { AgentPlanner, FallbackPlanner } from '../../../planning/agent/agent-planner.ts';
 import { LlmClient } from '../../../planning/agent/llm.ts';
@@ -16,6 +17,7 @@ import { redisClient } from '../../../store/redis-connection.ts';
 import type { ToolsetStore } from '../../../store/toolset-store.ts';
 import { builtinRegistry } from '../../../tools/builtin.ts';
 import type { ToolRegistry } from '../../../tools/registry.ts';
+import type { Toolset } from '../../../tools/toolset.ts';
 
 /** The domain services the routes use. */
 export interface Scoring {
@@ -25,6 +27,8 @@ export interface Scoring {
   pipeline: ScoringPipeline;
   /** Why the service cannot take scoring work now (Redis away, queue full), or undefined. */
   unavailable(): Promise<string | undefined>;
+  /** Plans a signature again now (a new version), saying why. */
+  replan(signature: string, reason: string): Promise<Toolset>;
   /** The BullMQ queue, in distributed mode (for the dashboard). */
   queue?: Queue;
 }
@@ -83,15 +87,20 @@ export default fp(
         )
       : heuristic;
     const resolver = new ToolsetResolver(store, planner, (hit) => app.metrics.toolsetLookup(hit));
-    const pipeline = new ScoringPipeline(
+    const monitor = new DriftMonitor(resolver, { window: config.driftWindow, maxErrorRate: config.driftErrorRate }, (signature, message) =>
+      app.log.warn({ signature }, `re-planning failed: ${message}`),
+    );
+    const pipeline = new ScoringPipeline({
       registry,
       resolver,
       runner,
-      { maxTextChars: config.maxTextChars, taskTimeoutMs: config.taskTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
-      app.metrics,
-    );
+      limits: { maxTextChars: config.maxTextChars, taskTimeoutMs: config.taskTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
+      observer: app.metrics,
+      ...(config.driftWindow > 0 && { monitor }),
+    });
+    const replan = (signature: string, reason: string) => resolver.replan(signature, monitor.samples(signature), reason);
     const mode = config.redisUrl === undefined ? 'embedded' : 'distributed';
-    app.decorate('scoring', { mode, registry, store, pipeline, unavailable, ...(queue && { queue }) });
+    app.decorate('scoring', { mode, registry, store, pipeline, unavailable, replan, ...(queue && { queue }) });
     app.addHook('onClose', async () => {
       for (const close of closers) await close();
       await runner.close();

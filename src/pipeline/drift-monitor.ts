@@ -1,0 +1,87 @@
+import type { ItemScore, Toolset } from '../tools/toolset.ts';
+import type { ScoringItem } from '../tools/types.ts';
+import { messageOf } from '../util/errors.ts';
+import type { ToolsetResolver } from './toolset-resolver.ts';
+
+export interface DriftLimits {
+  /** Items of one toolset version watched before judging it. */
+  window: number;
+  /** Share of items on which one tool may fail before the signature is re-planned. */
+  maxErrorRate: number;
+}
+
+interface Watch {
+  version: number;
+  items: number;
+  errors: Map<string, number>;
+  min: number;
+  max: number;
+  samples: ScoringItem[];
+}
+
+const SAMPLES = 3;
+
+/**
+ * Self-evolution: watches each signature's current toolset while it scores and re-plans it (a new
+ * version, the old one kept) when a tool fails on too many items, or when every reward over a whole
+ * window is the same (a reward that cannot tell responses apart teaches nothing). Re-planning runs in
+ * the background; the old toolset serves until the new one is stored.
+ */
+export class DriftMonitor {
+  readonly #resolver: ToolsetResolver;
+  readonly #limits: DriftLimits;
+  readonly #watches = new Map<string, Watch>();
+  readonly #replanning = new Set<string>();
+  readonly #onError: (signature: string, message: string) => void;
+
+  constructor(resolver: ToolsetResolver, limits: DriftLimits, onError: (signature: string, message: string) => void) {
+    this.#resolver = resolver;
+    this.#limits = limits;
+    this.#onError = onError;
+  }
+
+  /** The latest sample items of a signature (for a re-plan on request). */
+  samples(signature: string): ScoringItem[] {
+    return this.#watches.get(signature)?.samples ?? [];
+  }
+
+  record(toolset: Toolset, items: ScoringItem[], scores: ItemScore[]): void {
+    let watch = this.#watches.get(toolset.signature);
+    if (!watch || watch.version !== toolset.version) {
+      watch = { version: toolset.version, items: 0, errors: new Map(), min: Infinity, max: -Infinity, samples: [] };
+      this.#watches.set(toolset.signature, watch);
+    }
+    watch.samples = items.slice(0, SAMPLES);
+    scores.forEach((score) => {
+      watch.items++;
+      watch.min = Math.min(watch.min, score.reward);
+      watch.max = Math.max(watch.max, score.reward);
+      for (const component of score.components) {
+        if (component.error !== undefined) watch.errors.set(component.tool, (watch.errors.get(component.tool) ?? 0) + 1);
+      }
+    });
+    if (watch.items < this.#limits.window) return;
+    const reason = this.#verdict(watch);
+    // Judged: start the next window either way.
+    this.#watches.set(toolset.signature, { ...watch, items: 0, errors: new Map(), min: Infinity, max: -Infinity });
+    if (reason !== undefined) this.#replan(toolset, watch.samples, reason);
+  }
+
+  #verdict(watch: Watch): string | undefined {
+    for (const [tool, errors] of watch.errors) {
+      const rate = errors / watch.items;
+      if (rate > this.#limits.maxErrorRate) return `tool ${tool} failed on ${Math.round(rate * 100)}% of ${watch.items} items`;
+    }
+    if (watch.max - watch.min < 1e-12) return `every reward was ${watch.min} over ${watch.items} items`;
+    return undefined;
+  }
+
+  #replan(toolset: Toolset, samples: ScoringItem[], reason: string): void {
+    if (this.#replanning.has(toolset.signature)) return;
+    this.#replanning.add(toolset.signature);
+    this.#resolver
+      .replan(toolset.signature, samples, reason, toolset.version)
+      .catch((error: unknown) => this.#onError(toolset.signature, messageOf(error)))
+      .finally(() => this.#replanning.delete(toolset.signature));
+  }
+}
