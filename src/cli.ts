@@ -48,7 +48,7 @@ async function serve(config: Config, workers: number): Promise<void> {
 
 async function work(config: Config, concurrency: number): Promise<void> {
   if (config.redisUrl === undefined) throw new ConfigError('rlar worker needs REDIS_URL (the queue it takes jobs from)');
-  const threads = new ThreadPoolRunner({ threads: concurrency, maxHeapMb: config.threadHeapMb });
+  const threads = new ThreadPoolRunner({ threads: concurrency, maxHeapMb: config.threadHeapMb, tools: config.tools });
   const worker = new QueueWorker(config.redisUrl, threads, { concurrency, jobLockMs: config.jobLockMs });
   onShutdown(
     async () => {

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import type { ToolSettings } from './tools/settings.ts';
 
 /**
  * The service's configuration, read from the environment once at start. A bad value stops the process
@@ -18,6 +19,10 @@ export interface Config {
   /** Self-evolution: items per toolset version judged at once (0: off), and the tool error rate that re-plans. */
   driftWindow: number;
   driftErrorRate: number;
+  /** Tools' outside endpoints: the reward model (RLAR_RM_URL, RLAR_RM_PROTOCOL, RLAR_RM_MODEL). */
+  tools: ToolSettings;
+  /** Where the agent searches for reward models (the Hugging Face Hub's /api/models). */
+  hubUrl: string;
   /** The agent planner, when an OpenAI-compatible endpoint is configured (OPENAI_BASE_URL). */
   planner: { baseUrl: string; apiKey: string; model: string; timeoutMs: number } | undefined;
   apiKeys: string[];
@@ -75,8 +80,29 @@ export function loadConfig(env: Env = process.env): Config {
         timeoutMs: integer(env, 'RLAR_PLANNER_TIMEOUT_MS', 60_000, 100, 3_600_000),
       }
     : undefined;
+  const rmUrl = env.RLAR_RM_URL?.trim();
+  if (rmUrl && !/^https?:\/\/\S+$/.test(rmUrl)) throw new ConfigError(`RLAR_RM_URL="${rmUrl}" is not valid: expected http(s)://...`);
+  const rmProtocol = env.RLAR_RM_PROTOCOL?.trim() || 'tei';
+  if (rmProtocol !== 'tei' && rmProtocol !== 'hf-inference') {
+    throw new ConfigError(`RLAR_RM_PROTOCOL="${rmProtocol}" is not valid: expected tei or hf-inference`);
+  }
+  const rmModel = env.RLAR_RM_MODEL?.trim();
+  const tools: ToolSettings = rmUrl
+    ? {
+        rewardModel: {
+          url: rmUrl,
+          protocol: rmProtocol,
+          timeoutMs: integer(env, 'RLAR_RM_TIMEOUT_MS', 30_000, 100, 600_000),
+          ...(rmModel && { model: rmModel }),
+          ...(env.HF_TOKEN?.trim() && { apiKey: env.HF_TOKEN.trim() }),
+        },
+      }
+    : {};
+  const hubUrl = env.RLAR_HUB_URL?.trim() || 'https://huggingface.co';
   return {
     planner,
+    tools,
+    hubUrl,
     // Re-planning helps only a planner that can plan differently: on by default with the agent.
     driftWindow: integer(env, 'RLAR_DRIFT_WINDOW', planner ? 500 : 0, 0, 10_000_000),
     driftErrorRate: integer(env, 'RLAR_DRIFT_ERROR_PERCENT', 20, 0, 100) / 100,

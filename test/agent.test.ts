@@ -164,4 +164,14 @@ describe('agent planner', () => {
     expect(current.rationale[0]).toBe('re-planned: every reward was 1 over 50 items');
     expect(llm.calls).toHaveLength(2);
   });
+
+  it("falls back within the request's own deadline when that is shorter than the planner's", async () => {
+    const { service } = await setup({ answer: () => plan([{ name: 'good', code: MENTIONS }]), delayMs: 20_000 });
+    const started = Date.now();
+    const { status, json } = await postJson(`${service.url}/reward`, { items: [item(6)], options: { timeout_ms: 3000 } });
+    expect(status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const toolset = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
+    expect(toolset.planner).toBe('heuristic (agent fallback)');
+  });
 });

@@ -106,7 +106,8 @@ export class ScoringPipeline {
       [...groups].map(async ([signature, indices]) => {
         let toolset: Toolset;
         try {
-          toolset = await this.#resolver.resolve(signature, indices.slice(0, PLANNING_SAMPLES).map((i) => items[i]!));
+          const samples = indices.slice(0, PLANNING_SAMPLES).map((i) => items[i]!);
+          toolset = await this.#resolver.resolve(signature, samples, deadline);
         } catch (error) {
           const failed = { reward: 0, components: [], error: `planning ${signature} failed: ${messageOf(error)}` };
           for (const i of indices) results[i] = { ...failed, signature };

@@ -24,13 +24,13 @@ export class ToolsetResolver {
     this.#onLookup = onLookup;
   }
 
-  async resolve(signature: string, samples: ScoringItem[]): Promise<Toolset> {
+  async resolve(signature: string, samples: ScoringItem[], deadline?: number): Promise<Toolset> {
     const stored = await this.#store.get(signature);
     this.#onLookup(stored !== undefined);
     if (stored) return stored;
     let planning = this.#inFlight.get(signature);
     if (!planning) {
-      planning = this.#planAndStore(signature, samples).finally(() => this.#inFlight.delete(signature));
+      planning = this.#planAndStore(signature, samples, deadline).finally(() => this.#inFlight.delete(signature));
       this.#inFlight.set(signature, planning);
     }
     return planning;
@@ -64,13 +64,13 @@ export class ToolsetResolver {
    * Plans under the store's lock, so one planner in the whole cluster plans a new signature; the
    * others wait for its toolset to appear (or for its lock to expire, and then plan themselves).
    */
-  async #planAndStore(signature: string, samples: ScoringItem[]): Promise<Toolset> {
+  async #planAndStore(signature: string, samples: ScoringItem[], deadline?: number): Promise<Toolset> {
     const giveUp = Date.now() + PLAN_WAIT_MS;
     for (;;) {
       const release = await this.#store.lockPlanning(signature, PLAN_LOCK_MS);
       if (release) {
         try {
-          return (await this.#store.get(signature)) ?? (await this.#store.put(await this.#planner.plan(signature, samples)));
+          return (await this.#store.get(signature)) ?? (await this.#store.put(await this.#planner.plan(signature, samples, deadline)));
         } finally {
           await release();
         }

@@ -53,18 +53,31 @@ const ROUTES: Record<Domain, Route> = {
  * always answers; tools missing from this build are replaced by the open-ended sanity tools, and the
  * rationale says so.
  */
+const WITH_REWARD_MODEL: Route = {
+  tools: [
+    { tool: 'reward_model', weight: 0.6 },
+    { tool: 'length_penalty', weight: 0.2 },
+    { tool: 'repetition_penalty', weight: 0.2 },
+  ],
+  why: 'no reference to compare with: the configured reward model, with format and length sanity',
+};
+
 export class HeuristicPlanner implements Planner {
   readonly name = 'heuristic';
   readonly #registry: ToolRegistry;
+  readonly #rewardModel: boolean;
 
-  constructor(registry: ToolRegistry) {
+  /** With `rewardModel`, open-ended items (no reference) are scored by the configured reward model too. */
+  constructor(registry: ToolRegistry, options: { rewardModel?: boolean } = {}) {
     this.#registry = registry;
+    this.#rewardModel = options.rewardModel === true;
   }
 
   async plan(signature: string): Promise<ToolsetPlan> {
     const parts = parseSignature(signature);
     const rationale: string[] = [];
     let route = parts ? ROUTES[parts.domain] : undefined;
+    if (route === OPEN_ENDED && this.#rewardModel) route = WITH_REWARD_MODEL;
     if (!parts || !route) {
       rationale.push(`signature "${signature}" is not one this planner reads`);
       route = OPEN_ENDED;

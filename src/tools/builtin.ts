@@ -7,6 +7,7 @@ import { lengthPenalty, repetitionPenalty, thinkFormat } from './verifiers/forma
 import { jsonSchema } from './verifiers/json-schema.ts';
 import { mathAnswer } from './verifiers/math/index.ts';
 import { regexMatch } from './verifiers/regex-match.ts';
+import { rewardModel } from './models/reward-model.ts';
 import { synthesized } from './synthesized/index.ts';
 import { textTools } from './verifiers/text/index.ts';
 
@@ -26,6 +27,7 @@ export function builtinRegistry(): ToolRegistry {
     ...textTools,
     ...instructionTools,
     synthesized,
+    rewardModel,
   ]) {
     registry.register(tool);
   }

@@ -2,12 +2,15 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Runner, RunLimits } from '../runner.ts';
+import type { ToolSettings } from '../../tools/settings.ts';
 import type { ScoreTask, ScoreTaskResult } from '../score-task.ts';
 
 export interface ThreadPoolOptions {
   threads: number;
   /** Heap limit of each thread: a tool that allocates without end kills its thread, not the service. */
   maxHeapMb: number;
+  /** Endpoints and keys of tools that call outside services. */
+  tools?: ToolSettings;
 }
 
 /**
@@ -29,6 +32,7 @@ export class ThreadPoolRunner implements Runner {
       maxThreads: options.threads,
       idleTimeout: Number.POSITIVE_INFINITY,
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb },
+      workerData: options.tools ?? {},
     });
   }
 

@@ -4,6 +4,8 @@ import { normalizeWeights, type ToolSpec, type ToolsetPlan } from '../../tools/t
 import type { ScoringItem } from '../../tools/types.ts';
 import { messageOf } from '../../util/errors.ts';
 import type { Planner } from '../planner.ts';
+import type { RewardModelEndpoint } from '../../tools/settings.ts';
+import { findRewardModels } from './hub.ts';
 import type { LlmClient } from './llm.ts';
 
 /**
@@ -110,19 +112,78 @@ async function validate(name: string, code: string, samples: ScoringItem[]): Pro
   }
 }
 
+const CHOICE_SCHEMA = {
+  type: 'object',
+  required: ['model', 'weight', 'reason'],
+  properties: {
+    model: { type: ['string', 'null'], description: 'the chosen model id, or null when none fits' },
+    weight: { type: 'number', minimum: 0 },
+    reason: { type: 'string' },
+  },
+} as const;
+
+interface Choice {
+  model: string | null;
+  weight: number;
+  reason: string;
+}
+
+export interface AgentOptions {
+  timeoutMs: number;
+  /** Where to look for reward models; searched only when a reward-model endpoint can serve the pick. */
+  hubUrl: string;
+  rewardModel?: RewardModelEndpoint;
+}
+
 export class AgentPlanner implements Planner {
   readonly name = 'agent';
   readonly #llm: LlmClient;
   readonly #registry: ToolRegistry;
-  readonly #timeoutMs: number;
+  readonly #options: AgentOptions;
 
-  constructor(llm: LlmClient, registry: ToolRegistry, timeoutMs: number) {
+  constructor(llm: LlmClient, registry: ToolRegistry, options: AgentOptions) {
     this.#llm = llm;
     this.#registry = registry;
-    this.#timeoutMs = timeoutMs;
+    this.#options = options;
   }
 
-  async plan(signature: string, samples: ScoringItem[]): Promise<ToolsetPlan> {
+  /**
+   * The Hub's reward models for the task, reranked by the LLM: a sequence-classification model it
+   * judges fit is bound to the `reward_model` tool. Failures here cost only this step.
+   */
+  async #bindRewardModel(label: string, signal: AbortSignal): Promise<{ spec?: ToolSpec; record: Record<string, unknown>; note: string }> {
+    const endpoint = this.#options.rewardModel;
+    if (!endpoint || !this.#registry.has('reward_model')) return { record: {}, note: 'no reward-model endpoint: no Hub search' };
+    try {
+      const candidates = await findRewardModels(this.#options.hubUrl, label, signal);
+      if (candidates.length === 0) return { record: { candidates: [] }, note: 'the Hub has no reward model for this task' };
+      const list = candidates.map((c) => `- ${c.id} (downloads ${c.downloads}, tags: ${c.tags.slice(0, 8).join(', ')})`).join('\n');
+      const { value } = await this.#llm.json<Choice>(
+        'You pick reward models (sequence-classification models that output one preference score) for RL training.',
+        `Task: ${label}\nCandidates from the Hugging Face Hub:\n${list}\nPick the one that best scores responses for this task, or null.`,
+        'reward_model_choice',
+        CHOICE_SCHEMA,
+        signal,
+      );
+      const record = { candidates: candidates.map((c) => c.id), chosen: value.model, reason: value.reason };
+      if (value.model === null || !candidates.some((c) => c.id === value.model)) {
+        return { record, note: `no Hub reward model chosen: ${value.reason}` };
+      }
+      // A TEI endpoint serves one fixed model: the pick can be bound only where the endpoint takes any model.
+      if (endpoint.protocol !== 'hf-inference') {
+        return { record: { ...record, bound: false }, note: `chose ${value.model}, but the ${endpoint.protocol} endpoint serves a fixed model` };
+      }
+      return {
+        spec: { tool: 'reward_model', weight: value.weight, params: { model: value.model } },
+        record: { ...record, bound: true },
+        note: `reward model ${value.model} from the Hub: ${value.reason}`,
+      };
+    } catch (error) {
+      return { record: { error: messageOf(error) }, note: `Hub search failed: ${messageOf(error)}` };
+    }
+  }
+
+  async plan(signature: string, samples: ScoringItem[], deadline?: number): Promise<ToolsetPlan> {
     const started = performance.now();
     const catalogue = this.#registry
       .list()
@@ -133,7 +194,11 @@ export class AgentPlanner implements Planner {
       [`Sample ${i + 1}`, `prompt: ${clip(s.prompt)}`, `response: ${clip(s.response)}`, `reference: ${clip(JSON.stringify(s.reference ?? null))}`].join('\n'),
     );
     const user = `Task signature: ${signature}\n\nBuilt-in tools:\n${catalogue}\n\n${shown.join('\n\n')}`;
-    const answer = await this.#llm.json<AgentAnswer>(SYSTEM, user, 'reward_plan', ANSWER_SCHEMA, AbortSignal.timeout(this.#timeoutMs));
+    // Within the planner's own limit, and early enough to leave the request a second to score.
+    const budget = deadline === undefined ? this.#options.timeoutMs : Math.min(this.#options.timeoutMs, deadline - Date.now() - 1_000);
+    if (budget <= 0) throw new Error('no time left in the request to plan');
+    const signal = AbortSignal.timeout(budget);
+    const answer = await this.#llm.json<AgentAnswer>(SYSTEM, user, 'reward_plan', ANSWER_SCHEMA, signal);
     const plan = answer.value;
     const hasReference = samples.some((s) => s.reference !== undefined);
     const rationale = [`agent (${this.#llm.model}): "${plan.label}" = ${plan.basic_tasks.join(' + ') || plan.label}`, plan.rationale];
@@ -151,6 +216,9 @@ export class AgentPlanner implements Planner {
       if (result.accepted) tools.push({ tool: 'synthesized', weight: v.weight, params: { name: v.name, code: v.code } });
       else rationale.push(`rejected verifier "${v.name}": ${result.reason}`);
     }
+    const binding = await this.#bindRewardModel(plan.label, signal);
+    rationale.push(binding.note);
+    if (binding.spec) tools.push(binding.spec);
     if (tools.length === 0) {
       const rejected = validations.map((v) => `${v.name}: ${v.reason}`).join('; ');
       throw new Error(`the agent proposed no usable tool${rejected ? ` (rejected ${rejected})` : ''}`);
@@ -168,6 +236,7 @@ export class AgentPlanner implements Planner {
         raw_answers: answer.raw,
         verifiers: plan.verifiers.map((v) => ({ name: v.name, description: v.description, code: v.code })),
         validation: validations,
+        reward_model: binding.record,
         planning_ms: Math.round(performance.now() - started),
       },
     };
@@ -185,9 +254,9 @@ export class FallbackPlanner implements Planner {
     this.#fallback = fallback;
   }
 
-  async plan(signature: string, samples: ScoringItem[]): Promise<ToolsetPlan> {
+  async plan(signature: string, samples: ScoringItem[], deadline?: number): Promise<ToolsetPlan> {
     try {
-      return await this.#agent.plan(signature, samples);
+      return await this.#agent.plan(signature, samples, deadline);
     } catch (error) {
       const plan = await this.#fallback.plan(signature, samples);
       return {

@@ -16,6 +16,7 @@ import { RedisToolsetStore } from '../../../store/redis.ts';
 import { redisClient } from '../../../store/redis-connection.ts';
 import type { ToolsetStore } from '../../../store/toolset-store.ts';
 import { builtinRegistry } from '../../../tools/builtin.ts';
+import { configureTools } from '../../../tools/settings.ts';
 import type { ToolRegistry } from '../../../tools/registry.ts';
 import type { Toolset } from '../../../tools/toolset.ts';
 
@@ -51,6 +52,7 @@ export interface ScoringOptions {
  */
 export default fp(
   async (app, { config, inProcessWorkers }: ScoringOptions) => {
+    configureTools(config.tools);
     const registry = builtinRegistry();
     const closers: (() => Promise<void>)[] = [];
     let store: ToolsetStore;
@@ -59,7 +61,7 @@ export default fp(
     let queue: Queue | undefined;
     if (config.redisUrl === undefined) {
       store = new MemoryToolsetStore();
-      runner = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb });
+      runner = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb, tools: config.tools });
     } else {
       store = new RedisToolsetStore(redisClient(config.redisUrl, 'request'));
       const queueRunner = new QueueRunner(config.redisUrl, { inFlight: config.queueInFlight, maxDepth: config.queueMaxDepth });
@@ -67,7 +69,7 @@ export default fp(
       queue = queueRunner.queue;
       unavailable = () => queueRunner.unavailable();
       if (inProcessWorkers > 0) {
-        const threads = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb });
+        const threads = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb, tools: config.tools });
         const workers = Array.from(
           { length: inProcessWorkers },
           () => new QueueWorker(config.redisUrl!, threads, { concurrency: config.threads, jobLockMs: config.jobLockMs }),
@@ -79,10 +81,14 @@ export default fp(
         });
       }
     }
-    const heuristic = new HeuristicPlanner(registry);
+    const heuristic = new HeuristicPlanner(registry, { rewardModel: config.tools.rewardModel !== undefined });
     const planner = config.planner
       ? new FallbackPlanner(
-          new AgentPlanner(new LlmClient(config.planner, (usage) => app.metrics.llmUsage(usage)), registry, config.planner.timeoutMs),
+          new AgentPlanner(new LlmClient(config.planner, (usage) => app.metrics.llmUsage(usage)), registry, {
+            timeoutMs: config.planner.timeoutMs,
+            hubUrl: config.hubUrl,
+            ...(config.tools.rewardModel && { rewardModel: config.tools.rewardModel }),
+          }),
           heuristic,
         )
       : heuristic;

@@ -1,0 +1,26 @@
+/**
+ * Settings of tools that reach outside services (endpoints, keys). Set once per process and per worker
+ * thread from the validated configuration (the thread pool hands them to its threads).
+ */
+export interface RewardModelEndpoint {
+  url: string;
+  protocol: 'tei' | 'hf-inference';
+  /** The model used when a toolset names none. */
+  model?: string;
+  apiKey?: string;
+  timeoutMs: number;
+}
+
+export interface ToolSettings {
+  rewardModel?: RewardModelEndpoint;
+}
+
+let settings: ToolSettings = {};
+
+export function configureTools(value: ToolSettings): void {
+  settings = value;
+}
+
+export function toolSettings(): ToolSettings {
+  return settings;
+}
