@@ -233,6 +233,7 @@ export class AgentPlanner implements Planner {
         model: this.#llm.model,
         label: plan.label,
         basic_tasks: plan.basic_tasks,
+        prompt: { system: SYSTEM, user },
         raw_answers: answer.raw,
         verifiers: plan.verifiers.map((v) => ({ name: v.name, description: v.description, code: v.code })),
         validation: validations,
