@@ -83,8 +83,8 @@ export function loadConfig(env: Env = process.env): Config {
   const rmUrl = env.RLAR_RM_URL?.trim();
   if (rmUrl && !/^https?:\/\/\S+$/.test(rmUrl)) throw new ConfigError(`RLAR_RM_URL="${rmUrl}" is not valid: expected http(s)://...`);
   const rmProtocol = env.RLAR_RM_PROTOCOL?.trim() || 'tei';
-  if (rmProtocol !== 'tei' && rmProtocol !== 'hf-inference') {
-    throw new ConfigError(`RLAR_RM_PROTOCOL="${rmProtocol}" is not valid: expected tei or hf-inference`);
+  if (rmProtocol !== 'tei' && rmProtocol !== 'vllm' && rmProtocol !== 'hf-inference') {
+    throw new ConfigError(`RLAR_RM_PROTOCOL="${rmProtocol}" is not valid: expected tei, vllm or hf-inference`);
   }
   const rmModel = env.RLAR_RM_MODEL?.trim();
   const tools: ToolSettings = rmUrl
@@ -93,6 +93,8 @@ export function loadConfig(env: Env = process.env): Config {
           url: rmUrl,
           protocol: rmProtocol,
           timeoutMs: integer(env, 'RLAR_RM_TIMEOUT_MS', 30_000, 100, 600_000),
+          maxBatch: integer(env, 'RLAR_RM_BATCH', 32, 1, 4096),
+          batchWaitMs: integer(env, 'RLAR_RM_BATCH_WAIT_MS', 5, 0, 10_000),
           ...(rmModel && { model: rmModel }),
           ...(env.HF_TOKEN?.trim() && { apiKey: env.HF_TOKEN.trim() }),
         },

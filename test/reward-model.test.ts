@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeLlm } from './helpers/fake-llm.ts';
-import { startFakeHfInference, startFakeHub, startFakeTei } from './helpers/fake-models.ts';
+import { startFakeHfInference, startFakeHub, startFakeTei, startFakeVllm } from './helpers/fake-models.ts';
 import { postJson, startService } from './helpers/service.ts';
 
 const running: { close?(): Promise<void>; stop?(): Promise<void> }[] = [];
@@ -77,5 +77,55 @@ describe('reward models', () => {
     expect(status).toBe(200);
     expect(json.rewards).toEqual([0]);
     expect(json.results[0].error).toMatch(/^reward_model: /);
+  });
+
+  it('coalesce concurrent one-sample requests into a few upstream calls', async () => {
+    const counts: Record<string, { calls: number; inputs: number }> = {};
+    for (const batch of ['32', '1']) {
+      const tei = track(await startFakeTei());
+      const service = track(await startService({ RLAR_RM_URL: tei.url, RLAR_RM_BATCH: batch, RLAR_RM_BATCH_WAIT_MS: '20' }));
+      // Plan the signature first, so the 64 requests below meet a stored toolset.
+      await postJson(`${service.url}/reward`, { query: ['Say hi. Hello!'], prompts: ['Say hi.'] });
+      const before = tei.requests.length;
+      const replies = await Promise.all(
+        Array.from({ length: 64 }, (_, i) =>
+          postJson(`${service.url}/reward`, { query: [`Say hi. ${i % 2 ? 'Thanks a lot!' : 'Go away.'}`], prompts: ['Say hi.'] }),
+        ),
+      );
+      expect(replies.every((r) => r.status === 200 && r.json.rewards.length === 1)).toBe(true);
+      const upstream = tei.requests.slice(before);
+      counts[batch] = { calls: upstream.length, inputs: upstream.reduce((n, r) => n + (r.body as { inputs: string[] }).inputs.length, 0) };
+      expect(replies[1]!.json.rewards[0]).toBeCloseTo(0.6 * sigmoid(2) + 0.4, 12);
+      expect(replies[0]!.json.rewards[0]).toBeCloseTo(0.6 * sigmoid(-2) + 0.4, 12);
+    }
+    expect(counts['1']).toEqual({ calls: 64, inputs: 64 });
+    expect(counts['32']!.inputs).toBe(64);
+    expect(counts['32']!.calls).toBeLessThanOrEqual(8);
+  });
+
+  it('retry 5xx and 429 with backoff, and speak vLLM /classify', async () => {
+    const flaky = track(await startFakeTei({ failures: 2, status: 503 }));
+    const service = track(await startService({ RLAR_RM_URL: flaky.url }));
+    const { json } = await postJson(`${service.url}/tools/reward_model/score`, { items: [{ prompt: 'p', response: 'thank you' }] });
+    expect(json.scores[0]).toBeCloseTo(sigmoid(2), 12);
+    expect(flaky.requests).toHaveLength(3);
+
+    const limited = track(await startFakeTei({ failures: 5, status: 429 }));
+    const impatient = track(await startService({ RLAR_RM_URL: limited.url }));
+    const refused = await postJson(`${impatient.url}/tools/reward_model/score`, { items: [{ prompt: 'p', response: 'x' }] });
+    expect(refused.json.details[0].error).toMatch(/kept failing after 3 tries/);
+
+    const vllm = track(await startFakeVllm());
+    const viaVllm = track(await startService({ RLAR_RM_URL: vllm.url, RLAR_RM_PROTOCOL: 'vllm', RLAR_RM_MODEL: 'some/rm' }));
+    const scored = await postJson(`${viaVllm.url}/tools/reward_model/score`, {
+      items: [
+        { prompt: 'p', response: 'thank you' },
+        { prompt: 'p', response: 'no' },
+      ],
+      params: { temperature: 2 },
+    });
+    expect(scored.json.scores[0]).toBeCloseTo(sigmoid(1), 12);
+    expect(scored.json.scores[1]).toBeCloseTo(sigmoid(-1), 12);
+    expect(vllm.requests[0]!.body).toMatchObject({ model: 'some/rm', input: ['p\n\nthank you', 'p\n\nno'] });
   });
 });

@@ -1,9 +1,9 @@
 import type { Runner } from '../execution/runner.ts';
 import type { ScoreTaskResult } from '../execution/score-task.ts';
 import { taskSignature } from '../planning/signature.ts';
-import type { ItemScore, Toolset, ToolTimings } from '../tools/toolset.ts';
+import { combine, component, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
-import type { ScoringItem, ToolParams } from '../tools/types.ts';
+import type { ScoringItem, ToolOutcome, ToolParams } from '../tools/types.ts';
 import { Semaphore } from '../util/semaphore.ts';
 import { messageOf } from '../util/errors.ts';
 import type { DriftMonitor } from './drift-monitor.ts';
@@ -136,7 +136,11 @@ export class ScoringPipeline {
     return this.scoreWithToolset(toolset, items);
   }
 
-  /** Scores items with a given toolset. */
+  /**
+   * Scores items with a given toolset. Tools that call outside services run here, in the service
+   * process, on all items at once (so their calls can be batched with other requests'); the others run
+   * on the runner in chunks. The components are merged in toolset order and combined by weight.
+   */
   async scoreWithToolset(
     toolset: Toolset,
     items: ScoringItem[],
@@ -149,19 +153,62 @@ export class ScoringPipeline {
       if (error === undefined) runnable.push(i);
       else scores[i] = { reward: toolset.fallback, components: [], error };
     });
-    const spread = Math.ceil(runnable.length / (this.#runner.parallelism * 4));
-    const chunkSize = Math.min(MAX_CHUNK, Math.max(this.#runner.minChunk, spread));
-    const chunks: number[][] = [];
-    for (let start = 0; start < runnable.length; start += chunkSize) chunks.push(runnable.slice(start, start + chunkSize));
-    await Promise.all(
-      chunks.map(async (chunk) => {
-        const chunkScores = await this.#runChunk(toolset, chunk.map((i) => items[i]!), deadline);
-        chunk.forEach((itemIndex, k) => (scores[itemIndex] = chunkScores[k]!));
-      }),
-    );
+    const inService = (spec: ToolSpec) => this.#registry.get(spec.tool)?.runsInService === true;
+    const pooled: Toolset = { ...toolset, tools: toolset.tools.filter((spec) => !inService(spec)) };
+    const runnableItems = runnable.map((i) => items[i]!);
+    // An empty toolset still goes to the runner, which answers each item with the fallback and why.
+    const poolNeeded = pooled.tools.length > 0 || toolset.tools.length === 0;
+    const [pooledScores, serviceComponents] = await Promise.all([
+      poolNeeded
+        ? this.#scorePooled(pooled, runnableItems, deadline)
+        : Promise.resolve(runnableItems.map((): ItemScore => ({ reward: 0, components: [] }))),
+      Promise.all(toolset.tools.filter(inService).map((spec) => this.#scoreInService(spec, runnableItems))),
+    ]);
+    runnable.forEach((itemIndex, k) => {
+      const pooledScore = pooledScores[k]!;
+      // An item that never ran (deadline, crash) keeps its error; otherwise merge in toolset order.
+      if (serviceComponents.length === 0 || (pooledScore.error !== undefined && pooledScore.components.length === 0)) {
+        scores[itemIndex] = pooledScore;
+        return;
+      }
+      const fromPool = [...pooledScore.components];
+      let service = 0;
+      const merged = toolset.tools.map((spec) => (inService(spec) ? serviceComponents[service++]![k]! : fromPool.shift()!));
+      scores[itemIndex] = combine(toolset, merged);
+    });
     const failed = scores.filter((s) => s.error !== undefined).length;
     this.#observer?.itemsScored(items.length, failed);
     return scores;
+  }
+
+  async #scorePooled(toolset: Toolset, items: ScoringItem[], deadline: number): Promise<ItemScore[]> {
+    const scores = new Array<ItemScore>(items.length);
+    const spread = Math.ceil(items.length / (this.#runner.parallelism * 4));
+    const chunkSize = Math.min(MAX_CHUNK, Math.max(this.#runner.minChunk, spread));
+    const starts: number[] = [];
+    for (let start = 0; start < items.length; start += chunkSize) starts.push(start);
+    await Promise.all(
+      starts.map(async (start) => {
+        const chunkScores = await this.#runChunk(toolset, items.slice(start, start + chunkSize), deadline);
+        chunkScores.forEach((score, k) => (scores[start + k] = score));
+      }),
+    );
+    return scores;
+  }
+
+  /** One in-service tool on every item: a batch call, its failures turned into per-item errors. */
+  async #scoreInService(spec: ToolSpec, items: ScoringItem[]): Promise<Component[]> {
+    const tool = this.#registry.get(spec.tool)!;
+    const started = performance.now();
+    let outcomes: (ToolOutcome | Error)[];
+    try {
+      outcomes = await tool.scoreBatch!(items, spec.params ?? {});
+    } catch (error) {
+      outcomes = items.map(() => (error instanceof Error ? error : new Error(String(error))));
+    }
+    const each = (performance.now() - started) / Math.max(1, items.length);
+    this.#observer?.toolTimings({ [spec.tool]: items.map(() => each) });
+    return outcomes.map((outcome) => component(spec, outcome instanceof Error ? { error: outcome } : outcome));
   }
 
   /** Runs one chunk; when it fails or hangs, each item is retried alone so one bad item costs only itself. */

@@ -4,11 +4,14 @@
  */
 export interface RewardModelEndpoint {
   url: string;
-  protocol: 'tei' | 'hf-inference';
+  protocol: 'tei' | 'vllm' | 'hf-inference';
   /** The model used when a toolset names none. */
   model?: string;
   apiKey?: string;
   timeoutMs: number;
+  /** Micro-batching: most inputs per upstream call, and how long to wait for more. */
+  maxBatch: number;
+  batchWaitMs: number;
 }
 
 export interface ToolSettings {

@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { ToolRegistry } from './registry.ts';
-import type { ScoringItem, ToolParams } from './types.ts';
+import type { ScoringItem, ToolOutcome, ToolParams } from './types.ts';
 import { messageOf } from '../util/errors.ts';
 
 /**
@@ -72,10 +72,29 @@ export function normalizeWeights(tools: ToolSpec[]): ToolSpec[] {
   return tools.map((t) => ({ ...t, weight: total > 0 ? Math.max(0, t.weight) / total : 1 / tools.length }));
 }
 
+/** A tool's outcome as a component; a failure becomes a component with an error and score 0. */
+export function component(spec: ToolSpec, outcome: ToolOutcome | { error: unknown }): Component {
+  if ('error' in outcome) return { tool: spec.tool, score: 0, weight: spec.weight, error: `${spec.tool}: ${messageOf(outcome.error)}` };
+  try {
+    const score = clampScore(outcome.score);
+    return { tool: spec.tool, score, weight: spec.weight, ...(outcome.detail && { detail: outcome.detail }) };
+  } catch (error) {
+    return component(spec, { error });
+  }
+}
+
 /**
- * Runs every tool of a toolset on one item and combines the scores by weight. A failing tool never
- * throws out of here: the item gets the toolset's fallback reward and an `error` naming the tool.
+ * An item's reward from its components, in toolset order: the weighted sum, or the toolset's fallback
+ * and an `error` naming the tools that failed. A failing tool never throws out of here.
  */
+export function combine(toolset: Toolset, components: Component[]): ItemScore {
+  const errors = components.filter((c) => c.error !== undefined).map((c) => c.error!);
+  if (errors.length > 0) return { reward: toolset.fallback, components, error: errors.join('; ') };
+  if (components.length === 0) return { reward: toolset.fallback, components, error: 'the toolset has no tools' };
+  return { reward: components.reduce((sum, c) => sum + c.weight * c.score, 0), components };
+}
+
+/** Runs every tool of a toolset on one item, one after another, and combines the scores by weight. */
 export async function applyToolset(
   registry: ToolRegistry,
   toolset: Toolset,
@@ -83,25 +102,16 @@ export async function applyToolset(
   timings: ToolTimings,
 ): Promise<ItemScore> {
   const components: Component[] = [];
-  const errors: string[] = [];
-  let reward = 0;
   for (const spec of toolset.tools) {
     const tool = registry.get(spec.tool);
     const started = performance.now();
     try {
       if (!tool) throw new Error('no such tool in this process');
-      const outcome = await tool.score(item, spec.params ?? {});
-      const score = clampScore(outcome.score);
-      reward += spec.weight * score;
-      components.push({ tool: spec.tool, score, weight: spec.weight, ...(outcome.detail && { detail: outcome.detail }) });
+      components.push(component(spec, await tool.score(item, spec.params ?? {})));
     } catch (error) {
-      const message = `${spec.tool}: ${messageOf(error)}`;
-      errors.push(message);
-      components.push({ tool: spec.tool, score: 0, weight: spec.weight, error: message });
+      components.push(component(spec, { error }));
     }
     (timings[spec.tool] ??= []).push(performance.now() - started);
   }
-  if (errors.length > 0) return { reward: toolset.fallback, components, error: errors.join('; ') };
-  if (toolset.tools.length === 0) return { reward: toolset.fallback, components, error: 'the toolset has no tools' };
-  return { reward, components };
+  return combine(toolset, components);
 }

@@ -48,6 +48,13 @@ export interface ToolDefinition {
    */
   selfLimiting?: boolean;
   score(item: ScoringItem, params: ToolParams): ToolOutcome | Promise<ToolOutcome>;
+  /**
+   * Set by tools that call outside services (reward models, judges): they run in the service process,
+   * where `scoreBatch` sees the items of concurrent requests together and can batch and cache calls.
+   */
+  runsInService?: boolean;
+  /** Scores many items at once; one entry per item, an Error for an item that could not be scored. */
+  scoreBatch?(items: ScoringItem[], params: ToolParams): Promise<(ToolOutcome | Error)[]>;
 }
 
 /** Thrown by a tool for input it cannot score (as opposed to a bug): the message goes to the caller. */

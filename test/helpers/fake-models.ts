@@ -10,7 +10,7 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-async function serve(handler: (path: string, body: unknown) => unknown): Promise<FakeServer> {
+async function serve(handler: (path: string, body: unknown) => unknown, delayMs = 0): Promise<FakeServer> {
   const requests: FakeServer['requests'] = [];
   const server: Server = createServer(async (request, response) => {
     let text = '';
@@ -18,8 +18,10 @@ async function serve(handler: (path: string, body: unknown) => unknown): Promise
     const body = text ? JSON.parse(text) : undefined;
     const path = request.url ?? '/';
     requests.push({ path, body });
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
     const answer = handler(path, body);
-    response.writeHead(answer === undefined ? 404 : 200, { 'content-type': 'application/json' });
+    const failure = answer && typeof answer === 'object' && 'status' in answer ? (answer as { status: number }).status : undefined;
+    response.writeHead(answer === undefined ? 404 : (failure ?? 200), { 'content-type': 'application/json' });
     response.end(JSON.stringify(answer ?? { error: 'not found' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -37,17 +39,48 @@ export function politeScore(text: string): number {
   return /thank/i.test(text) ? 2 : -2;
 }
 
-export function startFakeTei(): Promise<FakeServer> {
-  return serve((path, body) => {
-    if (path !== '/predict') return undefined;
-    return [{ score: politeScore(String((body as { inputs: string }).inputs)), label: 'LABEL_0' }];
-  });
+/** Inputs of a classification request: one text, or a batch of them. */
+function texts(body: unknown): string[] {
+  const inputs = (body as { inputs?: unknown; input?: unknown }).inputs ?? (body as { input?: unknown }).input;
+  return Array.isArray(inputs) ? inputs.map(String) : [String(inputs)];
 }
 
+export interface FakeModelOptions {
+  /** Answer this status (e.g. 503, 429) to the first `failures` requests. */
+  failures?: number;
+  status?: number;
+  delayMs?: number;
+}
+
+function failing(options: FakeModelOptions) {
+  let left = options.failures ?? 0;
+  return () => (left-- > 0 ? (options.status ?? 503) : undefined);
+}
+
+/** TEI's `POST /predict`: one list of {score, label} per input. */
+export function startFakeTei(options: FakeModelOptions = {}): Promise<FakeServer> {
+  const fail = failing(options);
+  return serve((path, body) => {
+    if (path !== '/predict') return undefined;
+    const status = fail();
+    if (status) return { status };
+    return texts(body).map((text) => [{ score: politeScore(text), label: 'LABEL_0' }]);
+  }, options.delayMs);
+}
+
+/** The HF inference API's `POST /models/{id}`: one list of {label, score} per input. */
 export function startFakeHfInference(): Promise<FakeServer> {
   return serve((path, body) => {
     if (!path.startsWith('/models/')) return undefined;
-    return [[{ label: 'LABEL_0', score: politeScore(String((body as { inputs: string }).inputs)) }]];
+    return texts(body).map((text) => [{ label: 'LABEL_0', score: politeScore(text) }]);
+  });
+}
+
+/** vLLM's `POST /classify`: data entries with the index of their input. */
+export function startFakeVllm(): Promise<FakeServer> {
+  return serve((path, body) => {
+    if (path !== '/classify') return undefined;
+    return { data: texts(body).map((text, index) => ({ index, label: 'LABEL_0', logits: [politeScore(text)], num_classes: 1 })) };
   });
 }
 

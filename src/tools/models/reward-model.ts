@@ -1,37 +1,83 @@
 import { toolSettings, type RewardModelEndpoint } from '../settings.ts';
-import { ToolInputError, type ToolDefinition } from '../types.ts';
+import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../types.ts';
+import { MicroBatcher } from './batcher.ts';
+import { postWithRetries } from './http.ts';
 
 /**
  * `reward_model`: a sequence-classification reward model served over HTTP scores (prompt, response).
- * Protocols: `tei` (Text Embeddings Inference `POST /predict` with raw scores; one fixed model) and
- * `hf-inference` (the Hugging Face inference API `POST /models/{model}`: any model the server hosts,
- * which is what lets the agent bind a model it found on the Hub). The raw score (a logit) becomes a
- * reward in [0, 1] by a sigmoid with `temperature`.
+ * Protocols: `tei` (Text Embeddings Inference `POST /predict`, raw scores; one fixed model), `vllm`
+ * (`POST /classify`), and `hf-inference` (the Hugging Face inference API `POST /models/{id}`: any
+ * model the server hosts, which lets the agent bind a model it found on the Hub). Calls from
+ * concurrent requests are coalesced into batches per model. The raw score becomes a reward in [0, 1]
+ * by a sigmoid with `temperature` (or is clamped, with `normalize: "none"`).
  */
 
-/** The text a reward model reads: the conversation's prompt, then the response. */
-function modelInput(prompt: string, response: string): string {
-  return `${prompt}\n\n${response}`;
+/** The text a reward model reads: the prompt, then the response. */
+function modelInput(item: ScoringItem): string {
+  return `${item.prompt}\n\n${item.response}`;
 }
 
-async function post(url: string, body: unknown, target: RewardModelEndpoint): Promise<unknown> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(target.apiKey && { authorization: `Bearer ${target.apiKey}` }) },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(target.timeoutMs),
-  });
-  if (!response.ok) throw new Error(`the reward model endpoint answered ${response.status}: ${(await response.text()).slice(0, 200)}`);
-  return response.json();
-}
-
-/** The first score in a classification answer: `[{score}]`, `[[{score}]]` or `{score}`. */
-function firstScore(answer: unknown): number {
-  let value: unknown = answer;
-  while (Array.isArray(value)) value = value[0];
-  const score = (value as { score?: unknown } | undefined)?.score;
-  if (typeof score !== 'number' || !Number.isFinite(score)) throw new Error('the reward model endpoint answered no score');
+function scoreOf(value: unknown, where: string): number {
+  let v: unknown = value;
+  while (Array.isArray(v)) v = v[0];
+  const score = (v as { score?: unknown } | undefined)?.score;
+  if (typeof score !== 'number' || !Number.isFinite(score)) throw new Error(`the reward model answered no score for ${where}`);
   return score;
+}
+
+/** Raw scores for a batch of texts, in order, by the endpoint's protocol. */
+async function rawScores(endpoint: RewardModelEndpoint, model: string | undefined, texts: string[]): Promise<number[]> {
+  const base = endpoint.url.replace(/\/$/, '');
+  if (endpoint.protocol === 'tei') {
+    const answer = (await postWithRetries(`${base}/predict`, { inputs: texts, raw_scores: true }, endpoint)) as unknown[];
+    return texts.map((_, i) => scoreOf(answer[i], `input ${i}`));
+  }
+  if (endpoint.protocol === 'vllm') {
+    const answer = (await postWithRetries(`${base}/classify`, { model, input: texts }, endpoint)) as {
+      data?: { index: number; probs?: number[]; logits?: number[] }[];
+    };
+    const byIndex = new Map((answer.data ?? []).map((d) => [d.index, d]));
+    return texts.map((_, i) => {
+      const entry = byIndex.get(i);
+      const value = entry?.logits?.[0] ?? entry?.probs?.[0];
+      if (typeof value !== 'number') throw new Error(`the reward model answered no score for input ${i}`);
+      return value;
+    });
+  }
+  const answer = (await postWithRetries(`${base}/models/${model}`, { inputs: texts }, endpoint)) as unknown[];
+  return texts.map((_, i) => scoreOf(answer[i], `input ${i}`));
+}
+
+const batchers = new Map<string, MicroBatcher<string, number>>();
+
+function batcherFor(endpoint: RewardModelEndpoint, model: string | undefined): MicroBatcher<string, number> {
+  const key = `${endpoint.protocol} ${endpoint.url} ${model ?? ''}`;
+  let batcher = batchers.get(key);
+  if (!batcher) {
+    batcher = new MicroBatcher((texts) => rawScores(endpoint, model, texts), { maxBatch: endpoint.maxBatch, waitMs: endpoint.batchWaitMs });
+    batchers.set(key, batcher);
+  }
+  return batcher;
+}
+
+async function scoreBatch(items: ScoringItem[], params: ToolParams): Promise<(ToolOutcome | Error)[]> {
+  const endpoint = toolSettings().rewardModel;
+  if (!endpoint) throw new ToolInputError('reward_model needs a reward-model endpoint: set RLAR_RM_URL and RLAR_RM_PROTOCOL');
+  const model = typeof params.model === 'string' ? params.model : endpoint.model;
+  if (endpoint.protocol !== 'tei' && !model) throw new ToolInputError('reward_model needs a model (params.model or RLAR_RM_MODEL)');
+  const temperature = typeof params.temperature === 'number' && params.temperature > 0 ? params.temperature : 1;
+  const squash = params.normalize === 'none' ? (x: number) => Math.min(1, Math.max(0, x)) : (x: number) => 1 / (1 + Math.exp(-x / temperature));
+  const batcher = batcherFor(endpoint, model);
+  return Promise.all(
+    items.map(async (item): Promise<ToolOutcome | Error> => {
+      try {
+        const raw = await batcher.submit(modelInput(item));
+        return { score: squash(raw), detail: { raw, model: model ?? null, normalize: params.normalize === 'none' ? 'none' : `sigmoid(raw/${temperature})` } };
+      } catch (error) {
+        return error instanceof Error ? error : new Error(String(error));
+      }
+    }),
+  );
 }
 
 export const rewardModel: ToolDefinition = {
@@ -41,25 +87,19 @@ export const rewardModel: ToolDefinition = {
     'A reward model (sequence classification) scores the response to the prompt; its raw score goes through a sigmoid ' +
     '(temperature) into [0, 1]. Needs a reward-model endpoint (RLAR_RM_URL).',
   needsReference: false,
+  runsInService: true,
   params: {
     type: 'object',
     properties: {
-      model: { type: 'string', description: 'Hugging Face model id (hf-inference protocol)' },
+      model: { type: 'string', description: 'Hugging Face model id (vllm and hf-inference protocols)' },
       temperature: { type: 'number', default: 1 },
+      normalize: { type: 'string', enum: ['sigmoid', 'none'], default: 'sigmoid' },
     },
   },
+  scoreBatch,
   async score(item, params) {
-    const target = toolSettings().rewardModel;
-    if (!target) throw new ToolInputError('reward_model needs a reward-model endpoint: set RLAR_RM_URL and RLAR_RM_PROTOCOL');
-    const model = typeof params.model === 'string' ? params.model : target.model;
-    if (target.protocol === 'hf-inference' && !model) throw new ToolInputError('reward_model needs a model (params.model or RLAR_RM_MODEL)');
-    const inputs = modelInput(item.prompt, item.response);
-    const base = target.url.replace(/\/$/, '');
-    const raw =
-      target.protocol === 'tei'
-        ? firstScore(await post(`${base}/predict`, { inputs, raw_scores: true }, target))
-        : firstScore(await post(`${base}/models/${model}`, { inputs }, target));
-    const temperature = typeof params.temperature === 'number' && params.temperature > 0 ? params.temperature : 1;
-    return { score: 1 / (1 + Math.exp(-raw / temperature)), detail: { raw, model: model ?? null } };
+    const [outcome] = await scoreBatch([item], params);
+    if (outcome instanceof Error) throw outcome;
+    return outcome!;
   },
 };

@@ -1,0 +1,47 @@
+/**
+ * Micro-batching: calls to one model that arrive within `waitMs` of each other (OpenRLHF sends one
+ * sample per request, from many actors at once) are coalesced into one upstream call of at most
+ * `maxBatch` inputs; each caller gets its own result back, in order.
+ */
+export class MicroBatcher<I, O> {
+  readonly #run: (inputs: I[]) => Promise<O[]>;
+  readonly #maxBatch: number;
+  readonly #waitMs: number;
+  #pending: { input: I; resolve: (value: O) => void; reject: (error: unknown) => void }[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(run: (inputs: I[]) => Promise<O[]>, options: { maxBatch: number; waitMs: number }) {
+    this.#run = run;
+    this.#maxBatch = Math.max(1, options.maxBatch);
+    this.#waitMs = Math.max(0, options.waitMs);
+  }
+
+  submit(input: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.#pending.push({ input, resolve, reject });
+      if (this.#pending.length >= this.#maxBatch) this.#flush();
+      else this.#timer ??= setTimeout(() => this.#flush(), this.#waitMs);
+    });
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, this.#maxBatch);
+      this.#run(batch.map((p) => p.input)).then(
+        (outputs) => {
+          if (outputs.length !== batch.length) {
+            const error = new Error(`the model answered ${outputs.length} results for ${batch.length} inputs`);
+            for (const p of batch) p.reject(error);
+            return;
+          }
+          batch.forEach((p, i) => p.resolve(outputs[i]!));
+        },
+        (error: unknown) => {
+          for (const p of batch) p.reject(error);
+        },
+      );
+    }
+  }
+}
