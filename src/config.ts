@@ -100,6 +100,19 @@ export function loadConfig(env: Env = process.env): Config {
         },
       }
     : {};
+  const judgeUrl = env.RLAR_JUDGE_URL?.trim() || baseUrl;
+  if (judgeUrl && !/^https?:\/\/\S+$/.test(judgeUrl)) throw new ConfigError(`RLAR_JUDGE_URL="${judgeUrl}" is not valid: expected http(s)://host[:port]/v1`);
+  if (judgeUrl) {
+    tools.judge = {
+      baseUrl: judgeUrl,
+      apiKey: env.RLAR_JUDGE_API_KEY?.trim() || env.OPENAI_API_KEY?.trim() || 'none',
+      model: env.RLAR_JUDGE_MODEL?.trim() || env.RLAR_PLANNER_MODEL?.trim() || 'gpt-4.1',
+      timeoutMs: integer(env, 'RLAR_JUDGE_TIMEOUT_MS', 60_000, 100, 600_000),
+      concurrency: integer(env, 'RLAR_JUDGE_CONCURRENCY', 8, 1, 1024),
+      requestsPerMinute: integer(env, 'RLAR_JUDGE_RPM', 0, 0, 10_000_000),
+      tokensPerMinute: integer(env, 'RLAR_JUDGE_TPM', 0, 0, 1_000_000_000),
+    };
+  }
   const hubUrl = env.RLAR_HUB_URL?.trim() || 'https://huggingface.co';
   return {
     planner,

@@ -7,6 +7,7 @@ import { lengthPenalty, repetitionPenalty, thinkFormat } from './verifiers/forma
 import { jsonSchema } from './verifiers/json-schema.ts';
 import { mathAnswer } from './verifiers/math/index.ts';
 import { regexMatch } from './verifiers/regex-match.ts';
+import { llmJudge } from './models/judge.ts';
 import { rewardModel } from './models/reward-model.ts';
 import { synthesized } from './synthesized/index.ts';
 import { textTools } from './verifiers/text/index.ts';
@@ -28,6 +29,7 @@ export function builtinRegistry(): ToolRegistry {
     ...instructionTools,
     synthesized,
     rewardModel,
+    llmJudge,
   ]) {
     registry.register(tool);
   }

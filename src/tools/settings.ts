@@ -14,8 +14,19 @@ export interface RewardModelEndpoint {
   batchWaitMs: number;
 }
 
+export interface JudgeEndpoint {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  timeoutMs: number;
+  concurrency: number;
+  requestsPerMinute: number;
+  tokensPerMinute: number;
+}
+
 export interface ToolSettings {
   rewardModel?: RewardModelEndpoint;
+  judge?: JudgeEndpoint;
 }
 
 let settings: ToolSettings = {};

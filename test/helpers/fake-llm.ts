@@ -23,6 +23,8 @@ export interface FakeLlmOptions {
   rejectResponseFormat?: boolean;
   /** Wait this long before answering. */
   delayMs?: number;
+  /** Answer the first `count` requests with `status` (e.g. 429, 503). */
+  failFirst?: { count: number; status: number };
 }
 
 async function body(request: IncomingMessage): Promise<string> {
@@ -41,6 +43,11 @@ export async function startFakeLlm(options: FakeLlmOptions): Promise<FakeLlm> {
     const chat = JSON.parse(await body(request)) as ChatRequest;
     calls.push(chat);
     if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    if (options.failFirst && calls.length <= options.failFirst.count) {
+      response.writeHead(options.failFirst.status, { 'content-type': 'application/json', 'retry-after-ms': '10' });
+      response.end(JSON.stringify({ error: { message: 'try again later', type: 'rate_limit' } }));
+      return;
+    }
     if (options.rejectResponseFormat && chat.response_format) {
       response.writeHead(400, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { message: 'response_format is not supported', type: 'invalid_request_error' } }));

@@ -6,7 +6,7 @@ import { messageOf } from '../../util/errors.ts';
 import type { Planner } from '../planner.ts';
 import type { RewardModelEndpoint } from '../../tools/settings.ts';
 import { findRewardModels } from './hub.ts';
-import type { LlmClient } from './llm.ts';
+import type { LlmClient } from '../../tools/models/llm.ts';
 
 /**
  * RLAR's planner: an LLM classifies the task from sample items, picks built-in tools by their

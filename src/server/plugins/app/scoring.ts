@@ -9,7 +9,7 @@ import { ScoringPipeline } from '../../../pipeline/pipeline.ts';
 import { DriftMonitor } from '../../../pipeline/drift-monitor.ts';
 import { ToolsetResolver } from '../../../pipeline/toolset-resolver.ts';
 import { AgentPlanner, FallbackPlanner } from '../../../planning/agent/agent-planner.ts';
-import { LlmClient } from '../../../planning/agent/llm.ts';
+import { LlmClient } from '../../../tools/models/llm.ts';
 import { HeuristicPlanner } from '../../../planning/heuristic.ts';
 import { MemoryToolsetStore } from '../../../store/memory.ts';
 import { RedisToolsetStore } from '../../../store/redis.ts';

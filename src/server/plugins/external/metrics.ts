@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PipelineObserver } from '../../../pipeline/pipeline.ts';
 import type { ToolTimings } from '../../../tools/toolset.ts';
-import type { LlmUsage } from '../../../planning/agent/llm.ts';
+import type { LlmUsage } from '../../../tools/models/llm.ts';
 
 /** Prometheus metrics (prom-client), one registry per app so several apps can share a process. */
 export interface ServiceMetrics extends PipelineObserver {

@@ -1,5 +1,6 @@
 import { Ajv } from 'ajv';
 import OpenAI from 'openai';
+import { RateLimiter } from '../../util/rate-limiter.ts';
 import { Semaphore } from '../../util/semaphore.ts';
 
 /**
@@ -16,6 +17,9 @@ export interface LlmOptions {
   timeoutMs: number;
   /** Most requests in flight to the endpoint. */
   concurrency?: number;
+  /** Requests and (estimated prompt) tokens per minute; 0 or absent: no limit. */
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
 }
 
 export interface LlmUsage {
@@ -42,6 +46,8 @@ export class LlmClient {
   readonly model: string;
   readonly #client: OpenAI;
   readonly #slots: Semaphore;
+  readonly #requests: RateLimiter;
+  readonly #tokens: RateLimiter;
   readonly #onUsage: (usage: LlmUsage) => void;
   /** Cleared when the server refuses `response_format`, so later calls ask in the prompt only. */
   #structuredOutput = true;
@@ -50,10 +56,15 @@ export class LlmClient {
     this.model = options.model;
     this.#client = new OpenAI({ baseURL: options.baseUrl, apiKey: options.apiKey, timeout: options.timeoutMs, maxRetries: 2 });
     this.#slots = new Semaphore(options.concurrency ?? 4);
+    this.#requests = new RateLimiter(options.requestsPerMinute ?? 0);
+    this.#tokens = new RateLimiter(options.tokensPerMinute ?? 0);
     this.#onUsage = onUsage;
   }
 
   async #complete(messages: Message[], schemaName: string, schema: Record<string, unknown>, signal: AbortSignal): Promise<string> {
+    // A token is about four characters: the budget is spent before the call, on the prompt.
+    await this.#requests.take(1);
+    await this.#tokens.take(Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4));
     await this.#slots.acquire();
     try {
       const request = { model: this.model, messages, temperature: 0 };
