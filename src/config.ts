@@ -96,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
           maxBatch: integer(env, 'RLAR_RM_BATCH', 32, 1, 4096),
           batchWaitMs: integer(env, 'RLAR_RM_BATCH_WAIT_MS', 5, 0, 10_000),
           ...(rmModel && { model: rmModel }),
+          ...(env.RLAR_RM_CHAT_TEMPLATE && { chatTemplate: env.RLAR_RM_CHAT_TEMPLATE }),
           ...(env.HF_TOKEN?.trim() && { apiKey: env.HF_TOKEN.trim() }),
         },
       }

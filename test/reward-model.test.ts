@@ -115,6 +115,11 @@ describe('reward models', () => {
     const refused = await postJson(`${impatient.url}/tools/reward_model/score`, { items: [{ prompt: 'p', response: 'x' }] });
     expect(refused.json.details[0].error).toMatch(/kept failing after 3 tries/);
 
+    const slow = track(await startFakeTei({ delayMs: 3000 }));
+    const hurried = track(await startService({ RLAR_RM_URL: slow.url, RLAR_RM_TIMEOUT_MS: '300' }));
+    const timedOut = await postJson(`${hurried.url}/tools/reward_model/score`, { items: [{ prompt: 'p', response: 'x' }] });
+    expect(timedOut.json.details[0].error).toMatch(/^reward_model: .*(timeout|aborted)/i);
+
     const vllm = track(await startFakeVllm());
     const viaVllm = track(await startService({ RLAR_RM_URL: vllm.url, RLAR_RM_PROTOCOL: 'vllm', RLAR_RM_MODEL: 'some/rm' }));
     const scored = await postJson(`${viaVllm.url}/tools/reward_model/score`, {
@@ -127,5 +132,24 @@ describe('reward models', () => {
     expect(scored.json.scores[0]).toBeCloseTo(sigmoid(1), 12);
     expect(scored.json.scores[1]).toBeCloseTo(sigmoid(-1), 12);
     expect(vllm.requests[0]!.body).toMatchObject({ model: 'some/rm', input: ['p\n\nthank you', 'p\n\nno'] });
+  });
+
+  it("render the conversation with the model's chat template, and normalize by a running z-score on request", async () => {
+    const tei = track(await startFakeTei());
+    const service = track(
+      await startService({ RLAR_RM_URL: tei.url, RLAR_RM_CHAT_TEMPLATE: '{% for m in messages %}<|{{ m.role }}|>{{ m.content }}{% endfor %}' }),
+    );
+    await postJson(`${service.url}/tools/reward_model/score`, {
+      items: [{ prompt: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }], response: 'Thank you!' }],
+    });
+    expect((tei.requests[0]!.body as { inputs: string[] }).inputs).toEqual(['<|system|>Be kind.<|user|>Hi<|assistant|>Thank you!']);
+
+    const items = Array.from({ length: 40 }, (_, i) => ({ prompt: 'p', response: i % 2 ? 'thanks' : 'no' }));
+    const { json } = await postJson(`${service.url}/tools/reward_model/score`, { items, params: { normalize: 'zscore' } });
+    // Raw scores alternate +2 and -2: once warmed up, the z-score is about +-1 (sample std ~2.03).
+    expect(json.details[39].detail.normalize).toMatch(/^zscore\(mean /);
+    expect(json.scores[39]).toBeGreaterThan(0.7);
+    expect(json.scores[39]).toBeLessThan(sigmoid(2));
+    expect(json.scores[38]).toBeLessThan(0.3);
   });
 });

@@ -162,7 +162,7 @@ export class ScoringPipeline {
       poolNeeded
         ? this.#scorePooled(pooled, runnableItems, deadline)
         : Promise.resolve(runnableItems.map((): ItemScore => ({ reward: 0, components: [] }))),
-      Promise.all(toolset.tools.filter(inService).map((spec) => this.#scoreInService(spec, runnableItems))),
+      Promise.all(toolset.tools.filter(inService).map((spec) => this.#scoreInService(spec, runnableItems, toolset.signature))),
     ]);
     runnable.forEach((itemIndex, k) => {
       const pooledScore = pooledScores[k]!;
@@ -197,12 +197,12 @@ export class ScoringPipeline {
   }
 
   /** One in-service tool on every item: a batch call, its failures turned into per-item errors. */
-  async #scoreInService(spec: ToolSpec, items: ScoringItem[]): Promise<Component[]> {
+  async #scoreInService(spec: ToolSpec, items: ScoringItem[], signature: string): Promise<Component[]> {
     const tool = this.#registry.get(spec.tool)!;
     const started = performance.now();
     let outcomes: (ToolOutcome | Error)[];
     try {
-      outcomes = await tool.scoreBatch!(items, spec.params ?? {});
+      outcomes = await tool.scoreBatch!(items, spec.params ?? {}, { signature });
     } catch (error) {
       outcomes = items.map(() => (error instanceof Error ? error : new Error(String(error))));
     }

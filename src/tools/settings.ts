@@ -9,6 +9,8 @@ export interface RewardModelEndpoint {
   model?: string;
   apiKey?: string;
   timeoutMs: number;
+  /** The model's chat template (Jinja), applied to the conversation before scoring. */
+  chatTemplate?: string;
   /** Micro-batching: most inputs per upstream call, and how long to wait for more. */
   maxBatch: number;
   batchWaitMs: number;

@@ -54,7 +54,7 @@ export interface ToolDefinition {
    */
   runsInService?: boolean;
   /** Scores many items at once; one entry per item, an Error for an item that could not be scored. */
-  scoreBatch?(items: ScoringItem[], params: ToolParams): Promise<(ToolOutcome | Error)[]>;
+  scoreBatch?(items: ScoringItem[], params: ToolParams, context?: { signature: string }): Promise<(ToolOutcome | Error)[]>;
 }
 
 /** Thrown by a tool for input it cannot score (as opposed to a bug): the message goes to the caller. */

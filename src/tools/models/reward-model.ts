@@ -1,5 +1,6 @@
 import { toolSettings, type RewardModelEndpoint } from '../settings.ts';
 import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../types.ts';
+import { Template } from '@huggingface/jinja';
 import { MicroBatcher } from './batcher.ts';
 import { postWithRetries } from './http.ts';
 
@@ -8,14 +9,49 @@ import { postWithRetries } from './http.ts';
  * Protocols: `tei` (Text Embeddings Inference `POST /predict`, raw scores; one fixed model), `vllm`
  * (`POST /classify`), and `hf-inference` (the Hugging Face inference API `POST /models/{id}`: any
  * model the server hosts, which lets the agent bind a model it found on the Hub). Calls from
- * concurrent requests are coalesced into batches per model. The raw score becomes a reward in [0, 1]
- * by a sigmoid with `temperature` (or is clamped, with `normalize: "none"`).
+ * concurrent requests are coalesced into batches per model. The conversation is rendered with the
+ * model's chat template when one is given. The raw score becomes a reward in [0, 1] by a sigmoid with
+ * `temperature`, by a sigmoid of its running z-score, or clamped (`normalize: "none"`).
  */
 
-/** The text a reward model reads: the prompt, then the response. */
-function modelInput(item: ScoringItem): string {
-  return `${item.prompt}\n\n${item.response}`;
+const templates = new Map<string, Template>();
+
+/**
+ * The text a reward model reads: the conversation rendered with the model's chat template (Jinja, as
+ * the model card uses it) when one is configured, else the prompt, a blank line and the response.
+ */
+function modelInput(item: ScoringItem, chatTemplate: string | undefined): string {
+  if (chatTemplate === undefined) return `${item.prompt}\n\n${item.response}`;
+  let template = templates.get(chatTemplate);
+  if (!template) {
+    template = new Template(chatTemplate);
+    templates.set(chatTemplate, template);
+  }
+  const messages = [...(item.messages ?? [{ role: 'user', content: item.prompt }]), { role: 'assistant', content: item.response }];
+  return template.render({ messages, bos_token: '', eos_token: '', add_generation_prompt: false });
 }
+
+/** Running mean and variance of raw scores (Welford), for z-score normalization per model and signature. */
+class RunningStats {
+  count = 0;
+  mean = 0;
+  #m2 = 0;
+
+  add(x: number): void {
+    this.count++;
+    const delta = x - this.mean;
+    this.mean += delta / this.count;
+    this.#m2 += delta * (x - this.mean);
+  }
+
+  get std(): number {
+    return this.count > 1 ? Math.sqrt(this.#m2 / (this.count - 1)) : 0;
+  }
+}
+
+const stats = new Map<string, RunningStats>();
+/** Raw scores seen before a z-score is trusted; until then the sigmoid applies. */
+const ZSCORE_WARMUP = 16;
 
 function scoreOf(value: unknown, where: string): number {
   let v: unknown = value;
@@ -60,19 +96,33 @@ function batcherFor(endpoint: RewardModelEndpoint, model: string | undefined): M
   return batcher;
 }
 
-async function scoreBatch(items: ScoringItem[], params: ToolParams): Promise<(ToolOutcome | Error)[]> {
+async function scoreBatch(items: ScoringItem[], params: ToolParams, context?: { signature: string }): Promise<(ToolOutcome | Error)[]> {
   const endpoint = toolSettings().rewardModel;
   if (!endpoint) throw new ToolInputError('reward_model needs a reward-model endpoint: set RLAR_RM_URL and RLAR_RM_PROTOCOL');
   const model = typeof params.model === 'string' ? params.model : endpoint.model;
   if (endpoint.protocol !== 'tei' && !model) throw new ToolInputError('reward_model needs a model (params.model or RLAR_RM_MODEL)');
   const temperature = typeof params.temperature === 'number' && params.temperature > 0 ? params.temperature : 1;
-  const squash = params.normalize === 'none' ? (x: number) => Math.min(1, Math.max(0, x)) : (x: number) => 1 / (1 + Math.exp(-x / temperature));
+  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x / temperature));
+  const running = params.normalize === 'zscore' ? stats.get(`${model ?? ''} ${context?.signature ?? ''}`) ?? new RunningStats() : undefined;
+  if (running) stats.set(`${model ?? ''} ${context?.signature ?? ''}`, running);
+  const normalize = (raw: number): { score: number; how: string } => {
+    if (params.normalize === 'none') return { score: Math.min(1, Math.max(0, raw)), how: 'none' };
+    if (running) {
+      running.add(raw);
+      if (running.count > ZSCORE_WARMUP && running.std > 0) {
+        return { score: sigmoid((raw - running.mean) / running.std), how: `zscore(mean ${running.mean.toFixed(4)}, std ${running.std.toFixed(4)})` };
+      }
+    }
+    return { score: sigmoid(raw), how: `sigmoid(raw/${temperature})` };
+  };
+  const chatTemplate = typeof params.chat_template === 'string' ? params.chat_template : endpoint.chatTemplate;
   const batcher = batcherFor(endpoint, model);
   return Promise.all(
     items.map(async (item): Promise<ToolOutcome | Error> => {
       try {
-        const raw = await batcher.submit(modelInput(item));
-        return { score: squash(raw), detail: { raw, model: model ?? null, normalize: params.normalize === 'none' ? 'none' : `sigmoid(raw/${temperature})` } };
+        const raw = await batcher.submit(modelInput(item, chatTemplate));
+        const { score, how } = normalize(raw);
+        return { score, detail: { raw, model: model ?? null, normalize: how } };
       } catch (error) {
         return error instanceof Error ? error : new Error(String(error));
       }
@@ -93,7 +143,13 @@ export const rewardModel: ToolDefinition = {
     properties: {
       model: { type: 'string', description: 'Hugging Face model id (vllm and hf-inference protocols)' },
       temperature: { type: 'number', default: 1 },
-      normalize: { type: 'string', enum: ['sigmoid', 'none'], default: 'sigmoid' },
+      normalize: {
+        type: 'string',
+        enum: ['sigmoid', 'zscore', 'none'],
+        default: 'sigmoid',
+        description: 'sigmoid(raw/temperature); zscore: sigmoid of the raw score standardized per model and signature',
+      },
+      chat_template: { type: 'string', description: "the model's chat template (Jinja); default RLAR_RM_CHAT_TEMPLATE" },
     },
   },
   scoreBatch,
