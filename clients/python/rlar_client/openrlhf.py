@@ -1,0 +1,27 @@
+"""OpenRLHF's in-process reward function: point ``--reward.remote_url`` (formerly ``--remote_rm_url``)
+at this file, or simply at the service's ``http://HOST:8000/reward`` (it speaks OpenRLHF's wire format)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Sequence
+
+from .client import default_client
+
+
+def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any], **kwargs: Any) -> Dict[str, Any]:
+    """``{"rewards", "scores", "extra_logs"}`` for a batch: torch tensors when torch is importable
+    (what OpenRLHF expects in-process), plain lists otherwise."""
+    body = {"query": list(queries), "prompts": list(prompts), "labels": [None if l is None else str(l) for l in labels]}
+    answer = default_client().post("/reward", body)
+    rewards: List[float] = answer["rewards"]
+    scores: List[float] = answer.get("scores", rewards)
+    extra: Dict[str, List[float]] = answer.get("extra_logs", {})
+    try:
+        import torch  # type: ignore
+    except ImportError:
+        return {"rewards": rewards, "scores": scores, "extra_logs": extra}
+    return {
+        "rewards": torch.tensor(rewards, dtype=torch.float),
+        "scores": torch.tensor(scores, dtype=torch.float),
+        "extra_logs": {k: torch.tensor(v, dtype=torch.float) for k, v in extra.items()},
+    }
