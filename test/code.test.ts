@@ -113,7 +113,9 @@ describe('code_tests through POST /reward', () => {
     expect(status).toBe(200);
     expect(json.scores).toEqual([...hostile.map(() => 0), 1]);
     hostile.forEach(([name, , expected], i) => {
-      expect(json.details[i].detail.cases[0].status, name).toBe(expected);
+      // rm walks the whole read-only tree: whether it ends before the time limit depends on the machine.
+      const allowed = name === 'rm -rf /' ? [expected, 'timeout'] : [expected];
+      expect(allowed, name).toContain(json.details[i].detail.cases[0].status);
     });
     // The host is unharmed: its files are there and the service still answers.
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);

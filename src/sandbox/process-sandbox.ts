@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
@@ -33,7 +33,7 @@ export interface SandboxResult {
   timeMs: number;
 }
 
-const OUTPUT_LIMIT = 8 * 1024 * 1024;
+export const OUTPUT_LIMIT = 8 * 1024 * 1024;
 const READ_ONLY = ['/usr', '/bin', '/lib', '/lib64', '/etc/alternatives'];
 const NOBODY = 65534;
 
@@ -112,34 +112,43 @@ export async function readWorkFile(dir: string, name: string): Promise<Buffer | 
 }
 
 /** Runs one command in the sandbox over `workDir`; never rejects. */
-export function runSandboxed(workDir: string, command: SandboxCommand): Promise<SandboxResult> {
-  // coreutils' timeout kills the program even if this process's own timer is gone (a worker thread
-  // stopped mid-run), so no sandbox outlives its time limit by more than a second.
+/**
+ * Starts a command in the sandbox over `workDir` and returns the process (its own process group).
+ * coreutils' timeout kills it even if this process's own timer is gone (a worker thread stopped
+ * mid-run), so no sandbox outlives its time limit by more than a second.
+ */
+export function spawnSandboxed(workDir: string, command: SandboxCommand): ChildProcessWithoutNullStreams {
   const hardLimit = `${Math.ceil(command.timeLimitMs / 1000) + 1}s`;
   const inner = ['/usr/bin/timeout', '--signal=KILL', hardLimit, '/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
   const env: string[] = [];
   for (const [key, value] of Object.entries(command.env ?? {})) env.push('--setenv', key, value);
-  const args = [...bwrapArgs(workDir), ...env, ...inner];
+  // As root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups).
+  return spawn('bwrap', [...bwrapArgs(workDir), ...env, ...inner], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+    env: {},
+    ...(isRoot && { uid: NOBODY, gid: NOBODY }),
+  });
+}
+
+/** Kills a sandboxed process and everything in its group. */
+export function killSandboxed(child: ChildProcessWithoutNullStreams): void {
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+export function runSandboxed(workDir: string, command: SandboxCommand): Promise<SandboxResult> {
   const started = performance.now();
   return new Promise((resolve) => {
-    // As root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups).
-    const child = spawn('bwrap', args, {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      detached: true,
-      env: {},
-      ...(isRoot && { uid: NOBODY, gid: NOBODY }),
-    });
+    const child = spawnSandboxed(workDir, command);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let size = 0;
     let status: SandboxStatus = 'exited';
-    const killGroup = () => {
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    };
+    const killGroup = () => killSandboxed(child);
     const timer = setTimeout(() => {
       status = 'timeout';
       killGroup();

@@ -1,7 +1,9 @@
-import { chmod, cp, link, mkdtemp, readdir } from 'node:fs/promises';
+import { chmod, cp, link, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeWorkDir, removeWorkDir, runSandboxed, type SandboxResult } from './process-sandbox.ts';
+import { PYTHON_RUNNER } from './python-runner.ts';
+import { PythonSession } from './python-session.ts';
 
 /** How each language is compiled (when it is) and run inside the sandbox. */
 interface Language {
@@ -116,6 +118,28 @@ export class PreparedProgram {
     } finally {
       await removeWorkDir(copy);
     }
+  }
+
+  /**
+   * For Python: a session that runs many cases of this program in one sandbox (a fork per case), in
+   * a directory of its own; `close` it when done. Undefined for other languages.
+   */
+  async session(memoryMb: number, sessionTimeMs: number): Promise<{ session: PythonSession; close(): Promise<void> } | undefined> {
+    if (this.#language !== LANGUAGES.python) return undefined;
+    const dir = await mkdtemp(join(tmpdir(), 'rlar-session-'));
+    await chmod(dir, 0o777);
+    for (const entry of await readdir(this.#dir, { withFileTypes: true })) {
+      if (entry.isFile()) await link(join(this.#dir, entry.name), join(dir, entry.name));
+    }
+    await writeFile(join(dir, '.rlar_runner.py'), PYTHON_RUNNER, { mode: 0o444 });
+    const session = new PythonSession(dir, sessionTimeMs, memoryMb);
+    return {
+      session,
+      close: async () => {
+        session.close();
+        await removeWorkDir(dir);
+      },
+    };
   }
 
   async dispose(): Promise<void> {

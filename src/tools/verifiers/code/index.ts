@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import { PreparedProgram, languageOf } from '../../../sandbox/program.ts';
+import type { PythonSession } from '../../../sandbox/python-session.ts';
 import { sandboxUnavailable, type SandboxResult } from '../../../sandbox/process-sandbox.ts';
 import { Semaphore } from '../../../util/semaphore.ts';
 import { ToolInputError, type ToolDefinition, type ToolParams } from '../../types.ts';
@@ -101,8 +102,31 @@ interface Case {
   run(): Promise<CaseOutcome>;
 }
 
+/**
+ * Warm sessions for a Python program's stdin/stdout cases, one per core at most: a case then costs a
+ * fork inside an existing sandbox instead of a new sandbox and interpreter.
+ */
+async function pythonSessions(p: PreparedProgram, cases: number, o: Options, closers: (() => Promise<void>)[]): Promise<PythonSession[]> {
+  const count = Math.min(cases, availableParallelism());
+  const perSession = Math.ceil(cases / count);
+  const sessions: PythonSession[] = [];
+  for (let i = 0; i < count; i++) {
+    const opened = await p.session(o.memoryMb, perSession * (o.timeLimitMs + 1_000) + 10_000);
+    if (!opened) break;
+    closers.push(opened.close);
+    sessions.push(opened.session);
+  }
+  return sessions;
+}
+
 /** The program(s) to prepare and the cases to run for a suite. */
-async function casesOf(suite: TestSuite, program: string, o: Options, prepared: PreparedProgram[]): Promise<Case[]> {
+async function casesOf(
+  suite: TestSuite,
+  program: string,
+  o: Options,
+  prepared: PreparedProgram[],
+  closers: (() => Promise<void>)[],
+): Promise<Case[]> {
   const prepare = async (code: string, files: Record<string, string> = {}, language = o.language) => {
     const p = await PreparedProgram.prepare(language, code, 30_000, files);
     prepared.push(p);
@@ -115,10 +139,14 @@ async function casesOf(suite: TestSuite, program: string, o: Options, prepared: 
       const compileError: CaseOutcome = { status: 'compile_error', message: p.compile?.stderr.slice(-500) ?? '' };
       return suite.cases.map(() => ({ run: async () => compileError }));
     }
-    return suite.cases.map((c) => ({
+    const sessions = await pythonSessions(p, suite.cases.length, o, closers);
+    return suite.cases.map((c, i) => ({
       run: async () => {
-        const { result } = await p.run({ ...run, stdin: c.input });
-        return failure(result) ?? (outputMatches(result.stdout, c.output, o) ? { status: 'passed', time_ms: Math.round(result.timeMs) } : { status: 'wrong_answer', time_ms: Math.round(result.timeMs) });
+        // A Python case runs in one of the item's warm sessions; a broken session falls back to a sandbox of its own.
+        let result = sessions.length > 0 ? await sessions[i % sessions.length]!.run(c.input, o.timeLimitMs, o.memoryMb) : undefined;
+        if (result === undefined || result.status === 'sandbox_error') result = (await p.run({ ...run, stdin: c.input })).result;
+        const time_ms = Math.round(result.timeMs);
+        return failure(result) ?? (outputMatches(result.stdout, c.output, o) ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms });
       },
     }));
   }
@@ -200,8 +228,9 @@ export const codeTests: ToolDefinition = {
       program = `${item.prompt}${program}`;
     }
     const prepared: PreparedProgram[] = [];
+    const closers: (() => Promise<void>)[] = [];
     try {
-      const outcomes = await runCases(await casesOf(suite, program, o, prepared), o.stopOnFirstFailure);
+      const outcomes = await runCases(await casesOf(suite, program, o, prepared, closers), o.stopOnFirstFailure);
       const passed = outcomes.filter((c) => c.status === 'passed').length;
       const total = outcomes.length;
       return {
@@ -209,6 +238,7 @@ export const codeTests: ToolDefinition = {
         detail: { passed, total, format: suite.kind, language: o.language, cases: outcomes },
       };
     } finally {
+      await Promise.all(closers.map((close) => close()));
       await Promise.all(prepared.map((p) => p.dispose()));
     }
   },
