@@ -16,11 +16,11 @@ async function startModel(): Promise<{ url: string; calls: number[]; close(): Pr
   const server = createServer(async (request, response) => {
     let text = '';
     for await (const chunk of request) text += chunk;
-    const inputs = (JSON.parse(text) as { inputs: string[] }).inputs;
+    const inputs = (JSON.parse(text) as { inputs: string[][] }).inputs;
     calls.push(inputs.length);
     await new Promise((r) => setTimeout(r, 10 + 0.2 * inputs.length));
     response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(inputs.map((t) => [{ score: t.length % 7, label: 'LABEL_0' }])));
+    response.end(JSON.stringify(inputs.map((t) => [{ score: t[0]!.length % 7, label: 'LABEL_0' }])));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

@@ -174,4 +174,24 @@ describe('agent planner', () => {
     const toolset = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
     expect(toolset.planner).toBe('heuristic (agent fallback)');
   });
+
+  it('stops a verifier that QuickJS cannot interrupt, and one that recurses without end, without stalling the service', async () => {
+    const verifiers = [
+      { name: 'bigint', code: 'function score() { return ((1n << 3000000n) - 1n).toString().length > 0 ? 1 : 0; }' },
+      { name: 'recursion', code: 'function score() { const f = (n) => f(n + 1) + 1; return f(0); }' },
+      { name: 'good', code: MENTIONS },
+    ];
+    const { service } = await setup({ answer: () => plan(verifiers, []) });
+    const started = Date.now();
+    const pending = postJson(`${service.url}/reward`, { items: [item(7)] });
+    // The service keeps answering while the validation runs.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+    const { json } = await pending;
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(json.rewards).toEqual([1]);
+    const toolset = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
+    const verdicts = Object.fromEntries(toolset.provenance.validation.map((v: any) => [v.name, v.accepted]));
+    expect(verdicts).toEqual({ bigint: false, recursion: false, good: true });
+  });
 });

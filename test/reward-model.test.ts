@@ -94,7 +94,7 @@ describe('reward models', () => {
       );
       expect(replies.every((r) => r.status === 200 && r.json.rewards.length === 1)).toBe(true);
       const upstream = tei.requests.slice(before);
-      counts[batch] = { calls: upstream.length, inputs: upstream.reduce((n, r) => n + (r.body as { inputs: string[] }).inputs.length, 0) };
+      counts[batch] = { calls: upstream.length, inputs: upstream.reduce((n, r) => n + (r.body as { inputs: string[][] }).inputs.length, 0) };
       expect(replies[1]!.json.rewards[0]).toBeCloseTo(0.6 * sigmoid(2) + 0.4, 12);
       expect(replies[0]!.json.rewards[0]).toBeCloseTo(0.6 * sigmoid(-2) + 0.4, 12);
     }
@@ -131,7 +131,7 @@ describe('reward models', () => {
     });
     expect(scored.json.scores[0]).toBeCloseTo(sigmoid(1), 12);
     expect(scored.json.scores[1]).toBeCloseTo(sigmoid(-1), 12);
-    expect(vllm.requests[0]!.body).toMatchObject({ model: 'some/rm', input: ['p\n\nthank you', 'p\n\nno'] });
+    expect(vllm.requests[0]!.body).toMatchObject({ model: 'some/rm', input: ['p\n\nthank you', 'p\n\nno'], activation: false });
   });
 
   it("render the conversation with the model's chat template, and normalize by a running z-score on request", async () => {
@@ -142,7 +142,7 @@ describe('reward models', () => {
     await postJson(`${service.url}/tools/reward_model/score`, {
       items: [{ prompt: [{ role: 'system', content: 'Be kind.' }, { role: 'user', content: 'Hi' }], response: 'Thank you!' }],
     });
-    expect((tei.requests[0]!.body as { inputs: string[] }).inputs).toEqual(['<|system|>Be kind.<|user|>Hi<|assistant|>Thank you!']);
+    expect((tei.requests[0]!.body as { inputs: string[][] }).inputs).toEqual([['<|system|>Be kind.<|user|>Hi<|assistant|>Thank you!']]);
 
     const items = Array.from({ length: 40 }, (_, i) => ({ prompt: 'p', response: i % 2 ? 'thanks' : 'no' }));
     const { json } = await postJson(`${service.url}/tools/reward_model/score`, { items, params: { normalize: 'zscore' } });

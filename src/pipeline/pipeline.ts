@@ -36,6 +36,17 @@ export interface PipelineObserver {
 
 const PLANNING_SAMPLES = 3;
 const MAX_CHUNK = 256;
+/** The value of `work`, or undefined when the deadline (epoch ms) passes first. */
+async function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()))));
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** An item the request's deadline left unscored. */
 function unscored(toolset: Toolset): ItemScore {
   return { reward: toolset.fallback, components: [], error: 'the request deadline passed before this item was scored', unscored: true };
@@ -162,9 +173,17 @@ export class ScoringPipeline {
       poolNeeded
         ? this.#scorePooled(pooled, runnableItems, deadline)
         : Promise.resolve(runnableItems.map((): ItemScore => ({ reward: 0, components: [] }))),
-      Promise.all(toolset.tools.filter(inService).map((spec) => this.#scoreInService(spec, runnableItems, toolset.signature))),
+      withinDeadline(
+        Promise.all(toolset.tools.filter(inService).map((spec) => this.#scoreInService(spec, runnableItems, toolset.signature))),
+        deadline,
+      ),
     ]);
     runnable.forEach((itemIndex, k) => {
+      // Outside services that did not answer by the deadline leave every item unscored.
+      if (serviceComponents === undefined) {
+        scores[itemIndex] = unscored(toolset);
+        return;
+      }
       const pooledScore = pooledScores[k]!;
       // An item that never ran (deadline, crash) keeps its error; otherwise merge in toolset order.
       if (serviceComponents.length === 0 || (pooledScore.error !== undefined && pooledScore.components.length === 0)) {

@@ -45,23 +45,28 @@ export class JsVerifier {
   static async compile(source: string, limits: JsLimits = DEFAULT_JS_LIMITS): Promise<JsVerifier> {
     const runtime = (await quickjs()).newRuntime();
     runtime.setMemoryLimit(limits.memoryBytes);
-    runtime.setMaxStackSize(512 * 1024);
+    // Small enough that deep recursion stops inside QuickJS before the host's own stack runs out.
+    runtime.setMaxStackSize(128 * 1024);
     const context = runtime.newContext();
     try {
       runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + limits.callTimeoutMs * 5));
       const result = context.evalCode(`${source}\n;${PRELUDE}\ntypeof score === 'function' && typeof __call === 'function'`);
       if (result.error) {
-        const error = context.dump(result.error);
+        const message = describe(context, result.error);
         result.error.dispose();
-        throw new Error(`the verifier does not compile: ${describe(error)}`);
+        throw new Error(`the verifier does not compile: ${message}`);
       }
-      const ok = context.dump(result.value);
+      const ok = context.typeof(result.value) === 'boolean' && context.dump(result.value) === true;
       result.value.dispose();
-      if (ok !== true) throw new Error('the verifier defines no function score(prompt, response, reference)');
+      if (!ok) throw new Error('the verifier defines no function score(prompt, response, reference)');
       return new JsVerifier(runtime, context, context.getProp(context.global, '__call'), limits);
     } catch (error) {
-      context.dispose();
-      runtime.dispose();
+      try {
+        context.dispose();
+        runtime.dispose();
+      } catch {
+        // see dispose()
+      }
       throw error;
     }
   }
@@ -78,27 +83,40 @@ export class JsVerifier {
     const result = ctx.callFunction(this.#call, ctx.undefined, ...args);
     for (const arg of args) if (arg !== ctx.undefined) arg.dispose();
     if (result.error) {
-      const error = ctx.dump(result.error);
+      const message = describe(ctx, result.error);
       result.error.dispose();
-      throw new Error(`the verifier failed: ${describe(error)}`);
+      throw new Error(`the verifier failed: ${message}`);
     }
-    const value = ctx.dump(result.value);
+    // Only a number is read back: nothing the verifier returns is copied whole into the host.
+    const type = ctx.typeof(result.value);
+    const value = type === 'number' ? ctx.getNumber(result.value) : Number.NaN;
     result.value.dispose();
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`the verifier returned ${String(value)}, not a finite number`);
+    if (!Number.isFinite(value)) throw new Error(`the verifier returned ${type === 'number' ? String(value) : `a ${type}`}, not a finite number`);
     return value;
   }
 
+  /** Frees the runtime; one left broken by a failure is abandoned rather than crash the thread. */
   dispose(): void {
-    this.#call.dispose();
-    this.#context.dispose();
-    this.#runtime.dispose();
+    try {
+      this.#call.dispose();
+      this.#context.dispose();
+      this.#runtime.dispose();
+    } catch {
+      // a runtime whose state an overflow corrupted cannot be freed safely: leave it to the GC
+    }
   }
 }
 
-function describe(error: unknown): string {
-  if (error && typeof error === 'object' && 'message' in error) {
-    const { name, message } = error as { name?: string; message?: string };
-    return `${name ?? 'Error'}: ${message ?? ''}`;
-  }
-  return String(error);
+const MESSAGE_CHARS = 200;
+
+/** "Name: message" of a thrown value, read as short strings (a hostile error may be megabytes long). */
+function describe(ctx: QuickJSContext, error: QuickJSHandle): string {
+  const part = (key: string) => {
+    const handle = ctx.getProp(error, key);
+    const text = ctx.typeof(handle) === 'string' ? ctx.getString(handle).slice(0, MESSAGE_CHARS) : undefined;
+    handle.dispose();
+    return text;
+  };
+  if (ctx.typeof(error) === 'string') return ctx.getString(error).slice(0, MESSAGE_CHARS);
+  return `${part('name') ?? 'Error'}: ${part('message') ?? ''}`;
 }

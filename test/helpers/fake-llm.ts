@@ -50,7 +50,7 @@ export async function startFakeLlm(options: FakeLlmOptions): Promise<FakeLlm> {
     }
     if (options.rejectResponseFormat && chat.response_format) {
       response.writeHead(400, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { message: 'response_format is not supported', type: 'invalid_request_error' } }));
+      response.end(JSON.stringify({ error: { message: 'response_format is not supported by this server', type: 'invalid_request_error' } }));
       return;
     }
     const content = await options.answer(chat);

@@ -57,14 +57,20 @@ function failing(options: FakeModelOptions) {
   return () => (left-- > 0 ? (options.status ?? 503) : undefined);
 }
 
-/** TEI's `POST /predict`: one list of {score, label} per input. */
+/**
+ * TEI's `POST /predict`: `inputs` is one text, a [text, text] pair, or a batch of one-text lists (or
+ * pairs); a flat list of more than two strings is refused, as TEI refuses it. One list of {score, label}
+ * per input.
+ */
 export function startFakeTei(options: FakeModelOptions = {}): Promise<FakeServer> {
   const fail = failing(options);
   return serve((path, body) => {
     if (path !== '/predict') return undefined;
     const status = fail();
     if (status) return { status };
-    return texts(body).map((text) => [{ score: politeScore(text), label: 'LABEL_0' }]);
+    const inputs = (body as { inputs: unknown }).inputs;
+    if (!Array.isArray(inputs) || !inputs.every((i) => Array.isArray(i))) return { status: 422 };
+    return (inputs as string[][]).map((sequence) => [{ score: politeScore(sequence.join(' ')), label: 'LABEL_0' }]);
   }, options.delayMs);
 }
 
@@ -72,7 +78,8 @@ export function startFakeTei(options: FakeModelOptions = {}): Promise<FakeServer
 export function startFakeHfInference(): Promise<FakeServer> {
   return serve((path, body) => {
     if (!path.startsWith('/models/')) return undefined;
-    return texts(body).map((text) => [{ label: 'LABEL_0', score: politeScore(text) }]);
+    const raw = (body as { parameters?: { function_to_apply?: string } }).parameters?.function_to_apply === 'none';
+    return texts(body).map((text) => [{ label: 'LABEL_0', score: raw ? politeScore(text) : 1 / (1 + Math.exp(-politeScore(text))) }]);
   });
 }
 
@@ -80,7 +87,9 @@ export function startFakeHfInference(): Promise<FakeServer> {
 export function startFakeVllm(): Promise<FakeServer> {
   return serve((path, body) => {
     if (path !== '/classify') return undefined;
-    return { data: texts(body).map((text, index) => ({ index, label: 'LABEL_0', logits: [politeScore(text)], num_classes: 1 })) };
+    // With activation: false vLLM puts the raw logits where the probabilities would be.
+    const raw = (body as { activation?: boolean }).activation === false;
+    return { data: texts(body).map((text, index) => ({ index, label: 'LABEL_0', probs: [raw ? politeScore(text) : 1], num_classes: 1 })) };
   });
 }
 

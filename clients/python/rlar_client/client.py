@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -11,7 +12,8 @@ import urllib.request
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-RETRY_STATUSES = {429, 500, 502, 503, 504}
+# 504 is the service's "deadline passed": retrying would only double the load.
+RETRY_STATUSES = {429, 500, 502, 503}
 
 
 class RlarError(RuntimeError):
@@ -57,13 +59,17 @@ class RlarClient:
             request = urllib.request.Request(self.url + path, data=data, headers=headers, method="POST")
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                    return json.loads(response.read().decode("utf-8"))
+                    text = response.read().decode("utf-8")
+                try:
+                    return json.loads(text)
+                except ValueError:
+                    raise RlarError(f"{path} answered something that is not JSON: {text[:200]}") from None
             except urllib.error.HTTPError as error:
                 text = error.read().decode("utf-8", "replace")[:500]
                 if error.code not in RETRY_STATUSES:
                     raise RlarError(f"{path} answered {error.code}: {_message(text)}", error.code) from None
                 last = f"retry-after:{error.headers.get('retry-after', '')}|{error.code}: {_message(text)}"
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as error:
+            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, http.client.HTTPException) as error:
                 last = f"connection: {error}"
         raise RlarError(f"{path} kept failing after {self.retries + 1} tries ({last})")
 
@@ -71,7 +77,7 @@ class RlarClient:
         if last.startswith("retry-after:"):
             value = last[len("retry-after:"):].split("|", 1)[0]
             try:
-                return min(float(value), 30.0)
+                return min(max(float(value), 0.0), 30.0)
             except ValueError:
                 pass
         return self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from .client import RlarClient, default_client
+from rlar_client.client import RlarClient, default_client
 
 REFERENCE_COLUMNS = ("reference", "answer", "solution", "ground_truth", "label")
 TASK_COLUMNS = ("task", "data_source")

@@ -13,11 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from .client import default_client
-
-# verl logs every key of the dict; the set must be the same for every sample.
-KEYS = ("score", "rlar_error")
-
+from rlar_client.client import default_client
 
 def _reference(ground_truth: Any) -> Any:
     """verl passes strings, lists or (for code) dict-like test cases; the service takes them as JSON."""
@@ -40,6 +36,7 @@ def _item(data_source: Any, solution_str: str, ground_truth: Any, extra_info: Op
 
 
 def _result(result: Mapping[str, Any]) -> Dict[str, float]:
+    # verl logs every key of the dict: the set is the same for every sample.
     return {"score": float(result["reward"]), "rlar_error": 1.0 if result.get("error") else 0.0}
 
 

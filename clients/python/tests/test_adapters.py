@@ -118,6 +118,17 @@ class AdapterTests(unittest.TestCase):
         # An item the service cannot score is "not applicable" for TRL.
         self.assertEqual(reward(["Pick one."], ["A"], answer=["no letter here"], task=["cais/mmlu"]), [None])
 
+    def test_adapter_files_load_as_trainers_load_them(self) -> None:
+        # verl and OpenRLHF import a reward file by its path, outside any package.
+        import importlib.util
+
+        for name in ("verl", "openrlhf", "trl"):
+            path = Path(__file__).resolve().parents[1] / "rlar_client" / f"{name}.py"
+            spec = importlib.util.spec_from_file_location(f"custom_reward_{name}", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)  # type: ignore[union-attr]
+        self.assertEqual(module.RlarReward().__name__, "rlar")
+
     def test_slime_dialect(self) -> None:
         status, body = post(self.service.url + "/reward", {"prompt": "What is 3+4?", "response": "The final answer is 7.", "label": "7"})
         self.assertEqual(status, 200)

@@ -1,4 +1,3 @@
-import { JsVerifier } from '../../sandbox/quickjs.ts';
 import type { ToolRegistry } from '../../tools/registry.ts';
 import { normalizeWeights, type ToolSpec, type ToolsetPlan } from '../../tools/toolset.ts';
 import type { ScoringItem } from '../../tools/types.ts';
@@ -6,6 +5,7 @@ import { messageOf } from '../../util/errors.ts';
 import type { Planner } from '../planner.ts';
 import type { RewardModelEndpoint } from '../../tools/settings.ts';
 import { findRewardModels } from './hub.ts';
+import { validateIsolated, type Validation } from './validation.ts';
 import type { LlmClient } from '../../tools/models/llm.ts';
 
 /**
@@ -69,47 +69,6 @@ const SAMPLE_CHARS = 1_500;
 
 function clip(text: string): string {
   return text.length <= SAMPLE_CHARS ? text : `${text.slice(0, SAMPLE_CHARS)}...`;
-}
-
-interface Validation {
-  name: string;
-  accepted: boolean;
-  reason: string;
-  scores?: { reference?: number; empty: number; corrupted?: number; samples: number[] };
-}
-
-/** What a bad response looks like for a reference: its words in reverse order. */
-function corrupt(reference: string): string {
-  return reference.split(/\s+/).reverse().join(' ').split('').reverse().join('');
-}
-
-async function validate(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {
-  let verifier: JsVerifier | undefined;
-  try {
-    verifier = await JsVerifier.compile(code);
-    const check = (value: number) => {
-      if (value < 0 || value > 1) throw new Error(`returned ${value}, outside [0, 1]`);
-      return value;
-    };
-    const scores: NonNullable<Validation['scores']> = { empty: 0, samples: [] };
-    for (const item of samples) scores.samples.push(check(verifier.score(item.prompt, item.response, item.reference)));
-    const withReference = samples.find((s) => typeof s.reference === 'string' && s.reference.trim() !== '');
-    const probe = withReference ?? samples[0]!;
-    scores.empty = check(verifier.score(probe.prompt, '', probe.reference));
-    if (withReference) {
-      const reference = withReference.reference as string;
-      scores.reference = check(verifier.score(probe.prompt, reference, reference));
-      scores.corrupted = check(verifier.score(probe.prompt, corrupt(reference), reference));
-      if (!(scores.reference > scores.empty && scores.reference > scores.corrupted)) {
-        return { name, accepted: false, reason: 'does not score the reference above an empty and a corrupted response', scores };
-      }
-    }
-    return { name, accepted: true, reason: 'passed validation', scores };
-  } catch (error) {
-    return { name, accepted: false, reason: messageOf(error) };
-  } finally {
-    verifier?.dispose();
-  }
 }
 
 const CHOICE_SCHEMA = {
@@ -211,7 +170,7 @@ export class AgentPlanner implements Planner {
     }
     const validations: Validation[] = [];
     for (const v of plan.verifiers) {
-      const result = await validate(v.name, v.code, samples);
+      const result = await validateIsolated(v.name, v.code, samples);
       validations.push(result);
       if (result.accepted) tools.push({ tool: 'synthesized', weight: v.weight, params: { name: v.name, code: v.code } });
       else rationale.push(`rejected verifier "${v.name}": ${result.reason}`);

@@ -27,7 +27,7 @@ const SYSTEM = {
 const VERDICT_SCHEMA = {
   type: 'object',
   required: ['grade', 'reason'],
-  properties: { grade: { type: 'integer', minimum: 1, maximum: 10 }, reason: { type: 'string' } },
+  properties: { grade: { type: 'integer', minimum: 1, maximum: 10 }, reason: { type: 'string', maxLength: 1000 } },
 } as const;
 
 interface Verdict {
@@ -65,8 +65,8 @@ async function judge(llm: LlmClient, mode: 'pointwise' | 'reference', item: Scor
   if (!verdict) {
     const reference = mode === 'reference' ? `\n\n[Reference answer]\n${JSON.stringify(item.reference)}` : '';
     const user = `[Question]\n${item.prompt}${reference}\n\n[Response]\n${item.response}`;
-    const timeout = AbortSignal.timeout(toolSettings().judge?.timeoutMs ?? 60_000);
-    verdict = (await llm.json<Verdict>(SYSTEM[mode], user, 'verdict', VERDICT_SCHEMA, timeout)).value;
+    const never = new AbortController().signal;
+    verdict = (await llm.json<Verdict>(SYSTEM[mode], user, 'verdict', VERDICT_SCHEMA, never, toolSettings().judge?.timeoutMs ?? 60_000)).value;
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(key, verdict);
   }

@@ -61,12 +61,20 @@ export class LlmClient {
     this.#onUsage = onUsage;
   }
 
-  async #complete(messages: Message[], schemaName: string, schema: Record<string, unknown>, signal: AbortSignal): Promise<string> {
+  async #complete(
+    messages: Message[],
+    schemaName: string,
+    schema: Record<string, unknown>,
+    outer: AbortSignal,
+    callTimeoutMs: number | undefined,
+  ): Promise<string> {
     // A token is about four characters: the budget is spent before the call, on the prompt.
     await this.#requests.take(1);
     await this.#tokens.take(Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4));
     await this.#slots.acquire();
     try {
+      // A call's own timeout starts now, when it has its slot, not while it waited for one.
+      const signal = callTimeoutMs === undefined ? outer : AbortSignal.any([outer, AbortSignal.timeout(callTimeoutMs)]);
       const request = { model: this.model, messages, temperature: 0 };
       let completion: OpenAI.Chat.Completions.ChatCompletion;
       try {
@@ -77,7 +85,10 @@ export class LlmClient {
           { signal },
         );
       } catch (error) {
-        if (!(error instanceof OpenAI.BadRequestError) || !this.#structuredOutput) throw error;
+        // Only a refusal of response_format itself means the server lacks structured output; any other
+        // 400 (a prompt too long, say) is this call's own problem.
+        const refused = error instanceof OpenAI.BadRequestError && /response_format|json_schema|structured/i.test(error.message);
+        if (!refused || !this.#structuredOutput) throw error;
         // A server without structured output: say the schema in the prompt instead.
         this.#structuredOutput = false;
         completion = await this.#client.chat.completions.create(request, { signal });
@@ -92,7 +103,14 @@ export class LlmClient {
   }
 
   /** An answer that parses as JSON and validates against `schema`, or an error saying why not. */
-  async json<T>(system: string, user: string, schemaName: string, schema: Record<string, unknown>, signal: AbortSignal): Promise<JsonAnswer<T>> {
+  async json<T>(
+    system: string,
+    user: string,
+    schemaName: string,
+    schema: Record<string, unknown>,
+    signal: AbortSignal,
+    callTimeoutMs?: number,
+  ): Promise<JsonAnswer<T>> {
     const validate = ajv.compile(schema);
     const messages: Message[] = [
       { role: 'system', content: `${system}\nAnswer with one JSON object that follows this JSON schema:\n${JSON.stringify(schema)}` },
@@ -100,7 +118,7 @@ export class LlmClient {
     ];
     const raw: string[] = [];
     for (let attempt = 0; attempt < 2; attempt++) {
-      const text = await this.#complete(messages, schemaName, schema, signal);
+      const text = await this.#complete(messages, schemaName, schema, signal, callTimeoutMs);
       raw.push(text);
       let problem: string;
       try {

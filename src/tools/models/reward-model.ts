@@ -65,11 +65,13 @@ function scoreOf(value: unknown, where: string): number {
 async function rawScores(endpoint: RewardModelEndpoint, model: string | undefined, texts: string[]): Promise<number[]> {
   const base = endpoint.url.replace(/\/$/, '');
   if (endpoint.protocol === 'tei') {
-    const answer = (await postWithRetries(`${base}/predict`, { inputs: texts, raw_scores: true }, endpoint)) as unknown[];
+    // TEI reads a flat list of two strings as one text pair: a batch is a list of one-text lists.
+    const answer = (await postWithRetries(`${base}/predict`, { inputs: texts.map((t) => [t]), raw_scores: true, truncate: true }, endpoint)) as unknown[];
     return texts.map((_, i) => scoreOf(answer[i], `input ${i}`));
   }
   if (endpoint.protocol === 'vllm') {
-    const answer = (await postWithRetries(`${base}/classify`, { model, input: texts }, endpoint)) as {
+    // activation: false asks vLLM for the raw logits instead of softmax probabilities.
+    const answer = (await postWithRetries(`${base}/classify`, { model, input: texts, activation: false }, endpoint)) as {
       data?: { index: number; probs?: number[]; logits?: number[] }[];
     };
     const byIndex = new Map((answer.data ?? []).map((d) => [d.index, d]));
@@ -80,7 +82,8 @@ async function rawScores(endpoint: RewardModelEndpoint, model: string | undefine
       return value;
     });
   }
-  const answer = (await postWithRetries(`${base}/models/${model}`, { inputs: texts }, endpoint)) as unknown[];
+  // function_to_apply: none asks the text-classification pipeline for the raw score, not a probability.
+  const answer = (await postWithRetries(`${base}/models/${model}`, { inputs: texts, parameters: { function_to_apply: 'none' } }, endpoint)) as unknown[];
   return texts.map((_, i) => scoreOf(answer[i], `input ${i}`));
 }
 

@@ -9,7 +9,7 @@ function verifierFor(source: string): Promise<JsVerifier> {
   let verifier = compiled.get(source);
   if (!verifier) {
     if (compiled.size >= 64) {
-      for (const old of compiled.values()) void old.then((v) => v.dispose(), () => {});
+      for (const old of compiled.values()) old.then((v) => v.dispose()).catch(() => {});
       compiled.clear();
     }
     verifier = JsVerifier.compile(source);
@@ -28,7 +28,7 @@ export const synthesized: ToolDefinition = {
   kind: 'synthesized',
   description:
     'An agent-written verifier: params.code defines function score(prompt, response, reference) -> number in [0, 1], ' +
-    'run in a QuickJS sandbox (32 MB, 100 ms per call, no host access).',
+    'run in a QuickJS sandbox (32 MB, a 100 ms deadline per call checked by QuickJS, no host access).',
   needsReference: false,
   params: {
     type: 'object',
