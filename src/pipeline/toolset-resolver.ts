@@ -3,9 +3,8 @@ import type { ToolsetStore } from '../store/toolset-store.ts';
 import type { Toolset } from '../tools/toolset.ts';
 import type { ScoringItem } from '../tools/types.ts';
 
-/** How long a planner may hold a signature's lock, and how long others wait for its result. */
-const PLAN_LOCK_MS = 30_000;
-const PLAN_WAIT_MS = 60_000;
+/** The least time a planner may hold a signature's lock; a slower planner holds it for its own timeout. */
+const MIN_PLAN_LOCK_MS = 30_000;
 
 /**
  * The toolset of a signature: from the store, or planned once on a miss. Concurrent requests that meet
@@ -17,11 +16,17 @@ export class ToolsetResolver {
   readonly #planner: Planner;
   readonly #onLookup: (hit: boolean) => void;
   readonly #inFlight = new Map<string, Promise<Toolset>>();
+  /** The lock outlives the planner's own timeout, so a slow plan is never duplicated by a second node. */
+  readonly #lockMs: number;
+  /** Others wait for the lock holder's result up to twice its lock: one expiry plus their own turn. */
+  readonly #waitMs: number;
 
-  constructor(store: ToolsetStore, planner: Planner, onLookup: (hit: boolean) => void = () => {}) {
+  constructor(store: ToolsetStore, planner: Planner, onLookup: (hit: boolean) => void = () => {}, plannerTimeoutMs = 0) {
     this.#store = store;
     this.#planner = planner;
     this.#onLookup = onLookup;
+    this.#lockMs = Math.max(MIN_PLAN_LOCK_MS, plannerTimeoutMs + 5_000);
+    this.#waitMs = 2 * this.#lockMs;
   }
 
   async resolve(signature: string, samples: ScoringItem[], deadline?: number): Promise<Toolset> {
@@ -42,9 +47,9 @@ export class ToolsetResolver {
    * toolset is kept instead of planning twice.
    */
   async replan(signature: string, samples: ScoringItem[], reason: string, replacing?: number): Promise<Toolset> {
-    const giveUp = Date.now() + PLAN_WAIT_MS;
+    const giveUp = Date.now() + this.#waitMs;
     for (;;) {
-      const release = await this.#store.lockPlanning(signature, PLAN_LOCK_MS);
+      const release = await this.#store.lockPlanning(signature, this.#lockMs);
       if (release) {
         try {
           const current = await this.#store.get(signature);
@@ -56,7 +61,7 @@ export class ToolsetResolver {
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
-      if (Date.now() > giveUp) throw new Error(`another node has been planning ${signature} for over ${PLAN_WAIT_MS} ms`);
+      if (Date.now() > giveUp) throw new Error(`another node has been planning ${signature} for over ${this.#waitMs} ms`);
     }
   }
 
@@ -65,9 +70,9 @@ export class ToolsetResolver {
    * others wait for its toolset to appear (or for its lock to expire, and then plan themselves).
    */
   async #planAndStore(signature: string, samples: ScoringItem[], deadline?: number): Promise<Toolset> {
-    const giveUp = Date.now() + PLAN_WAIT_MS;
+    const giveUp = Date.now() + this.#waitMs;
     for (;;) {
-      const release = await this.#store.lockPlanning(signature, PLAN_LOCK_MS);
+      const release = await this.#store.lockPlanning(signature, this.#lockMs);
       if (release) {
         try {
           return (await this.#store.get(signature)) ?? (await this.#store.put(await this.#planner.plan(signature, samples, deadline)));
@@ -78,7 +83,7 @@ export class ToolsetResolver {
       await new Promise((resolve) => setTimeout(resolve, 50));
       const planned = await this.#store.get(signature);
       if (planned) return planned;
-      if (Date.now() > giveUp) throw new Error(`another node has been planning ${signature} for over ${PLAN_WAIT_MS} ms`);
+      if (Date.now() > giveUp) throw new Error(`another node has been planning ${signature} for over ${this.#waitMs} ms`);
     }
   }
 }

@@ -118,7 +118,8 @@ async function scoreBatch(items: ScoringItem[], params: ToolParams, context?: { 
     }
     return { score: sigmoid(raw), how: `sigmoid(raw/${temperature})` };
   };
-  const chatTemplate = typeof params.chat_template === 'string' ? params.chat_template : endpoint.chatTemplate;
+  // The template comes from the operator only: a template in a request would run in-process, unbounded.
+  const chatTemplate = endpoint.chatTemplate;
   const batcher = batcherFor(endpoint, model);
   return Promise.all(
     items.map(async (item): Promise<ToolOutcome | Error> => {
@@ -152,7 +153,6 @@ export const rewardModel: ToolDefinition = {
         default: 'sigmoid',
         description: 'sigmoid(raw/temperature); zscore: sigmoid of the raw score standardized per model and signature',
       },
-      chat_template: { type: 'string', description: "the model's chat template (Jinja); default RLAR_RM_CHAT_TEMPLATE" },
     },
   },
   scoreBatch,

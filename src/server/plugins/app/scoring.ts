@@ -92,7 +92,7 @@ export default fp(
           heuristic,
         )
       : heuristic;
-    const resolver = new ToolsetResolver(store, planner, (hit) => app.metrics.toolsetLookup(hit));
+    const resolver = new ToolsetResolver(store, planner, (hit) => app.metrics.toolsetLookup(hit), config.planner?.timeoutMs);
     const monitor = new DriftMonitor(resolver, { window: config.driftWindow, maxErrorRate: config.driftErrorRate }, (signature, message) =>
       app.log.warn({ signature }, `re-planning failed: ${message}`),
     );
