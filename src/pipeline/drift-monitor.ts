@@ -47,12 +47,16 @@ export class DriftMonitor {
 
   record(toolset: Toolset, items: ScoringItem[], scores: ItemScore[]): void {
     let watch = this.#watches.get(toolset.signature);
+    // A request still scoring with an older version must not reset the window of the newer one.
+    if (watch && toolset.version < watch.version) return;
     if (!watch || watch.version !== toolset.version) {
       watch = { version: toolset.version, items: 0, errors: new Map(), min: Infinity, max: -Infinity, samples: [] };
       this.#watches.set(toolset.signature, watch);
     }
     watch.samples = items.slice(0, SAMPLES);
     scores.forEach((score) => {
+      // An item the deadline cut off says nothing about the toolset.
+      if (score.unscored) return;
       watch.items++;
       watch.min = Math.min(watch.min, score.reward);
       watch.max = Math.max(watch.max, score.reward);
