@@ -79,6 +79,21 @@ describe('reward models', () => {
     expect(json.results[0].error).toMatch(/^reward_model: /);
   });
 
+  it('fail only the input a batch was refused for, by splitting the refused batch', async () => {
+    const tei = track(await startFakeTei({ refuse: /POISON/ }));
+    const service = track(await startService({ RLAR_RM_URL: tei.url, RLAR_RM_BATCH: '8', RLAR_RM_BATCH_WAIT_MS: '20' }));
+    const items = Array.from({ length: 8 }, (_, i) => ({ prompt: 'Say hi.', response: i === 5 ? 'POISON' : i % 2 ? 'Thanks!' : 'Go away.' }));
+    const { status, json } = await postJson(`${service.url}/reward`, { items });
+    expect(status).toBe(200);
+    expect(json.results[5].error).toMatch(/413/);
+    for (const i of [0, 1, 2, 3, 4, 6, 7]) {
+      expect(json.results[i].error).toBeUndefined();
+      expect(json.rewards[i]).toBeCloseTo(0.6 * sigmoid(i % 2 ? 2 : -2) + 0.4, 12);
+    }
+    // 8 -> 4 + 4 -> 2 + 2 -> 1 + 1: the refused batch is bisected, not resent one input at a time.
+    expect(tei.requests.length).toBeLessThan(8);
+  });
+
   it('coalesce concurrent one-sample requests into a few upstream calls', async () => {
     const counts: Record<string, { calls: number; inputs: number }> = {};
     for (const batch of ['32', '1']) {

@@ -50,6 +50,8 @@ export interface FakeModelOptions {
   failures?: number;
   status?: number;
   delayMs?: number;
+  /** Refuse (413) every batch holding an input that matches, as a server refuses an over-long input. */
+  refuse?: RegExp;
 }
 
 function failing(options: FakeModelOptions) {
@@ -70,6 +72,7 @@ export function startFakeTei(options: FakeModelOptions = {}): Promise<FakeServer
     if (status) return { status };
     const inputs = (body as { inputs: unknown }).inputs;
     if (!Array.isArray(inputs) || !inputs.every((i) => Array.isArray(i))) return { status: 422 };
+    if (options.refuse && (inputs as string[][]).some((sequence) => options.refuse!.test(sequence.join(' ')))) return { status: 413 };
     return (inputs as string[][]).map((sequence) => [{ score: politeScore(sequence.join(' ')), label: 'LABEL_0' }]);
   }, options.delayMs);
 }

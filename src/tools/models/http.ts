@@ -9,6 +9,15 @@ export interface Endpoint {
 
 const ATTEMPTS = 3;
 
+/** The endpoint refused the request itself (4xx other than 429): retrying the same body cannot help. */
+export class EndpointRejected extends Error {
+  readonly status: number;
+  constructor(status: number, text: string) {
+    super(`the endpoint answered ${status}: ${text}`);
+    this.status = status;
+  }
+}
+
 export async function postWithRetries(url: string, body: unknown, endpoint: Endpoint): Promise<unknown> {
   let last = '';
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
@@ -21,7 +30,7 @@ export async function postWithRetries(url: string, body: unknown, endpoint: Endp
     });
     if (response.ok) return response.json();
     const text = (await response.text()).slice(0, 200);
-    if (response.status !== 429 && response.status < 500) throw new Error(`the endpoint answered ${response.status}: ${text}`);
+    if (response.status !== 429 && response.status < 500) throw new EndpointRejected(response.status, text);
     const retryAfter = Number(response.headers.get('retry-after'));
     last = Number.isFinite(retryAfter) && retryAfter > 0 && retryAfter <= 5 ? `retry-after:${retryAfter * 1000}` : `${response.status}: ${text}`;
   }

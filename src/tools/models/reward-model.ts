@@ -2,7 +2,7 @@ import { toolSettings, type RewardModelEndpoint } from '../settings.ts';
 import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../types.ts';
 import { Template } from '@huggingface/jinja';
 import { MicroBatcher } from './batcher.ts';
-import { postWithRetries } from './http.ts';
+import { EndpointRejected, postWithRetries } from './http.ts';
 
 /**
  * `reward_model`: a sequence-classification reward model served over HTTP scores (prompt, response).
@@ -93,7 +93,11 @@ function batcherFor(endpoint: RewardModelEndpoint, model: string | undefined): M
   const key = `${endpoint.protocol} ${endpoint.url} ${model ?? ''}`;
   let batcher = batchers.get(key);
   if (!batcher) {
-    batcher = new MicroBatcher((texts) => rawScores(endpoint, model, texts), { maxBatch: endpoint.maxBatch, waitMs: endpoint.batchWaitMs });
+    batcher = new MicroBatcher((texts) => rawScores(endpoint, model, texts), {
+      maxBatch: endpoint.maxBatch,
+      waitMs: endpoint.batchWaitMs,
+      isolate: (error) => error instanceof EndpointRejected,
+    });
     batchers.set(key, batcher);
   }
   return batcher;
