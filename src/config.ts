@@ -19,6 +19,7 @@ export interface Config {
   /** Self-evolution: items per toolset version judged at once (0: off), and the tool error rate that re-plans. */
   driftWindow: number;
   driftErrorRate: number;
+  fallbackRetryMs: number;
   /** Tools' outside endpoints: the reward model (RLAR_RM_URL, RLAR_RM_PROTOCOL, RLAR_RM_MODEL). */
   tools: ToolSettings;
   /** Where the agent searches for reward models (the Hugging Face Hub's /api/models). */
@@ -122,6 +123,8 @@ export function loadConfig(env: Env = process.env): Config {
     // Re-planning helps only a planner that can plan differently: on by default with the agent.
     driftWindow: integer(env, 'RLAR_DRIFT_WINDOW', planner ? 500 : 0, 0, 10_000_000),
     driftErrorRate: integer(env, 'RLAR_DRIFT_ERROR_PERCENT', 20, 0, 100) / 100,
+    // A toolset planned while the agent was down is retried with the agent this often (agent only).
+    fallbackRetryMs: planner ? integer(env, 'RLAR_FALLBACK_RETRY_MS', 300_000, 0, 86_400_000) : 0,
     port: integer(env, 'PORT', 8000, 0, 65535),
     host,
     redisUrl,

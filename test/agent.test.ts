@@ -165,6 +165,41 @@ describe('agent planner', () => {
     expect(llm.calls).toHaveLength(2);
   });
 
+  it('tries the agent again for a fallback toolset every RLAR_FALLBACK_RETRY_MS, and replaces it only with an agent plan', async () => {
+    let agentUp = false;
+    const { llm, service } = await setup(
+      { answer: () => (agentUp ? plan([{ name: 'good', code: MENTIONS }]) : '{"label": "incomplete"}') },
+      { RLAR_FALLBACK_RETRY_MS: '1000', RLAR_DRIFT_WINDOW: '0' },
+    );
+    const post = () => postJson(`${service.url}/reward`, { items: [{ ...item(7), task: 'agent-retry' }] });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const signature = (await post()).json.results[0].signature;
+    const toolset = () => fetch(`${service.url}/toolsets/${signature}`).then((r) => r.json());
+    expect(await toolset()).toMatchObject({ version: 1, planner: 'heuristic (agent fallback)' });
+    expect(llm.calls).toHaveLength(2); // the answer breaks the schema, and so does the one retry
+
+    // The agent is retried in the background and fails again: no new version.
+    await sleep(1100);
+    await post();
+    for (let i = 0; i < 100 && llm.calls.length < 4; i++) await sleep(20);
+    await post(); // within the interval again: no call
+    await sleep(100);
+    expect(llm.calls).toHaveLength(4);
+    expect(await toolset()).toMatchObject({ version: 1, planner: 'heuristic (agent fallback)' });
+
+    agentUp = true;
+    await sleep(1100);
+    await post();
+    let current: any;
+    for (let i = 0; i < 100 && (current?.version ?? 0) < 2; i++) {
+      await sleep(50);
+      current = await toolset();
+    }
+    expect(current).toMatchObject({ version: 2, planner: 'agent' });
+    expect(current.rationale[0]).toBe('re-planned: the agent failed when this toolset was planned');
+    expect((await post()).json.rewards).toEqual([1]);
+  });
+
   it("falls back within the request's own deadline when that is shorter than the planner's", async () => {
     const { service } = await setup({ answer: () => plan([{ name: 'good', code: MENTIONS }]), delayMs: 20_000 });
     const started = Date.now();

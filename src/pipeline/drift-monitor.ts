@@ -1,5 +1,6 @@
-import type { ItemScore, Toolset } from '../tools/toolset.ts';
+import type { ItemScore, Toolset, ToolsetPlan } from '../tools/toolset.ts';
 import type { ScoringItem } from '../tools/types.ts';
+import { isAgentFallback } from '../planning/planner.ts';
 import { messageOf } from '../util/errors.ts';
 import type { ToolsetResolver } from './toolset-resolver.ts';
 
@@ -8,6 +9,8 @@ export interface DriftLimits {
   window: number;
   /** Share of items on which one tool may fail before the signature is re-planned. */
   maxErrorRate: number;
+  /** How long a toolset the fallback planned (the agent had failed) serves before the agent is tried again; 0: never. */
+  fallbackRetryMs: number;
 }
 
 interface Watch {
@@ -24,14 +27,18 @@ const SAMPLES = 3;
 /**
  * Self-evolution: watches each signature's current toolset while it scores and re-plans it (a new
  * version, the old one kept) when a tool fails on too many items, or when every reward over a whole
- * window is the same (a reward that cannot tell responses apart teaches nothing). Re-planning runs in
- * the background; the old toolset serves until the new one is stored.
+ * window is the same (a reward that cannot tell responses apart teaches nothing). A toolset the
+ * fallback planned while the agent was failing is planned again, at most once per `fallbackRetryMs`,
+ * and replaced only by an agent's plan. Re-planning runs in the background; the old toolset serves
+ * until the new one is stored.
  */
 export class DriftMonitor {
   readonly #resolver: ToolsetResolver;
   readonly #limits: DriftLimits;
   readonly #watches = new Map<string, Watch>();
   readonly #replanning = new Set<string>();
+  /** When this node first served a fallback toolset or last retried the agent for it, per signature. */
+  readonly #fallbackRetries = new Map<string, number>();
   readonly #onError: (signature: string, message: string) => void;
 
   constructor(resolver: ToolsetResolver, limits: DriftLimits, onError: (signature: string, message: string) => void) {
@@ -54,6 +61,8 @@ export class DriftMonitor {
       this.#watches.set(toolset.signature, watch);
     }
     watch.samples = items.slice(0, SAMPLES);
+    this.#retryAgent(toolset, watch.samples);
+    if (this.#limits.window === 0) return;
     scores.forEach((score) => {
       // An item the deadline cut off says nothing about the toolset.
       if (score.unscored) return;
@@ -80,11 +89,25 @@ export class DriftMonitor {
     return undefined;
   }
 
-  #replan(toolset: Toolset, samples: ScoringItem[], reason: string): void {
+  #retryAgent(toolset: Toolset, samples: ScoringItem[]): void {
+    const every = this.#limits.fallbackRetryMs;
+    if (every === 0 || !isAgentFallback(toolset)) return;
+    // The clock starts when this node first serves the toolset (or last retried the agent for it).
+    const since = this.#fallbackRetries.get(toolset.signature);
+    if (since === undefined) {
+      this.#fallbackRetries.set(toolset.signature, Date.now());
+      return;
+    }
+    if (Date.now() - since < every) return;
+    this.#fallbackRetries.set(toolset.signature, Date.now());
+    this.#replan(toolset, samples, 'the agent failed when this toolset was planned', (plan) => !isAgentFallback(plan));
+  }
+
+  #replan(toolset: Toolset, samples: ScoringItem[], reason: string, accept?: (plan: ToolsetPlan) => boolean): void {
     if (this.#replanning.has(toolset.signature)) return;
     this.#replanning.add(toolset.signature);
     this.#resolver
-      .replan(toolset.signature, samples, reason, toolset.version)
+      .replan(toolset.signature, samples, reason, toolset.version, accept)
       .catch((error: unknown) => this.#onError(toolset.signature, messageOf(error)))
       .finally(() => this.#replanning.delete(toolset.signature));
   }

@@ -1,6 +1,6 @@
 import type { Planner } from '../planning/planner.ts';
 import type { ToolsetStore } from '../store/toolset-store.ts';
-import type { Toolset } from '../tools/toolset.ts';
+import type { Toolset, ToolsetPlan } from '../tools/toolset.ts';
 import type { ScoringItem } from '../tools/types.ts';
 
 /** The least time a planner may hold a signature's lock; a slower planner holds it for its own timeout. */
@@ -44,9 +44,16 @@ export class ToolsetResolver {
   /**
    * Plans a signature again (a new version; the store keeps the old one) and says why in the
    * rationale. When `replacing` is given and another node has already replaced that version, its
-   * toolset is kept instead of planning twice.
+   * toolset is kept instead of planning twice. A plan that `accept` refuses is not stored (the
+   * current toolset is answered), so a retry that fails the same way adds no version.
    */
-  async replan(signature: string, samples: ScoringItem[], reason: string, replacing?: number): Promise<Toolset> {
+  async replan(
+    signature: string,
+    samples: ScoringItem[],
+    reason: string,
+    replacing?: number,
+    accept: (plan: ToolsetPlan) => boolean = () => true,
+  ): Promise<Toolset> {
     const giveUp = Date.now() + this.#waitMs;
     for (;;) {
       const release = await this.#store.lockPlanning(signature, this.#lockMs);
@@ -55,6 +62,7 @@ export class ToolsetResolver {
           const current = await this.#store.get(signature);
           if (current && replacing !== undefined && current.version > replacing) return current;
           const plan = await this.#planner.plan(signature, samples);
+          if (current && !accept(plan)) return current;
           return await this.#store.put({ ...plan, rationale: [`re-planned: ${reason}`, ...plan.rationale] });
         } finally {
           await release();

@@ -2,7 +2,7 @@ import type { ToolRegistry } from '../../tools/registry.ts';
 import { normalizeWeights, type ToolSpec, type ToolsetPlan } from '../../tools/toolset.ts';
 import type { ScoringItem } from '../../tools/types.ts';
 import { messageOf } from '../../util/errors.ts';
-import type { Planner } from '../planner.ts';
+import { markAgentFallback, type Planner } from '../planner.ts';
 import type { RewardModelEndpoint } from '../../tools/settings.ts';
 import { findRewardModels } from './hub.ts';
 import { validateIsolated, type Validation } from './validation.ts';
@@ -221,7 +221,7 @@ export class FallbackPlanner implements Planner {
       const plan = await this.#fallback.plan(signature, samples);
       return {
         ...plan,
-        planner: `${plan.planner} (agent fallback)`,
+        planner: markAgentFallback(plan.planner),
         rationale: [`agent planning failed: ${messageOf(error)}; the heuristic toolset serves`, ...plan.rationale],
       };
     }

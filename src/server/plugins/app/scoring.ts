@@ -93,7 +93,7 @@ export default fp(
         )
       : heuristic;
     const resolver = new ToolsetResolver(store, planner, (hit) => app.metrics.toolsetLookup(hit), config.planner?.timeoutMs);
-    const monitor = new DriftMonitor(resolver, { window: config.driftWindow, maxErrorRate: config.driftErrorRate }, (signature, message) =>
+    const monitor = new DriftMonitor(resolver, { window: config.driftWindow, maxErrorRate: config.driftErrorRate, fallbackRetryMs: config.fallbackRetryMs }, (signature, message) =>
       app.log.warn({ signature }, `re-planning failed: ${message}`),
     );
     const pipeline = new ScoringPipeline({
@@ -102,7 +102,7 @@ export default fp(
       runner,
       limits: { maxTextChars: config.maxTextChars, taskTimeoutMs: config.taskTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
       observer: app.metrics,
-      ...(config.driftWindow > 0 && { monitor }),
+      ...((config.driftWindow > 0 || config.fallbackRetryMs > 0) && { monitor }),
     });
     const replan = (signature: string, reason: string) => resolver.replan(signature, monitor.samples(signature), reason);
     const mode = config.redisUrl === undefined ? 'embedded' : 'distributed';
