@@ -1,4 +1,6 @@
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeLlm } from './helpers/fake-llm.ts';
 import {
   postJson,
   startRedis,
@@ -116,6 +118,26 @@ describe('distributed mode', () => {
     const planned = toolsets.filter((t: any) => t.signature.includes('.single_flight_') || /\.(alpha|beta|gamma|delta|epsilon)\./.test(t.signature));
     expect(planned).toHaveLength(5);
     expect(planned.map((t: any) => t.version)).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it('holds the planning lock for longer than a slow agent may plan, so no second node plans meanwhile', async () => {
+    const llm = await startFakeLlm({ answer: () => '{"label": "incomplete"}', delayMs: 1500 });
+    const client = new Redis(redis.url);
+    try {
+      const api = await track(startService({ ...env(), OPENAI_BASE_URL: llm.url, RLAR_PLANNER_TIMEOUT_MS: '90000' }));
+      const reply = postJson(`${api.url}/reward`, { items: [{ prompt: 'q', response: 'a', reference: 'a', task: 'slow-plan' }] });
+      let ttl = -2;
+      for (let i = 0; i < 100 && ttl < 0; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const [key] = await client.keys('rlar:toolset:*slow_plan*:lock');
+        if (key) ttl = await client.pttl(key);
+      }
+      expect(ttl).toBeGreaterThan(90_000);
+      expect((await reply).status).toBe(200);
+    } finally {
+      client.disconnect();
+      await llm.close();
+    }
   });
 
   it('answers 504 naming the unscored items when no worker takes the jobs before the deadline', async () => {
