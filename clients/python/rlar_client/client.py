@@ -16,6 +16,16 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 RETRY_STATUSES = {429, 500, 502, 503}
 
 
+def jsonable(ground_truth: Any) -> Any:
+    """A reference as JSON: trainers pass strings, lists, dicts, or numpy values and other objects."""
+    if isinstance(ground_truth, (str, list, dict)) or ground_truth is None:
+        return ground_truth
+    try:
+        return json.loads(json.dumps(ground_truth, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
+    except (TypeError, ValueError):
+        return str(ground_truth)
+
+
 class RlarError(RuntimeError):
     """The service answered an error that retrying will not fix, or kept failing."""
 
@@ -53,9 +63,10 @@ class RlarClient:
         if self.api_key:
             headers["authorization"] = f"Bearer {self.api_key}"
         last = "no attempt"
+        retry_after: Optional[str] = None
         for attempt in range(self.retries + 1):
             if attempt > 0:
-                time.sleep(self._delay(attempt, last))
+                time.sleep(self._delay(attempt, retry_after))
             request = urllib.request.Request(self.url + path, data=data, headers=headers, method="POST")
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -68,16 +79,17 @@ class RlarClient:
                 text = error.read().decode("utf-8", "replace")[:500]
                 if error.code not in RETRY_STATUSES:
                     raise RlarError(f"{path} answered {error.code}: {_message(text)}", error.code) from None
-                last = f"retry-after:{error.headers.get('retry-after', '')}|{error.code}: {_message(text)}"
-            except (urllib.error.URLError, ConnectionError, TimeoutError, OSError, http.client.HTTPException) as error:
+                retry_after = error.headers.get("retry-after")
+                last = f"{error.code}: {_message(text)}"
+            except (OSError, http.client.HTTPException) as error:  # URLError, timeouts and resets are OSErrors
+                retry_after = None
                 last = f"connection: {error}"
         raise RlarError(f"{path} kept failing after {self.retries + 1} tries ({last})")
 
-    def _delay(self, attempt: int, last: str) -> float:
-        if last.startswith("retry-after:"):
-            value = last[len("retry-after:"):].split("|", 1)[0]
+    def _delay(self, attempt: int, retry_after: Optional[str]) -> float:
+        if retry_after:
             try:
-                return min(max(float(value), 0.0), 30.0)
+                return min(max(float(retry_after), 0.0), 30.0)
             except ValueError:
                 pass
         return self.backoff * (2 ** (attempt - 1)) * (0.5 + random.random() / 2)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
 
-from rlar_client.client import RlarClient, default_client
+from rlar_client.client import RlarClient, default_client, jsonable
 
 REFERENCE_COLUMNS = ("reference", "answer", "solution", "ground_truth", "label")
 TASK_COLUMNS = ("task", "data_source")
@@ -48,7 +48,7 @@ class RlarReward:
             item: Dict[str, Any] = {"prompt": _text(prompt), "response": response}
             reference = _column(columns, REFERENCE_COLUMNS, i)
             if reference is not None:
-                item["reference"] = reference if isinstance(reference, (str, list, dict)) else str(reference)
+                item["reference"] = jsonable(reference)
             task = _column(columns, TASK_COLUMNS, i)
             if task is not None:
                 item["task"] = str(task)

@@ -10,26 +10,15 @@ verl config::
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from rlar_client.client import default_client
-
-def _reference(ground_truth: Any) -> Any:
-    """verl passes strings, lists or (for code) dict-like test cases; the service takes them as JSON."""
-    if isinstance(ground_truth, (str, list, dict)) or ground_truth is None:
-        return ground_truth
-    try:
-        return json.loads(json.dumps(ground_truth, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
-    except (TypeError, ValueError):
-        return str(ground_truth)
-
+from rlar_client.client import default_client, jsonable
 
 def _item(data_source: Any, solution_str: str, ground_truth: Any, extra_info: Optional[Mapping[str, Any]]) -> Dict[str, Any]:
     info = extra_info or {}
     question = info.get("question") or info.get("prompt") or info.get("problem") or ""
     item: Dict[str, Any] = {"prompt": str(question), "response": solution_str, "task": str(data_source)}
-    reference = _reference(ground_truth)
+    reference = jsonable(ground_truth)
     if reference is not None:
         item["reference"] = reference
     return item
