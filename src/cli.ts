@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { ConfigError, loadConfig, redactUrl, type Config } from './config.ts';
 import { ThreadPoolRunner } from './execution/embedded/thread-pool-runner.ts';
 import { QueueWorker } from './execution/queue/queue-worker.ts';
 import { buildApp } from './server/app.ts';
@@ -57,7 +57,7 @@ async function work(config: Config, concurrency: number): Promise<void> {
     },
     (message) => process.stderr.write(`rlar worker: ${message}\n`),
   );
-  process.stderr.write(`rlar worker: taking jobs from ${config.redisUrl.replace(/\/\/[^@]*@/, '//***@')}, ${concurrency} at a time\n`);
+  process.stderr.write(`rlar worker: taking jobs from ${redactUrl(config.redisUrl)}, ${concurrency} at a time\n`);
 }
 
 async function printOpenApi(): Promise<void> {

@@ -42,6 +42,11 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+/** A URL fit for logs: its credentials hidden. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@]*@/, '//***@');
+}
+
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
@@ -58,7 +63,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function loadConfig(env: Env = process.env): Config {
   const redisUrl = env.REDIS_URL?.trim() || undefined;
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
-    throw new ConfigError(`REDIS_URL="${redisUrl.replace(/\/\/[^@]*@/, '//***@')}" is not valid: expected redis://host:port or rediss://...`);
+    throw new ConfigError(`REDIS_URL="${redactUrl(redisUrl)}" is not valid: expected redis://host:port or rediss://...`);
   }
   const logLevel = env.RLAR_LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {

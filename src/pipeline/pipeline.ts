@@ -5,7 +5,7 @@ import { combine, component, type Component, type ItemScore, type Toolset, type 
 import type { ToolRegistry } from '../tools/registry.ts';
 import type { ScoringItem, ToolOutcome, ToolParams } from '../tools/types.ts';
 import { Semaphore } from '../util/semaphore.ts';
-import { messageOf } from '../util/errors.ts';
+import { asError, messageOf } from '../util/errors.ts';
 import type { DriftMonitor } from './drift-monitor.ts';
 import type { ToolsetResolver } from './toolset-resolver.ts';
 
@@ -223,7 +223,7 @@ export class ScoringPipeline {
     try {
       outcomes = await tool.scoreBatch!(items, spec.params ?? {}, { signature });
     } catch (error) {
-      outcomes = items.map(() => (error instanceof Error ? error : new Error(String(error))));
+      outcomes = items.map(() => asError(error));
     }
     const each = (performance.now() - started) / Math.max(1, items.length);
     this.#observer?.toolTimings({ [spec.tool]: items.map(() => each) });

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Planner } from '../planning/planner.ts';
 import type { ToolsetStore } from '../store/toolset-store.ts';
 import type { Toolset, ToolsetPlan } from '../tools/toolset.ts';
@@ -47,50 +48,52 @@ export class ToolsetResolver {
    * toolset is kept instead of planning twice. A plan that `accept` refuses is not stored (the
    * current toolset is answered), so a retry that fails the same way adds no version.
    */
-  async replan(
+  replan(
     signature: string,
     samples: ScoringItem[],
     reason: string,
     replacing?: number,
     accept: (plan: ToolsetPlan) => boolean = () => true,
   ): Promise<Toolset> {
-    const giveUp = Date.now() + this.#waitMs;
-    for (;;) {
-      const release = await this.#store.lockPlanning(signature, this.#lockMs);
-      if (release) {
-        try {
-          const current = await this.#store.get(signature);
-          if (current && replacing !== undefined && current.version > replacing) return current;
-          const plan = await this.#planner.plan(signature, samples);
-          if (current && !accept(plan)) return current;
-          return await this.#store.put({ ...plan, rationale: [`re-planned: ${reason}`, ...plan.rationale] });
-        } finally {
-          await release();
-        }
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      if (Date.now() > giveUp) throw new Error(`another node has been planning ${signature} for over ${this.#waitMs} ms`);
-    }
+    return this.#underLock(signature, async () => {
+      const current = await this.#store.get(signature);
+      if (current && replacing !== undefined && current.version > replacing) return current;
+      const plan = await this.#planner.plan(signature, samples);
+      if (current && !accept(plan)) return current;
+      return this.#store.put({ ...plan, rationale: [`re-planned: ${reason}`, ...plan.rationale] });
+    });
   }
 
   /**
    * Plans under the store's lock, so one planner in the whole cluster plans a new signature; the
    * others wait for its toolset to appear (or for its lock to expire, and then plan themselves).
    */
-  async #planAndStore(signature: string, samples: ScoringItem[], deadline?: number): Promise<Toolset> {
+  #planAndStore(signature: string, samples: ScoringItem[], deadline?: number): Promise<Toolset> {
+    return this.#underLock(
+      signature,
+      async () => (await this.#store.get(signature)) ?? this.#store.put(await this.#planner.plan(signature, samples, deadline)),
+      () => this.#store.get(signature),
+    );
+  }
+
+  /**
+   * Runs `work` holding the signature's planning lock, polling for the lock while another node holds
+   * it; `settled` may end the wait early with what that node stored.
+   */
+  async #underLock(signature: string, work: () => Promise<Toolset>, settled?: () => Promise<Toolset | undefined>): Promise<Toolset> {
     const giveUp = Date.now() + this.#waitMs;
     for (;;) {
       const release = await this.#store.lockPlanning(signature, this.#lockMs);
       if (release) {
         try {
-          return (await this.#store.get(signature)) ?? (await this.#store.put(await this.#planner.plan(signature, samples, deadline)));
+          return await work();
         } finally {
           await release();
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const planned = await this.#store.get(signature);
-      if (planned) return planned;
+      await sleep(50);
+      const stored = await settled?.();
+      if (stored) return stored;
       if (Date.now() > giveUp) throw new Error(`another node has been planning ${signature} for over ${this.#waitMs} ms`);
     }
   }

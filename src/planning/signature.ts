@@ -80,7 +80,7 @@ function cueText(text: string): string {
   return text.length <= 2 * CUE_WINDOW ? text : text.slice(0, CUE_WINDOW) + '\n' + text.slice(-CUE_WINDOW);
 }
 
-export function sourceOf(task: string | undefined): string {
+function sourceOf(task: string | undefined): string {
   if (!task) return 'any';
   const last = task.trim().toLowerCase().split('/').filter(Boolean).pop() ?? '';
   const source = last.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '').slice(0, 40);
@@ -142,7 +142,7 @@ function domainOf(hint: Domain | undefined, shape: ReferenceShape, cue: Domain |
   return shape === 'short_text' ? 'qa' : 'text';
 }
 
-export function signatureParts(item: ScoringItem): SignatureParts {
+function signatureParts(item: ScoringItem): SignatureParts {
   // IFEval data ships its instructions as metadata beside a missing reference.
   const shape = item.metadata && 'instruction_id_list' in item.metadata ? 'instructions' : referenceShape(item.reference);
   const prompt = cueText(item.prompt);
@@ -159,7 +159,7 @@ function thinkCues(prompt: string): string[] {
   return /<think>|<\/think>/.test(prompt) ? ['think'] : [];
 }
 
-export function formatSignature(parts: SignatureParts): string {
+function formatSignature(parts: SignatureParts): string {
   return [`${parts.domain}.${parts.source}.${parts.reference}`, ...parts.cues].join('+');
 }
 

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { redisClient } from '../../store/redis-connection.ts';
 import type { Runner, RunLimits } from '../runner.ts';
 import type { ScoreTask, ScoreTaskResult } from '../score-task.ts';
+import { asError, messageOf } from '../../util/errors.ts';
 import { QUEUE_NAME, type ScoreJob } from './jobs.ts';
 
 export interface QueueRunnerOptions {
@@ -54,7 +55,7 @@ export class QueueRunner implements Runner {
         void job.remove().catch(() => {});
       };
       limits.signal.addEventListener('abort', abandon, { once: true });
-      finished.then(resolve, (error: unknown) => reject(error instanceof Error ? error : new Error(String(error)))).finally(() =>
+      finished.then(resolve, (error: unknown) => reject(asError(error))).finally(() =>
         limits.signal.removeEventListener('abort', abandon),
       );
     });
@@ -67,7 +68,7 @@ export class QueueRunner implements Runner {
       const waiting = await this.queue.getWaitingCount();
       if (waiting >= this.#maxDepth) return `the queue holds ${waiting} waiting jobs (RLAR_QUEUE_MAX_DEPTH is ${this.#maxDepth}); retry shortly`;
     } catch (error) {
-      return `Redis is not reachable (${(error as Error).message})`;
+      return `Redis is not reachable (${messageOf(error)})`;
     }
     return undefined;
   }

@@ -5,7 +5,7 @@ import { messageOf } from '../../util/errors.ts';
 import { markAgentFallback, type Planner } from '../planner.ts';
 import type { RewardModelEndpoint } from '../../tools/settings.ts';
 import { findRewardModels } from './hub.ts';
-import { validateIsolated, type Validation } from './validation.ts';
+import { validateIsolated } from './validation.ts';
 import type { LlmClient } from '../../tools/models/llm.ts';
 
 /**
@@ -168,14 +168,16 @@ export class AgentPlanner implements Planner {
       else if (tool.needsReference && !hasReference) rationale.push(`dropped tool "${t.tool}": it needs a reference and the items have none`);
       else tools.push({ tool: t.tool, weight: t.weight, ...(t.params && { params: t.params }) });
     }
-    const validations: Validation[] = [];
-    for (const v of plan.verifiers) {
-      const result = await validateIsolated(v.name, v.code, samples);
-      validations.push(result);
+    // Each verifier is checked on its own thread, while the Hub is searched: none waits for another.
+    const [validations, binding] = await Promise.all([
+      Promise.all(plan.verifiers.map((v) => validateIsolated(v.name, v.code, samples))),
+      this.#bindRewardModel(plan.label, signal),
+    ]);
+    plan.verifiers.forEach((v, i) => {
+      const result = validations[i]!;
       if (result.accepted) tools.push({ tool: 'synthesized', weight: v.weight, params: { name: v.name, code: v.code } });
       else rationale.push(`rejected verifier "${v.name}": ${result.reason}`);
-    }
-    const binding = await this.#bindRewardModel(plan.label, signal);
+    });
     rationale.push(binding.note);
     if (binding.spec) tools.push(binding.spec);
     if (tools.length === 0) {

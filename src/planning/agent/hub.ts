@@ -6,7 +6,7 @@ import { listModels } from '@huggingface/hub';
  * for the task, or none.
  */
 
-export interface HubModel {
+interface HubModel {
   id: string;
   downloads: number;
   likes: number;

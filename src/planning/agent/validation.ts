@@ -22,7 +22,7 @@ export interface Validation {
 const VALIDATION_MS = 5_000;
 
 /** A wrong answer that always differs from the reference: a number moved, a letter shifted, text reversed. */
-export function corrupt(reference: string): string {
+function corrupt(reference: string): string {
   const trimmed = reference.trim();
   const number = Number(trimmed);
   if (trimmed !== '' && Number.isFinite(number)) return String(number + 1);

@@ -1,3 +1,5 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 /**
  * POST with the retry policy of model endpoints: 429 and 5xx are retried with exponential backoff
  * (honouring a short Retry-After), anything else fails at once; every attempt has a timeout.
@@ -20,8 +22,9 @@ export class EndpointRejected extends Error {
 
 export async function postWithRetries(url: string, body: unknown, endpoint: Endpoint): Promise<unknown> {
   let last = '';
+  let retryAfterMs: number | undefined;
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, last.startsWith('retry-after:') ? Number(last.slice(12)) : 200 * 2 ** (attempt - 1)));
+    if (attempt > 0) await sleep(retryAfterMs ?? 200 * 2 ** (attempt - 1));
     const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(endpoint.apiKey && { authorization: `Bearer ${endpoint.apiKey}` }) },
@@ -32,7 +35,8 @@ export async function postWithRetries(url: string, body: unknown, endpoint: Endp
     const text = (await response.text()).slice(0, 200);
     if (response.status !== 429 && response.status < 500) throw new EndpointRejected(response.status, text);
     const retryAfter = Number(response.headers.get('retry-after'));
-    last = Number.isFinite(retryAfter) && retryAfter > 0 && retryAfter <= 5 ? `retry-after:${retryAfter * 1000}` : `${response.status}: ${text}`;
+    retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 && retryAfter <= 5 ? retryAfter * 1000 : undefined;
+    last = `${response.status}: ${text}`;
   }
   throw new Error(`the endpoint kept failing after ${ATTEMPTS} tries (${last})`);
 }

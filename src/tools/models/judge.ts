@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { toolSettings } from '../settings.ts';
 import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../types.ts';
+import { asError } from '../../util/errors.ts';
 import { LlmClient } from './llm.ts';
 
 /**
@@ -12,7 +13,7 @@ import { LlmClient } from './llm.ts';
  */
 
 /** Bumped whenever the wording below changes: cached verdicts of other wordings are not reused. */
-export const JUDGE_PROMPT_VERSION = 'judge-v1';
+const JUDGE_PROMPT_VERSION = 'judge-v1';
 
 const SYSTEM = {
   pointwise:
@@ -65,8 +66,7 @@ async function judge(llm: LlmClient, mode: 'pointwise' | 'reference', item: Scor
   if (!verdict) {
     const reference = mode === 'reference' ? `\n\n[Reference answer]\n${JSON.stringify(item.reference)}` : '';
     const user = `[Question]\n${item.prompt}${reference}\n\n[Response]\n${item.response}`;
-    const never = new AbortController().signal;
-    verdict = (await llm.json<Verdict>(SYSTEM[mode], user, 'verdict', VERDICT_SCHEMA, never, toolSettings().judge?.timeoutMs ?? 60_000)).value;
+    verdict = (await llm.json<Verdict>(SYSTEM[mode], user, 'verdict', VERDICT_SCHEMA)).value;
     if (cache.size >= CACHE_LIMIT) cache.clear();
     cache.set(key, verdict);
   }
@@ -77,7 +77,7 @@ async function scoreBatch(items: ScoringItem[], params: ToolParams): Promise<(To
   const llm = judgeClient();
   const mode = params.mode === 'reference' ? 'reference' : 'pointwise';
   return Promise.all(
-    items.map((item) => judge(llm, mode, item).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))))),
+    items.map((item) => judge(llm, mode, item).catch(asError)),
   );
 }
 

@@ -2,6 +2,7 @@ import { Ajv } from 'ajv';
 import OpenAI from 'openai';
 import { RateLimiter } from '../../util/rate-limiter.ts';
 import { Semaphore } from '../../util/semaphore.ts';
+import { messageOf } from '../../util/errors.ts';
 
 /**
  * Chat completions from any OpenAI-compatible endpoint (OpenAI, vLLM, SGLang, Ollama) through the
@@ -49,6 +50,7 @@ export class LlmClient {
   readonly #requests: RateLimiter;
   readonly #tokens: RateLimiter;
   readonly #onUsage: (usage: LlmUsage) => void;
+  readonly #timeoutMs: number;
   /** Cleared when the server refuses `response_format`, so later calls ask in the prompt only. */
   #structuredOutput = true;
 
@@ -59,22 +61,23 @@ export class LlmClient {
     this.#requests = new RateLimiter(options.requestsPerMinute ?? 0);
     this.#tokens = new RateLimiter(options.tokensPerMinute ?? 0);
     this.#onUsage = onUsage;
+    this.#timeoutMs = options.timeoutMs;
   }
 
   async #complete(
     messages: Message[],
     schemaName: string,
     schema: Record<string, unknown>,
-    outer: AbortSignal,
-    callTimeoutMs: number | undefined,
+    outer: AbortSignal | undefined,
   ): Promise<string> {
     // A token is about four characters: the budget is spent before the call, on the prompt.
     await this.#requests.take(1);
     await this.#tokens.take(Math.ceil(messages.reduce((n, m) => n + m.content.length, 0) / 4));
     await this.#slots.acquire();
     try {
-      // A call's own timeout starts now, when it has its slot, not while it waited for one.
-      const signal = callTimeoutMs === undefined ? outer : AbortSignal.any([outer, AbortSignal.timeout(callTimeoutMs)]);
+      // A call's own timeout (retries included) starts now, when it has its slot, not while it waited for one.
+      const timeout = AbortSignal.timeout(this.#timeoutMs);
+      const signal = outer ? AbortSignal.any([outer, timeout]) : timeout;
       const request = { model: this.model, messages, temperature: 0 };
       let completion: OpenAI.Chat.Completions.ChatCompletion;
       try {
@@ -102,14 +105,16 @@ export class LlmClient {
     }
   }
 
-  /** An answer that parses as JSON and validates against `schema`, or an error saying why not. */
+  /**
+   * An answer that parses as JSON and validates against `schema`, or an error saying why not. Each
+   * call has the client's timeout; `signal` can end it (and the second try) sooner.
+   */
   async json<T>(
     system: string,
     user: string,
     schemaName: string,
     schema: Record<string, unknown>,
-    signal: AbortSignal,
-    callTimeoutMs?: number,
+    signal?: AbortSignal,
   ): Promise<JsonAnswer<T>> {
     const validate = ajv.compile(schema);
     const messages: Message[] = [
@@ -118,7 +123,7 @@ export class LlmClient {
     ];
     const raw: string[] = [];
     for (let attempt = 0; attempt < 2; attempt++) {
-      const text = await this.#complete(messages, schemaName, schema, signal, callTimeoutMs);
+      const text = await this.#complete(messages, schemaName, schema, signal);
       raw.push(text);
       let problem: string;
       try {
@@ -126,7 +131,7 @@ export class LlmClient {
         if (validate(value)) return { value: value as T, raw };
         problem = `it does not follow the schema: ${ajv.errorsText(validate.errors)}`;
       } catch (error) {
-        problem = `it is not JSON: ${(error as Error).message}`;
+        problem = `it is not JSON: ${messageOf(error)}`;
       }
       messages.push({ role: 'assistant', content: text }, { role: 'user', content: `That answer cannot be used: ${problem}. Answer again.` });
     }

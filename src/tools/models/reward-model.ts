@@ -1,6 +1,8 @@
 import { toolSettings, type RewardModelEndpoint } from '../settings.ts';
 import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../types.ts';
 import { Template } from '@huggingface/jinja';
+import { asError } from '../../util/errors.ts';
+import { boundedCache } from '../../util/bounded-cache.ts';
 import { MicroBatcher } from './batcher.ts';
 import { EndpointRejected, postWithRetries } from './http.ts';
 
@@ -14,7 +16,8 @@ import { EndpointRejected, postWithRetries } from './http.ts';
  * `temperature`, by a sigmoid of its running z-score, or clamped (`normalize: "none"`).
  */
 
-const templates = new Map<string, Template>();
+/** Compiled chat templates (one per configured endpoint in practice). */
+const templates = boundedCache<Template>(8);
 
 /**
  * The text a reward model reads: the conversation rendered with the model's chat template (Jinja, as
@@ -22,11 +25,7 @@ const templates = new Map<string, Template>();
  */
 function modelInput(item: ScoringItem, chatTemplate: string | undefined): string {
   if (chatTemplate === undefined) return `${item.prompt}\n\n${item.response}`;
-  let template = templates.get(chatTemplate);
-  if (!template) {
-    template = new Template(chatTemplate);
-    templates.set(chatTemplate, template);
-  }
+  const template = templates(chatTemplate, () => new Template(chatTemplate));
   const messages = [...(item.messages ?? [{ role: 'user', content: item.prompt }]), { role: 'assistant', content: item.response }];
   return template.render({ messages, bos_token: '', eos_token: '', add_generation_prompt: false });
 }
@@ -110,8 +109,12 @@ async function scoreBatch(items: ScoringItem[], params: ToolParams, context?: { 
   if (endpoint.protocol !== 'tei' && !model) throw new ToolInputError('reward_model needs a model (params.model or RLAR_RM_MODEL)');
   const temperature = typeof params.temperature === 'number' && params.temperature > 0 ? params.temperature : 1;
   const sigmoid = (x: number) => 1 / (1 + Math.exp(-x / temperature));
-  const running = params.normalize === 'zscore' ? stats.get(`${model ?? ''} ${context?.signature ?? ''}`) ?? new RunningStats() : undefined;
-  if (running) stats.set(`${model ?? ''} ${context?.signature ?? ''}`, running);
+  let running: RunningStats | undefined;
+  if (params.normalize === 'zscore') {
+    const key = `${model ?? ''} ${context?.signature ?? ''}`;
+    running = stats.get(key);
+    if (!running) stats.set(key, (running = new RunningStats()));
+  }
   const normalize = (raw: number): { score: number; how: string } => {
     if (params.normalize === 'none') return { score: Math.min(1, Math.max(0, raw)), how: 'none' };
     if (running) {
@@ -132,7 +135,7 @@ async function scoreBatch(items: ScoringItem[], params: ToolParams, context?: { 
         const { score, how } = normalize(raw);
         return { score, detail: { raw, model: model ?? null, normalize: how } };
       } catch (error) {
-        return error instanceof Error ? error : new Error(String(error));
+        return asError(error);
       }
     }),
   );

@@ -1,9 +1,10 @@
 import { ToolInputError, type ToolDefinition } from '../types.ts';
 import { extractAnswer, lastMatch, stripThinking } from './answer.ts';
 import { referenceTexts } from './reference.ts';
+import { boundedCache } from '../../util/bounded-cache.ts';
 
 /** The option letter a reference names: `B`, `(B)`, `B)`, `B. text`, `Answer: B`. */
-export function referenceLetter(reference: string): string | undefined {
+function referenceLetter(reference: string): string | undefined {
   const m = /^\s*(?:answer\s*[:：]?\s*)?\(?([A-Za-z])(?:\)|\.|:|\s|$)/i.exec(reference);
   return m?.[1]?.toUpperCase();
 }
@@ -16,26 +17,33 @@ function optionLetters(gold: string): string {
   return letters;
 }
 
+/** The patterns of a stated choice among `letters`, by priority (see chosenLetter). */
+function choicePatterns(letters: string): RegExp[] {
+  return [
+    new RegExp(`\\b(?:[Oo]ption|[Cc]hoice)[ \\t]*(?:is|:)[ \\t]*\\(?([${letters}])\\b`, 'g'),
+    new RegExp(`^[ \\t]*(?:\\(([${letters}])\\)|([${letters}])(?:[).:]|[ \\t]*$))`, 'g'),
+    new RegExp(`\\(([${letters}])\\)`, 'g'),
+    new RegExp(`(?:^|[\\s\\[*])([${letters}])(?=$|[\\s.\\]:,*])(?! [a-z])`, 'g'),
+  ];
+}
+
+/** Built once per set of letters (A-E nearly always), not per item. */
+const letterPatterns = boundedCache<RegExp[]>(32);
+
 /**
  * The letter the response chooses, by priority: a stated answer ("Answer: B", "\\boxed{B}", "the
  * answer is (B)"), "the correct option is B", a response that opens with its choice ("(A) is right
  * because..."), the last letter in parentheses, then the last standalone letter that does not start a
  * phrase (so the article in "A prime number..." is not taken for option A).
  */
-export function chosenLetter(response: string, letters: string): string | undefined {
+function chosenLetter(response: string, letters: string): string | undefined {
   const text = stripThinking(response);
   const stated = extractAnswer(text);
   if (stated) {
     const letter = referenceLetter(stated.text.replace(/^\\text\{(.*)\}$/, '$1'));
     if (letter !== undefined && letters.includes(letter)) return letter;
   }
-  const patterns = [
-    new RegExp(`\\b(?:[Oo]ption|[Cc]hoice)[ \\t]*(?:is|:)[ \\t]*\\(?([${letters}])\\b`, 'g'),
-    new RegExp(`^[ \\t]*(?:\\(([${letters}])\\)|([${letters}])(?:[).:]|[ \\t]*$))`, 'g'),
-    new RegExp(`\\(([${letters}])\\)`, 'g'),
-    new RegExp(`(?:^|[\\s\\[*])([${letters}])(?=$|[\\s.\\]:,*])(?! [a-z])`, 'g'),
-  ];
-  for (const pattern of patterns) {
+  for (const pattern of letterPatterns(letters, () => choicePatterns(letters))) {
     const m = lastMatch(pattern, text);
     const letter = (m?.[1] ?? m?.[2])?.toUpperCase();
     if (letter !== undefined) return letter;

@@ -2,7 +2,7 @@ import type { ToolDefinition } from '../types.ts';
 import { extractAnswer, stripThinking } from './answer.ts';
 import { referenceTexts } from './reference.ts';
 
-export interface MatchOptions {
+interface MatchOptions {
   ignoreCase: boolean;
   ignorePunctuation: boolean;
   ignoreArticles: boolean;
@@ -12,7 +12,7 @@ export interface MatchOptions {
  * SQuAD's answer normalization: case, punctuation (deleted, so `U.S.A.` is `usa` and `1,000` is
  * `1000`), English articles, whitespace.
  */
-export function normalizeText(text: string, options: MatchOptions): string {
+function normalizeText(text: string, options: MatchOptions): string {
   let s = text.normalize('NFKC');
   if (options.ignoreCase) s = s.toLowerCase();
   if (options.ignorePunctuation) s = s.replace(/[\p{P}\p{S}]/gu, '');

@@ -39,7 +39,7 @@ export const thinkFormat: ToolDefinition = {
   },
 };
 
-export function measureLength(text: string, unit: string): number {
+function measureLength(text: string, unit: string): number {
   if (unit === 'chars') {
     let count = 0;
     for (const _ of text) count++; // code points, without materializing an array

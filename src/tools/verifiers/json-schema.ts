@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { ToolInputError, type ToolDefinition } from '../types.ts';
 import { stripThinking } from './answer.ts';
 import { boundedCache } from '../../util/bounded-cache.ts';
+import { messageOf } from '../../util/errors.ts';
 import { compileSafePattern } from './regex.ts';
 
 /** Ajv with RE2 for `pattern` keywords: a schema from a request must not be able to backtrack forever. */
@@ -14,7 +15,7 @@ function validatorFor(schema: object): ValidateFunction {
     try {
       return ajv.compile(schema);
     } catch (error) {
-      throw new ToolInputError(`the reference is not a valid JSON schema: ${(error as Error).message}`);
+      throw new ToolInputError(`the reference is not a valid JSON schema: ${messageOf(error)}`);
     }
   });
 }
@@ -37,7 +38,7 @@ function schemaOf(reference: unknown): object {
 }
 
 /** The JSON a response offers: the last fenced ```json block if any, else the whole answer. */
-export function responseJson(response: string): string {
+function responseJson(response: string): string {
   const text = stripThinking(response);
   const fence = text.lastIndexOf('```');
   if (fence !== -1) {
@@ -60,7 +61,7 @@ export const jsonSchema: ToolDefinition = {
     try {
       value = JSON.parse(responseJson(item.response));
     } catch (error) {
-      return { score: 0, detail: { parsed: false, reason: (error as Error).message } };
+      return { score: 0, detail: { parsed: false, reason: messageOf(error) } };
     }
     const valid = validate(value);
     const firstError = validate.errors?.[0];

@@ -1,5 +1,6 @@
 import { RE2JS } from 're2js';
 import { ToolInputError } from '../types.ts';
+import { messageOf } from '../../util/errors.ts';
 
 /**
  * Patterns that come from requests (tool params, JSON schemas in references) run on RE2 (re2js, a
@@ -23,7 +24,7 @@ export function compileSafePattern(pattern: string, flags = ''): SafePattern {
   try {
     compiled = RE2JS.compile(pattern, bits);
   } catch (error) {
-    throw new ToolInputError(`pattern ${JSON.stringify(pattern.slice(0, 100))} is not a valid RE2 pattern: ${(error as Error).message}`);
+    throw new ToolInputError(`pattern ${JSON.stringify(pattern.slice(0, 100))} is not a valid RE2 pattern: ${messageOf(error)}`);
   }
   return { test: (text) => compiled.matcher(text).find() };
 }

@@ -1,3 +1,4 @@
+import { languageOf } from '../../../sandbox/program.ts';
 import { stripThinking } from '../answer.ts';
 
 /** A fenced code block: ```lang ... ``` */
@@ -5,13 +6,6 @@ interface Block {
   language: string;
   code: string;
 }
-
-const LANGUAGE_NAMES: Record<string, string[]> = {
-  python: ['python', 'python3', 'py'],
-  cpp: ['cpp', 'c++', 'cxx', 'cc'],
-  javascript: ['javascript', 'js', 'node', 'nodejs'],
-  bash: ['bash', 'sh', 'shell'],
-};
 
 /** The fenced blocks of a text, found with one forward scan (an unclosed fence ends the scan). */
 function fencedBlocks(text: string): Block[] {
@@ -29,14 +23,14 @@ function fencedBlocks(text: string): Block[] {
 }
 
 /**
- * The program in a response: the last fenced block written in `language` (or without a language
- * tag), else the last fenced block, else the whole answer.
+ * The program in a response: the last fenced block tagged with `language` (a canonical name from
+ * `languageOf`; the tag may be any of its aliases) or untagged, else the last fenced block, else the
+ * whole answer.
  */
 export function programOf(response: string, language: string): string {
   const text = stripThinking(response);
   const blocks = fencedBlocks(text);
-  const names = LANGUAGE_NAMES[language] ?? [language];
-  const matching = blocks.filter((b) => names.includes(b.language) || b.language === '');
+  const matching = blocks.filter((b) => b.language === '' || languageOf(b.language) === language);
   const chosen = matching[matching.length - 1] ?? blocks[blocks.length - 1];
   // Leading indentation is kept: a HumanEval completion continues the prompt's function body.
   return chosen ? chosen.code : text.replace(/^\s*\n/, '').trimEnd();

@@ -129,7 +129,7 @@ function mathSpans(text: string): Span[] {
   return spans;
 }
 
-export const NUMBER =
+const NUMBER =
   /(?<![A-Za-z\d.])[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+ ?\/ ?\d+|\d+(?:[.,]\d+)?|\.\d+)/g;
 
 /**

@@ -1,3 +1,5 @@
+import { boundedCache } from '../../../util/bounded-cache.ts';
+
 /**
  * ROUGE-1, ROUGE-2, ROUGE-L and ROUGE-Lsum (Lin, 2004) as Google's rouge-score package computes them,
  * with its default tokenizer and optional Porter stemming.
@@ -222,25 +224,18 @@ export function porterStem(word: string): string {
 // ---------------------------------------------------------------------------------------------------
 // rouge-score's default tokenizer and scoring.
 
-// Stems of frequent words are reused across calls; the cache is dropped whole when it fills up.
-const STEM_CACHE_LIMIT = 100_000;
-const stemCache = new Map<string, string>();
+// Stems of frequent words are reused across calls.
+const stems = boundedCache<string>(100_000);
 
 function cachedStem(word: string): string {
-  let stem = stemCache.get(word);
-  if (stem === undefined) {
-    if (stemCache.size >= STEM_CACHE_LIMIT) stemCache.clear();
-    stem = porterStem(word);
-    stemCache.set(word, stem);
-  }
-  return stem;
+  return stems(word, () => porterStem(word));
 }
 
 /**
  * rouge-score's tokenize: lowercase, every run of characters outside [a-z0-9] separates tokens, and
  * with `useStemmer` only tokens longer than 3 characters are stemmed.
  */
-export function rougeTokenize(text: string, useStemmer: boolean): string[] {
+function rougeTokenize(text: string, useStemmer: boolean): string[] {
   const tokens = text.toLowerCase().match(/[a-z0-9]+/g) ?? [];
   return useStemmer ? tokens.map((t) => (t.length > 3 ? cachedStem(t) : t)) : tokens;
 }
