@@ -1,5 +1,5 @@
 import type { Runner } from '../execution/runner.ts';
-import { taskSignature } from '../planning/signature.ts';
+import { taskSignatures } from '../planning/signature.ts';
 import { combine, component, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import type { ScoringItem, ToolOutcome, ToolParams } from '../tools/types.ts';
@@ -100,7 +100,7 @@ export class ScoringPipeline {
 
   async score(items: ScoringItem[], timeoutMs?: number): Promise<ScoredItem[]> {
     const deadline = Date.now() + (timeoutMs ?? this.#limits.requestTimeoutMs);
-    const signatures = items.map(taskSignature);
+    const signatures = taskSignatures(items);
     const groups = new Map<string, number[]>();
     signatures.forEach((signature, index) => {
       const group = groups.get(signature);
