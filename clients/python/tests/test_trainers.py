@@ -366,6 +366,55 @@ class TrainerTests(unittest.TestCase):
         self.assertEqual(self.trl_rewards(RlarReward(), prompts, completions, answer=[3, 25, 25]), [1.0, 0.0, 1.0])
 
 
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+# Facts from the trainers' newest source (read, not copied): the reward loop's registered managers
+# (verl/experimental/reward_loop/reward_manager/__init__.py) and OpenRLHF 0.11's train_ppo_ray flags.
+VERL_REWARD_LOOP_MANAGERS = {"naive", "dapo", "rate_limited", "remote"}
+VERL_LEGACY_MANAGERS = {"naive", "dapo", "batch", "prime", "rate_limited"}
+OPENRLHF_FLAGS = {
+    "--actor.model_name_or_path", "--data.prompt_dataset", "--data.input_key", "--data.label_key",
+    "--data.apply_chat_template", "--reward.remote_url", "--algo.advantage.estimator", "--rollout.n_samples_per_prompt",
+}
+
+
+def yaml_value(text: str, key: str) -> str:
+    import re
+
+    match = re.search(rf"^\s*{key}:\s*([^#\s]+)", text, re.M)
+    assert match, key
+    return match.group(1)
+
+
+class ExampleTests(unittest.TestCase):
+    def test_verl_examples_name_managers_and_functions_that_fit(self) -> None:
+        import inspect
+
+        module = importlib.import_module("rlar_client.verl")
+        loop = (EXAMPLES / "verl_reward_loop.yaml").read_text()
+        self.assertEqual(yaml_value(loop, "use_reward_loop"), "true")
+        self.assertIn(yaml_value(loop, "reward_manager"), VERL_REWARD_LOOP_MANAGERS)
+        self.assertTrue(inspect.iscoroutinefunction(getattr(module, yaml_value(loop, "name"))))
+        self.assertEqual(yaml_value(loop, "path"), "pkg://rlar_client.verl")
+        legacy = (EXAMPLES / "verl_reward.yaml").read_text()
+        self.assertEqual(yaml_value(legacy, "use_reward_loop"), "false")
+        self.assertEqual(yaml_value(legacy, "reward_manager"), "batch")
+        self.assertIn("batch", VERL_LEGACY_MANAGERS)
+        batch = inspect.signature(getattr(module, yaml_value(legacy, "name"))).parameters
+        self.assertEqual(list(batch)[:4], ["data_sources", "solution_strs", "ground_truths", "extra_infos"])
+
+    def test_openrlhf_and_slime_examples_use_current_flags(self) -> None:
+        import re
+
+        script = (EXAMPLES / "openrlhf.sh").read_text()
+        command = script.split("python3 -m openrlhf.cli.train_ppo_ray", 1)[1].split('"$@"')[0]
+        flags = set(re.findall(r"(?<![\w-])--[a-z_.]+", command))
+        self.assertIn("--reward.remote_url", flags)
+        self.assertEqual(flags - OPENRLHF_FLAGS, set())
+        slime = (EXAMPLES / "slime.sh").read_text()
+        self.assertIn('--rm-type remote_rm --rm-url "${RM_URL}?format=number"', slime)
+
+
 class SilentModel:
     """A reward-model endpoint that never answers: the request deadline passes while it is asked."""
 
