@@ -33,7 +33,7 @@ describe('OpenRLHF queries decoded with their special tokens', () => {
     });
     expect(status).toBe(200);
     expect(json.rewards).toEqual([1, 1, 1, 1]);
-    expect(json.extra_logs).toEqual({ error: [0, 0, 0, 0], unscored: [0, 0, 0, 0], format_only: [0, 0, 0, 0] });
+    expect(json.extra_logs).toEqual({ error: [0, 0, 0, 0], unscored: [0, 0, 0, 0], format_only: [0, 0, 0, 0], prompt_not_found: [0, 0, 0, 0] });
   });
 
   it('finds the response after a prompt OpenRLHF truncated on the left', async () => {
@@ -47,6 +47,10 @@ describe('OpenRLHF queries decoded with their special tokens', () => {
     });
     expect(status).toBe(200);
     expect(json.rewards).toEqual([1]);
+    expect(json.extra_logs.prompt_not_found).toEqual([0]);
+    // A query with no trace of its prompt is scored whole, and says so.
+    const lost = await post({ query: ['le chat était assis sur le tapis'], prompts: [prompt], labels: ['le chat était assis sur le tapis'] });
+    expect(lost.json.extra_logs.prompt_not_found).toEqual([1]);
   });
 
   it('says in the item detail what was stripped and how the response was found', async () => {
@@ -197,7 +201,7 @@ describe('deadlines', () => {
       });
       expect(openrlhf.status).toBe(200);
       expect(openrlhf.json.rewards).toEqual([1, 0]);
-      expect(openrlhf.json.extra_logs).toEqual({ error: [0, 1], unscored: [0, 1], format_only: [0, 0] });
+      expect(openrlhf.json.extra_logs).toEqual({ error: [0, 1], unscored: [0, 1], format_only: [0, 0], prompt_not_found: [0, 0] });
       const slime = await at('/reward', { prompt: openEnded.prompt, response: openEnded.response });
       expect(slime.status).toBe(200);
       expect(slime.json).toMatchObject({ reward: 0, unscored: true });

@@ -94,6 +94,7 @@ export function encodeResponse(dialect: Dialect, body: unknown, scored: ScoredIt
         error: scored.map((s) => flag(s.error !== undefined)),
         unscored: scored.map((s) => flag(s.unscored)),
         format_only: scored.map((s) => flag(s.formatOnly)),
+        prompt_not_found: details.map((d) => flag(d.prompt_match === 'not_found')),
       };
       return { rewards, scores: rewards, extra_logs };
     }

@@ -123,6 +123,9 @@ export const OpenRLHFResponse = Type.Object(
         error: Type.Array(Type.Number(), { description: '1 where the item got its fallback reward because of an error.' }),
         unscored: Type.Array(Type.Number(), { description: '1 where the request deadline passed before scoring.' }),
         format_only: Type.Array(Type.Number(), { description: '1 where the reward checks format only (no quality signal).' }),
+        prompt_not_found: Type.Array(Type.Number(), {
+          description: '1 where the prompt was not found in the query, so the whole query was scored as the response.',
+        }),
       },
       { additionalProperties: Type.Array(Type.Number()) },
     ),

@@ -101,7 +101,7 @@ class AdapterTests(unittest.TestCase):
         second = Service()
         try:
             status, body = post(second.url + "/reward", {"query": [], "prompts": [], "labels": []})
-            self.assertEqual((status, body), (200, {"rewards": [], "scores": [], "extra_logs": {"error": [], "unscored": [], "format_only": []}}))
+            self.assertEqual((status, body), (200, {"rewards": [], "scores": [], "extra_logs": {"error": [], "unscored": [], "format_only": [], "prompt_not_found": []}}))
         finally:
             second.stop()
 
