@@ -8,6 +8,8 @@ import sys
 
 from rlar_client.trl import RlarReward
 
+# The reference is read from the first of reference, ground_truth, final_answer, answer, ..., target,
+# solution, label present; RlarReward(reference_column="my_column") names another.
 reward = RlarReward()
 
 if "--dry-run" in sys.argv:

@@ -1,4 +1,6 @@
 import { availableParallelism } from 'node:os';
+import type { OpenEndedPolicy } from './pipeline/pipeline.ts';
+import { DEFAULT_STRIP_TOKENS } from './protocol/cleanup.ts';
 import type { ToolSettings } from './tools/settings.ts';
 
 /**
@@ -34,6 +36,10 @@ export interface Config {
   taskTimeoutMs: number;
   threads: number;
   threadHeapMb: number;
+  /** Special tokens cut from the end of every response: the built-in list plus RLAR_STRIP_TOKENS (`none`: off). */
+  stripTokens: string[];
+  /** Open-ended items with no quality signal: scored on format, or abstained (RLAR_OPEN_ENDED). */
+  openEnded: OpenEndedPolicy;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +127,12 @@ export function loadConfig(env: Env = process.env): Config {
     };
   }
   const hubUrl = env.RLAR_HUB_URL?.trim() || 'https://huggingface.co';
+  const openEnded = env.RLAR_OPEN_ENDED?.trim() || 'format';
+  if (openEnded !== 'format' && openEnded !== 'abstain') {
+    throw new ConfigError(`RLAR_OPEN_ENDED="${openEnded}" is not valid: expected format or abstain`);
+  }
+  const extraTokens = (env.RLAR_STRIP_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const stripTokens = extraTokens.length === 1 && extraTokens[0] === 'none' ? [] : [...new Set([...DEFAULT_STRIP_TOKENS, ...extraTokens])];
   return {
     planner,
     tools,
@@ -144,5 +156,7 @@ export function loadConfig(env: Env = process.env): Config {
     taskTimeoutMs: integer(env, 'RLAR_TASK_TIMEOUT_MS', 10_000, 10, 3_600_000),
     threads: integer(env, 'RLAR_THREADS', availableParallelism(), 1, 1024),
     threadHeapMb: integer(env, 'RLAR_THREAD_HEAP_MB', 1024, 64, 65536),
+    stripTokens,
+    openEnded,
   };
 }

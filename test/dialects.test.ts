@@ -1,15 +1,56 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRequest, detectDialect, splitQuery } from '../src/protocol/dialects.ts';
+import { DEFAULT_STRIP_TOKENS, splitQuery, stripTrailingTokens, toReference } from '../src/protocol/cleanup.ts';
+import { decodeRequest, detectDialect } from '../src/protocol/dialects.ts';
 import { MAX_NESTING } from '../src/protocol/items.ts';
 
+const cleanup = { stripTokens: DEFAULT_STRIP_TOKENS };
+
 describe('OpenRLHF query splitting', () => {
+  const long = `<|im_start|>system\nYou translate.<|im_end|>\n<|im_start|>user\n${'Context sentence. '.repeat(30)}Translate: the cat<|im_end|>\n<|im_start|>assistant\n`;
   it.each([
-    ['prompt then response', 'Q: 2+2? A: 4', 'Q: 2+2? A:', ' 4'],
-    ['a prompt whose surrounding whitespace the decode changed', 'Q: hi\nA: yo', '  Q: hi\n', '\nA: yo'],
-    ['a query that does not start with its prompt', 'something else', 'Q:', 'something else'],
-    ['an empty prompt', 'whole query', '', 'whole query'],
-  ])('%s', (_name, query, prompt, response) => {
-    expect(splitQuery(query, prompt)).toBe(response);
+    ['prompt then response', 'Q: 2+2? A: 4', 'Q: 2+2? A:', ' 4', 'prefix'],
+    ['a prompt whose surrounding whitespace the decode changed', 'Q: hi\nA: yo', '  Q: hi\n', '\nA: yo', 'tail'],
+    ['a query that does not start with its prompt', 'something else', 'Q:', 'something else', 'not_found'],
+    ['an empty prompt', 'whole query', '', 'whole query', 'prefix'],
+    ['a prompt cut on the left, its tail intact', long.slice(200) + 'le chat', long, 'le chat', 'tail'],
+    ['a prompt cut on the left past its tail', long.slice(-100) + 'le chat', long, 'le chat', 'overlap'],
+    ['the same, after a BOS and a broken first character', '<s>\uFFFD' + long.slice(-90) + 'le chat', long, 'le chat', 'overlap'],
+    ['a decode that changed the prompt early on', long.replace('You translate.', 'You  translate .') + 'le chat', long, 'le chat', 'tail'],
+  ])('%s', (_name, query, prompt, response, match) => {
+    expect(splitQuery(query, prompt)).toEqual({ response, match });
+  });
+
+  it('does not take a short accidental overlap for the prompt', () => {
+    expect(splitQuery('\nanswer', 'a prompt that ends in a newline\n'.repeat(3)).match).toBe('not_found');
+  });
+});
+
+describe('special tokens', () => {
+  it.each([
+    ['Paris<|im_end|>', 'Paris', ['<|im_end|>']],
+    ['Paris<|im_end|>\n<|endoftext|>', 'Paris', ['<|im_end|>', '<|endoftext|>']],
+    ['B<|eot_id|><|end_of_text|>', 'B', ['<|eot_id|>', '<|end_of_text|>']],
+    ['x</s></s></s>', 'x', ['</s>']],
+    ['4<｜end▁of▁sentence｜>', '4', ['<｜end▁of▁sentence｜>']],
+    ['yes<end_of_turn>\n', 'yes', ['<end_of_turn>']],
+    ['keeps inner <|im_end|> tokens  ', 'keeps inner <|im_end|> tokens  ', []],
+  ])('%j', (text, clean, stripped) => {
+    expect(stripTrailingTokens(text, DEFAULT_STRIP_TOKENS)).toEqual({ text: clean, stripped });
+  });
+});
+
+describe('references of any JSON type', () => {
+  it.each([
+    [42, '42'],
+    [0.5, '0.5'],
+    [1e-7, '0.0000001'],
+    [true, 'true'],
+    [[1, 2.5, null], ['1', '2.5']],
+    [[[1, 2]], ['[1,2]']],
+    [{ answer: 3 }, { answer: 3 }],
+    [null, undefined],
+  ])('%j', (value, reference) => {
+    expect(toReference(value)).toEqual(reference);
   });
 });
 
@@ -36,8 +77,8 @@ describe('nesting', () => {
 
   it(`accepts references nested ${MAX_NESTING} deep and refuses deeper, naming the field`, () => {
     const ok = { items: [{ prompt: 'p', response: 'r', reference: nested(MAX_NESTING) as object }] };
-    expect(decodeRequest('native', ok).items).toHaveLength(1);
+    expect(decodeRequest('native', ok, cleanup).items).toHaveLength(1);
     const deep = { items: [{ prompt: 'p', response: 'r' }, { prompt: 'p', response: 'r', metadata: nested(100_000) as object }] };
-    expect(() => decodeRequest('native', deep)).toThrow(`body/items/1/metadata is nested deeper than ${MAX_NESTING} levels`);
+    expect(() => decodeRequest('native', deep, cleanup)).toThrow(`body/items/1/metadata is nested deeper than ${MAX_NESTING} levels`);
   });
 });

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm } from './helpers/fake-llm.ts';
@@ -143,7 +145,7 @@ describe('distributed mode', () => {
     }
   });
 
-  it('answers 504 naming the unscored items when no worker takes the jobs before the deadline', async () => {
+  it('answers 200 with the unscored items flagged when no worker takes the jobs before the deadline', async () => {
     const api = await track(startService(env(), ['--workers', '0']));
     const { status, json } = await postJson(`${api.url}/reward`, {
       items: [
@@ -152,21 +154,57 @@ describe('distributed mode', () => {
       ],
       options: { timeout_ms: 700 },
     });
-    expect(status).toBe(504);
-    expect(json.unscored).toEqual([0, 1]);
-    expect(json.message).toMatch(/2 of 2 items were not scored before the request deadline/);
+    expect(status).toBe(200);
+    expect(json.rewards).toEqual([0, 0]);
+    expect(json.results.map((r: any) => [r.unscored, r.error])).toEqual([
+      [true, 'the request deadline passed before this item was scored'],
+      [true, 'the request deadline passed before this item was scored'],
+    ]);
+  });
+
+  it('returns the items workers scored when others miss the deadline', async () => {
+    // A reward model that never answers holds the open-ended item; the worker scores the choice items.
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const rm = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const api = await track(startService({ ...env(), RLAR_RM_URL: rm, RLAR_REQUEST_TIMEOUT_MS: '3000' }, ['--workers', '0']));
+      await track(startWorker(env()));
+      const choice = { prompt: 'Pick one:\nA) red\nB) blue', response: 'The answer is (B).', reference: 'B' };
+      let warm = await postJson(`${api.url}/reward`, { items: [choice] });
+      for (let tries = 0; tries < 20 && warm.json.results[0].unscored; tries++) warm = await postJson(`${api.url}/reward`, { items: [choice] });
+      const { status, json } = await postJson(`${api.url}/reward`, {
+        query: [choice.prompt + choice.response, 'Write a haiku about rain. Rain on the roof.'],
+        prompts: [choice.prompt, 'Write a haiku about rain.'],
+        labels: ['B', null],
+      });
+      expect(status).toBe(200);
+      expect(json.rewards).toEqual([1, 0]);
+      expect(json.extra_logs.unscored).toEqual([0, 1]);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('turns requests away with 503 while the queue is full', async () => {
     const api = await track(startService({ ...env(), RLAR_QUEUE_MAX_DEPTH: '2' }, ['--workers', '0']));
-    // 64 items make 4 jobs (16 items each), and no worker takes them.
-    const items = Array.from({ length: 64 }, (_, i) => ({ prompt: 'q', response: `${i}`, reference: `${i}`, task: 'queue-full' }));
-    const first = postJson(`${api.url}/reward`, { items, options: { timeout_ms: 2500 } });
-    await new Promise((r) => setTimeout(r, 800));
-    const second = await postJson(`${api.url}/reward`, { items, options: { timeout_ms: 2500 } });
-    expect(second.status).toBe(503);
-    expect(second.json.message).toMatch(/waiting jobs \(RLAR_QUEUE_MAX_DEPTH is 2\)/);
-    expect((await first).status).toBe(504);
+    const client = new Redis(redis.url);
+    try {
+      // 64 items make 4 jobs (16 items each), and no worker takes them until the second request is refused.
+      const items = Array.from({ length: 64 }, (_, i) => ({ prompt: 'q', response: `${i}`, reference: `${i}`, task: 'queue-full' }));
+      const first = postJson(`${api.url}/reward`, { items, options: { timeout_ms: 120_000 } });
+      while ((await client.llen('bull:rlar-score:wait')) < 2) await new Promise((r) => setTimeout(r, 20));
+      const second = await postJson(`${api.url}/reward`, { items, options: { timeout_ms: 120_000 } });
+      expect(second.status).toBe(503);
+      expect(second.json.message).toMatch(/waiting jobs \(RLAR_QUEUE_MAX_DEPTH is 2\)/);
+      await track(startWorker(env()));
+      const answered = await first;
+      expect(answered.status).toBe(200);
+      expect(answered.json.rewards).toEqual(items.map(() => 1));
+    } finally {
+      client.disconnect();
+    }
   });
 
   it('puts the queue dashboard behind the API key', async () => {

@@ -75,7 +75,9 @@ describe('task signature', () => {
     expect(referenceShape('-1,234.5')).toBe('number');
     expect(referenceShape('(D)')).toBe('letter');
     expect(referenceShape(['B', 'C'])).toBe('letter');
-    expect(referenceShape({ answer: 3 })).toBe('structured');
+    expect(referenceShape({ answer: 3 })).toBe('number');
+    expect(referenceShape({ answer: 'B' })).toBe('letter');
+    expect(referenceShape({ rubric: 'x' })).toBe('structured');
   });
 });
 

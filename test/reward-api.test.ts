@@ -98,13 +98,13 @@ describe('POST /reward, OpenRLHF dialect', () => {
     const query = [`${prompts[0]}6*7 = \\boxed{42}`, `${prompts[1]}6*7 = \\boxed{48}`];
     const { status, json } = await postJson(`${service.url}/reward`, { query, prompts, labels: ['42', '42'] });
     expect(status).toBe(200);
-    expect(json).toEqual({ rewards: [1, 0], scores: [1, 0], extra_logs: { error: [0, 0] } });
+    expect(json).toEqual({ rewards: [1, 0], scores: [1, 0], extra_logs: { error: [0, 0], unscored: [0, 0], format_only: [0, 0], prompt_not_found: [0, 0] } });
   });
 
   it('answers empty lists with empty lists', async () => {
     const { status, json } = await postJson(`${service.url}/reward`, { query: [], prompts: [], labels: [] });
     expect(status).toBe(200);
-    expect(json).toEqual({ rewards: [], scores: [], extra_logs: { error: [] } });
+    expect(json).toEqual({ rewards: [], scores: [], extra_logs: { error: [], unscored: [], format_only: [], prompt_not_found: [] } });
   });
 
   it('rejects lists of different lengths, naming them', async () => {

@@ -33,7 +33,15 @@ export interface PipelineObserver {
   toolTimings(timings: ToolTimings): void;
   /** A task of this many items went to the runner. */
   taskStarted(items: number): void;
+  /** Items of a signature whose toolset judges format only (no reference, reward model or judge). */
+  formatOnly?(signature: string, count: number): void;
 }
+
+/**
+ * Open-ended items whose toolset has no quality signal: scored on format (flagged `formatOnly`), or
+ * not scored at all (`abstain`: the fallback reward, flagged `abstained`).
+ */
+export type OpenEndedPolicy = 'format' | 'abstain';
 
 const PLANNING_SAMPLES = 3;
 /** The value of `work`, or undefined when the deadline (epoch ms) passes first. */
@@ -78,6 +86,7 @@ export class ScoringPipeline {
   readonly #limits: PipelineLimits;
   readonly #observer: PipelineObserver | undefined;
   readonly #monitor: DriftMonitor | undefined;
+  readonly #openEnded: OpenEndedPolicy;
   /** Tasks in flight, at most the runner's parallelism (so a task's timeout runs only while it runs). */
   readonly #tasks: TaskCoalescer;
 
@@ -88,7 +97,9 @@ export class ScoringPipeline {
     limits: PipelineLimits;
     observer?: PipelineObserver;
     monitor?: DriftMonitor;
+    openEnded?: OpenEndedPolicy;
   }) {
+    this.#openEnded = parts.openEnded ?? 'format';
     this.#registry = parts.registry;
     this.#resolver = parts.resolver;
     this.#runner = parts.runner;
@@ -119,13 +130,27 @@ export class ScoringPipeline {
           for (const i of indices) results[i] = { ...failed, signature };
           return;
         }
+        const formatOnly = this.#formatOnly(toolset);
+        if (formatOnly) this.#observer?.formatOnly?.(signature, indices.length);
+        if (formatOnly && this.#openEnded === 'abstain') {
+          const abstained = { reward: toolset.fallback, components: [], formatOnly: true as const, abstained: true as const };
+          for (const i of indices) results[i] = { ...abstained, signature };
+          return;
+        }
         const groupItems = indices.map((i) => items[i]!);
         const scores = await this.scoreWithToolset(toolset, groupItems, deadline);
         this.#monitor?.record(toolset, groupItems, scores);
-        indices.forEach((itemIndex, k) => (results[itemIndex] = { ...scores[k]!, signature }));
+        indices.forEach(
+          (itemIndex, k) => (results[itemIndex] = { ...scores[k]!, signature, ...(formatOnly && { formatOnly: true as const }) }),
+        );
       }),
     );
     return results;
+  }
+
+  /** A toolset whose every tool judges form only gives no signal of quality. */
+  #formatOnly(toolset: Toolset): boolean {
+    return toolset.tools.length > 0 && toolset.tools.every((spec) => this.#registry.get(spec.tool)?.formatOnly === true);
   }
 
   /** Raw scores of one tool with the given params: the path of `POST /tools/{name}/score`. */

@@ -13,7 +13,9 @@ const OPEN_ENDED: Route = {
     { tool: 'length_penalty', weight: 0.5 },
     { tool: 'repetition_penalty', weight: 0.5 },
   ],
-  why: 'no reference to compare with: format and length sanity (non-empty, not overlong, not looping)',
+  why:
+    'format only, no quality signal: no reference, reward model or judge, so the reward checks that the response is ' +
+    'non-empty, not overlong and not looping, not whether it is good (RLAR_OPEN_ENDED=abstain gives no reward instead)',
 };
 
 /** The built-in tools for each domain, in order of preference. */

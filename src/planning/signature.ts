@@ -1,4 +1,5 @@
 import type { Reference, ScoringItem } from '../tools/types.ts';
+import { ANSWER_KEYS } from '../tools/verifiers/reference.ts';
 
 /**
  * The task signature: a cheap, deterministic key for the kind of a query, from the `task` hint, the
@@ -108,7 +109,9 @@ function objectShape(value: object): ReferenceShape {
   if (isTestCases(value)) return 'test_cases';
   if ('instruction_id_list' in value) return 'instructions';
   if ('$schema' in value || ('type' in value && ('properties' in value || 'items' in value))) return 'json_schema';
-  return 'structured';
+  // {"answer": 42}: the shape of the answer the tools will read from it.
+  const answer = ANSWER_KEYS.map((key) => (value as Record<string, unknown>)[key]).find((v) => typeof v === 'string' || typeof v === 'number');
+  return answer === undefined ? 'structured' : referenceShape(String(answer));
 }
 
 export function referenceShape(reference: Reference | undefined): ReferenceShape {

@@ -1,7 +1,7 @@
 import type { ScoredItem } from '../pipeline/pipeline.ts';
 import type { ScoringItem } from '../tools/types.ts';
 import { RequestError } from './errors.ts';
-import { toScoringItem } from './items.ts';
+import { decodeItem, type CleanupOptions, type DecodedItem, type ItemDetail } from './items.ts';
 import type { ItemResult, NativeRequest, OpenRLHFRequest, RewardResponse, SlimeRequest } from './schemas.ts';
 
 /**
@@ -20,86 +20,85 @@ export function detectDialect(body: unknown): Dialect | undefined {
   return undefined;
 }
 
-/**
- * OpenRLHF sends each query as prompt + response, decoded from tokens; the response is what follows
- * the prompt. A decode that changed the prompt's leading or trailing whitespace is tolerated; a query
- * that does not contain its prompt at its start is scored whole.
- */
-export function splitQuery(query: string, prompt: string): string {
-  if (query.startsWith(prompt)) return query.slice(prompt.length);
-  const trimmed = prompt.trim();
-  const at = query.indexOf(trimmed);
-  if (trimmed !== '' && at !== -1 && query.slice(0, at).trim() === '') return query.slice(at + trimmed.length);
-  return query;
-}
-
 export interface DecodedRequest {
   items: ScoringItem[];
+  /** Per item, what the clean-up changed. */
+  details: ItemDetail[];
   timeoutMs?: number;
 }
 
-function decodeOpenRLHF(request: OpenRLHFRequest): ScoringItem[] {
+function decodeOpenRLHF(request: OpenRLHFRequest, cleanup: CleanupOptions): DecodedItem[] {
   const { query, prompts, labels } = request;
   for (const [name, list] of [['prompts', prompts], ['labels', labels]] as const) {
     if (list !== undefined && list.length !== query.length) {
       throw new RequestError(`${name} has ${list.length} entries but query has ${query.length}; they must match`);
     }
   }
-  return query.map((text, i) => {
-    const prompt = prompts?.[i] ?? '';
-    const label = labels?.[i];
-    return toScoringItem(
-      { prompt, response: splitQuery(text, prompt), ...(label != null && { reference: label }) },
-      `body/labels/${i}`,
-    );
-  });
+  return query.map((text, i) =>
+    decodeItem({ prompt: prompts?.[i] ?? '', query: text, response: '', reference: labels?.[i] }, `body/labels/${i}`, cleanup),
+  );
 }
 
-/** The items of a body already validated against its dialect's schema. */
-export function decodeRequest(dialect: Dialect, body: unknown): DecodedRequest {
+function decodedItems(dialect: Dialect, body: unknown, cleanup: CleanupOptions): DecodedItem[] {
   switch (dialect) {
-    case 'native': {
-      const request = body as NativeRequest;
-      return {
-        items: request.items.map((item, i) => toScoringItem(item, `body/items/${i}`)),
-        timeoutMs: request.options?.timeout_ms,
-      };
-    }
+    case 'native':
+      return (body as NativeRequest).items.map((item, i) => decodeItem(item, `body/items/${i}`, cleanup));
     case 'openrlhf':
-      return { items: decodeOpenRLHF(body as OpenRLHFRequest) };
+      return decodeOpenRLHF(body as OpenRLHFRequest, cleanup);
     case 'slime': {
       const { prompt, response, label, task, metadata } = body as SlimeRequest;
-      const item = { prompt, response, task, metadata, ...(label != null && { reference: label }) };
-      return { items: [toScoringItem(item, 'body')] };
+      return [decodeItem({ prompt, response, task, metadata, reference: label }, 'body', cleanup)];
     }
   }
 }
 
-function itemResult(scored: ScoredItem): ItemResult {
+/** The items of a body already validated against its dialect's schema. */
+export function decodeRequest(dialect: Dialect, body: unknown, cleanup: CleanupOptions): DecodedRequest {
+  const decoded = decodedItems(dialect, body, cleanup);
+  return {
+    items: decoded.map((d) => d.item),
+    details: decoded.map((d) => d.detail),
+    ...(dialect === 'native' && { timeoutMs: (body as NativeRequest).options?.timeout_ms }),
+  };
+}
+
+function itemResult(scored: ScoredItem, detail: ItemDetail | undefined): ItemResult {
+  const merged = { ...detail, ...(scored.formatOnly && { format_only: true }) };
   return {
     reward: scored.reward,
     signature: scored.signature,
     components: scored.components,
     ...(scored.error !== undefined && { error: scored.error }),
+    ...(scored.unscored && { unscored: true as const }),
+    ...(scored.abstained && { abstained: true as const }),
+    ...(Object.keys(merged).length > 0 && { detail: merged }),
   };
 }
 
+const flag = (on: boolean | undefined) => (on ? 1 : 0);
+
 /** The answer in the request's dialect. */
-export function encodeResponse(dialect: Dialect, body: unknown, scored: ScoredItem[]): RewardResponse {
+export function encodeResponse(dialect: Dialect, body: unknown, scored: ScoredItem[], details: ItemDetail[]): RewardResponse {
   switch (dialect) {
     case 'native': {
       const items = (body as NativeRequest).items;
       return {
         rewards: scored.map((s) => s.reward),
-        results: scored.map((s, i) => ({ id: items[i]?.id ?? i, ...itemResult(s) })),
+        results: scored.map((s, i) => ({ id: items[i]?.id ?? i, ...itemResult(s, details[i]) })),
       };
     }
     case 'openrlhf': {
       const rewards = scored.map((s) => s.reward);
-      // One constant key: OpenRLHF stacks extra_logs across calls and needs the same keys each time.
-      return { rewards, scores: rewards, extra_logs: { error: scored.map((s) => (s.error === undefined ? 0 : 1)) } };
+      // Constant keys: OpenRLHF stacks extra_logs across calls and needs the same keys each time.
+      const extra_logs = {
+        error: scored.map((s) => flag(s.error !== undefined)),
+        unscored: scored.map((s) => flag(s.unscored)),
+        format_only: scored.map((s) => flag(s.formatOnly)),
+        prompt_not_found: details.map((d) => flag(d.prompt_match === 'not_found')),
+      };
+      return { rewards, scores: rewards, extra_logs };
     }
     case 'slime':
-      return itemResult(scored[0]!);
+      return itemResult(scored[0]!, details[0]);
   }
 }

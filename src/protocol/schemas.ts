@@ -8,15 +8,41 @@ import { Component } from '../tools/toolset.ts';
 
 const OpenObject = (description: string) => Type.Record(Type.String(), Type.Unknown(), { description });
 
-export const ChatMessage = Type.Object({ role: Type.String(), content: Type.String() }, { additionalProperties: true });
+const ContentBlock = Type.Object(
+  { type: Type.Optional(Type.String()), text: Type.Optional(Type.String()) },
+  { additionalProperties: true, description: 'A content block: {"type": "text", "text"} is kept, others (images...) dropped.' },
+);
+
+export const ChatMessage = Type.Object(
+  {
+    role: Type.String(),
+    content: Type.Optional(
+      Type.Union([Type.String(), Type.Null(), Type.Array(ContentBlock)], {
+        description: 'Text, content blocks (their text parts are kept), or null (a tool call).',
+      }),
+    ),
+  },
+  { additionalProperties: true },
+);
 
 export const Prompt = Type.Union([Type.String(), Type.Array(ChatMessage)], {
   description: 'The prompt: plain text, or chat messages ({"role","content"}).',
 });
 
 export const Reference = Type.Union(
-  [Type.String(), Type.Array(Type.String()), OpenObject('Structured reference, e.g. test cases or {"answer": ...}.')],
-  { description: 'The reference: one answer, several acceptable answers, or structured data.' },
+  [
+    Type.String(),
+    Type.Number(),
+    Type.Boolean(),
+    Type.Null(),
+    Type.Array(Type.Unknown()),
+    OpenObject('Structured reference, e.g. test cases or {"answer": ...}.'),
+  ],
+  {
+    description:
+      'The reference: one answer (text, number or boolean), several acceptable answers (a list), or structured ' +
+      'data. Numbers are compared as numbers by the math tools; null is no reference.',
+  },
 );
 
 export const Item = Type.Object(
@@ -38,6 +64,18 @@ export const ItemResult = Type.Object({
   signature: Type.String({ description: 'The task signature the item was scored under.' }),
   components: Type.Array(Component),
   error: Type.Optional(Type.String({ description: 'Why the item got its fallback reward.' })),
+  unscored: Type.Optional(Type.Literal(true, { description: 'The request deadline passed before the item was scored.' })),
+  abstained: Type.Optional(
+    Type.Literal(true, { description: 'Open-ended with no quality signal and RLAR_OPEN_ENDED=abstain: no reward given.' }),
+  ),
+  detail: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description:
+        'What the service changed or noticed: stripped_tokens (special tokens cut from the response end), ' +
+        'prompt_match (how an OpenRLHF response was found), content (non-text content dropped), format_only ' +
+        '(no reference, reward model or judge: the reward checks format only).',
+    }),
+  ),
 });
 
 export const NativeRequest = Type.Object(
@@ -71,7 +109,7 @@ export const OpenRLHFRequest = Type.Object(
   {
     query: Type.Array(Type.String(), { description: 'Each query is the prompt followed by the response.' }),
     prompts: Type.Optional(Type.Array(Type.String())),
-    labels: Type.Optional(Type.Array(Type.Union([Type.String(), Type.Null()]))),
+    labels: Type.Optional(Type.Array(Reference, { description: 'References of any JSON type; null for none.' })),
   },
   { additionalProperties: true, title: 'OpenRLHF request' },
 );
@@ -80,7 +118,17 @@ export const OpenRLHFResponse = Type.Object(
   {
     rewards: Type.Array(Type.Number()),
     scores: Type.Array(Type.Number()),
-    extra_logs: Type.Object({ error: Type.Array(Type.Number()) }, { additionalProperties: Type.Array(Type.Number()) }),
+    extra_logs: Type.Object(
+      {
+        error: Type.Array(Type.Number(), { description: '1 where the item got its fallback reward because of an error.' }),
+        unscored: Type.Array(Type.Number(), { description: '1 where the request deadline passed before scoring.' }),
+        format_only: Type.Array(Type.Number(), { description: '1 where the reward checks format only (no quality signal).' }),
+        prompt_not_found: Type.Array(Type.Number(), {
+          description: '1 where the prompt was not found in the query, so the whole query was scored as the response.',
+        }),
+      },
+      { additionalProperties: Type.Array(Type.Number()) },
+    ),
   },
   { title: 'OpenRLHF response' },
 );
@@ -89,7 +137,7 @@ export const SlimeRequest = Type.Object(
   {
     prompt: Prompt,
     response: Type.String(),
-    label: Type.Optional(Type.Union([Reference, Type.Null()])),
+    label: Type.Optional(Reference),
     task: Item.properties.task,
     metadata: Item.properties.metadata,
   },
@@ -98,13 +146,26 @@ export const SlimeRequest = Type.Object(
 
 export const SlimeResponse = Type.Intersect([ItemResult], { title: 'slime response' });
 
+export const RewardQuery = Type.Object({
+  format: Type.Optional(
+    Type.Literal('number', {
+      description: 'slime only: answer the bare reward (e.g. `0.75`), which stock slime reads with no --reward-key.',
+    }),
+  ),
+});
+
 export const RewardRequest = Type.Union([NativeRequest, OpenRLHFRequest, SlimeRequest], {
   description:
     'Three dialects, told apart by their keys: `items` (native), `query` (OpenRLHF), `response` (slime). ' +
     'The answer is in the same dialect.',
 });
 
-export const RewardResponse = Type.Union([NativeResponse, OpenRLHFResponse, SlimeResponse]);
+export const RewardResponse = Type.Union([
+  NativeResponse,
+  OpenRLHFResponse,
+  SlimeResponse,
+  Type.Number({ title: 'slime bare reward', description: 'With `?format=number`.' }),
+]);
 
 export type NativeItem = Static<typeof Item>;
 export type NativeRequest = Static<typeof NativeRequest>;
@@ -112,3 +173,4 @@ export type OpenRLHFRequest = Static<typeof OpenRLHFRequest>;
 export type SlimeRequest = Static<typeof SlimeRequest>;
 export type ItemResult = Static<typeof ItemResult>;
 export type RewardResponse = Static<typeof RewardResponse>;
+export type RewardQuery = Static<typeof RewardQuery>;

@@ -56,6 +56,10 @@ export interface ItemScore {
   error?: string;
   /** Set when the request's deadline passed before the item was scored. */
   unscored?: true;
+  /** Set when no tool of the toolset judges quality (only format, length, repetition). */
+  formatOnly?: true;
+  /** Set when such a format-only item was not scored at all (RLAR_OPEN_ENDED=abstain). */
+  abstained?: true;
 }
 
 /** Milliseconds spent per tool call, for the latency metrics. */

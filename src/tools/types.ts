@@ -40,6 +40,10 @@ export interface ToolDefinition {
   description: string;
   /** Whether the tool needs a reference to say anything meaningful. */
   needsReference: boolean;
+  /** The tool reads the prompt (`POST /tools/{name}/score` then requires one). */
+  readsPrompt?: boolean;
+  /** The score says nothing of the answer's quality, only of its form (length, repetition, tags). */
+  formatOnly?: boolean;
   /** JSON schema of `params` (documentation for users and the agent planner). */
   params?: Record<string, unknown>;
   /**

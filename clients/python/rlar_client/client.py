@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import os
 import random
 import time
@@ -12,18 +13,34 @@ import urllib.request
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 DEFAULT_URL = "http://127.0.0.1:8000"
-# 504 is the service's "deadline passed": retrying would only double the load.
+# 504 was the service's "deadline passed" (now a 200 with unscored items): retrying would double the load.
 RETRY_STATUSES = {429, 500, 502, 503}
+# A connection closed while a body this large was uploading is taken for the service's body limit.
+LARGE_BODY = 1 << 20
 
 
-def jsonable(ground_truth: Any) -> Any:
-    """A reference as JSON: trainers pass strings, lists, dicts, or numpy values and other objects."""
-    if isinstance(ground_truth, (str, list, dict)) or ground_truth is None:
-        return ground_truth
-    try:
-        return json.loads(json.dumps(ground_truth, default=lambda o: o.tolist() if hasattr(o, "tolist") else str(o)))
-    except (TypeError, ValueError):
-        return str(ground_truth)
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON data: numpy scalars and arrays (anything with ``.tolist()`` or ``.item()``),
+    tuples and sets become numbers and lists, dict keys strings, bytes text, NaN and infinities None.
+    A value with no JSON form raises TypeError naming its type: a repr sent as a reference would be
+    scored as text, silently wrong."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((jsonable(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if isinstance(value, (bytes, bytearray)):
+        return bytes(value).decode("utf-8", "replace")
+    if hasattr(value, "tolist"):  # numpy arrays and scalars, torch tensors
+        return jsonable(value.tolist())
+    if hasattr(value, "item"):
+        return jsonable(value.item())
+    raise TypeError(f"a value of type {type(value).__name__} has no JSON form; convert it before scoring")
 
 
 class RlarError(RuntimeError):
@@ -39,7 +56,9 @@ class RlarClient:
 
     ``url`` defaults to ``$RLAR_URL`` (else http://127.0.0.1:8000) and ``api_key`` to ``$RLAR_API_KEY``.
     Connection errors, 429 and 5xx are retried ``retries`` times with exponential backoff (honouring
-    Retry-After); every attempt has ``timeout`` seconds.
+    Retry-After); every attempt has ``timeout`` seconds. ``score`` splits a batch whose body would pass
+    ``max_body_mb`` (default ``$RLAR_MAX_BODY_MB``, else 16; the service refuses bodies over its
+    ``RLAR_BODY_LIMIT_MB``, 64 by default), and splits again a batch the service refuses with 413.
     """
 
     def __init__(
@@ -49,16 +68,18 @@ class RlarClient:
         timeout: float = 180.0,
         retries: int = 5,
         backoff: float = 1.0,
+        max_body_mb: Optional[float] = None,
     ) -> None:
         self.url = (url or os.environ.get("RLAR_URL") or DEFAULT_URL).rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("RLAR_API_KEY")
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.max_body_bytes = int((max_body_mb or float(os.environ.get("RLAR_MAX_BODY_MB") or 16)) * 1024 * 1024)
 
-    def post(self, path: str, body: Mapping[str, Any]) -> Any:
+    def post(self, path: str, body: Any) -> Any:
         """POSTs JSON to the service with the retry policy; returns the parsed answer."""
-        data = json.dumps(body).encode("utf-8")
+        data = (body if isinstance(body, RawJson) else json.dumps(jsonable(body))).encode("utf-8")
         headers = {"content-type": "application/json", "accept": "application/json"}
         if self.api_key:
             headers["authorization"] = f"Bearer {self.api_key}"
@@ -82,6 +103,14 @@ class RlarClient:
                 retry_after = error.headers.get("retry-after")
                 last = f"{error.code}: {_message(text)}"
             except (OSError, http.client.HTTPException) as error:  # URLError, timeouts and resets are OSErrors
+                reason = getattr(error, "reason", error)
+                if len(data) > LARGE_BODY and isinstance(reason, (BrokenPipeError, ConnectionResetError)):
+                    # The service answers 413 and closes the connection while a body over its limit uploads.
+                    raise RlarError(
+                        f"{path}: the service closed the connection while a {len(data)}-byte body was uploading, "
+                        "most likely over its body limit (RLAR_BODY_LIMIT_MB)",
+                        413,
+                    ) from None
                 retry_after = None
                 last = f"connection: {error}"
         raise RlarError(f"{path} kept failing after {self.retries + 1} tries ({last})")
@@ -96,21 +125,51 @@ class RlarClient:
 
     def score(self, items: Sequence[Mapping[str, Any]], timeout_ms: Optional[int] = None) -> List[Dict[str, Any]]:
         """Scores items (``prompt``, ``response``, optional ``reference``, ``task``, ``metadata``, ``id``)
-        in one request; returns the service's per-item results (``reward``, ``components``, ``error``?)."""
+        and returns the service's per-item results (``reward``, ``components``, and ``error``,
+        ``unscored``, ``abstained``, ``detail`` when set), in order. Values are made JSON first
+        (numpy and the like); a batch over the body limit goes in several requests."""
         if not items:
             return []
-        body: Dict[str, Any] = {"items": [dict(item) for item in items]}
-        if timeout_ms is not None:
-            body["options"] = {"timeout_ms": int(timeout_ms)}
-        answer = self.post("/reward", body)
-        results = answer.get("results")
-        if not isinstance(results, list) or len(results) != len(items):
+        encoded = [json.dumps(jsonable(dict(item))) for item in items]
+        results: List[Dict[str, Any]] = []
+        for batch in self._batches(encoded):
+            results.extend(self._score_encoded(batch, timeout_ms))
+        return results
+
+    def _batches(self, encoded: List[str]) -> List[List[str]]:
+        batches: List[List[str]] = [[]]
+        size = 0
+        for item in encoded:
+            if batches[-1] and size + len(item) + 64 > self.max_body_bytes:
+                batches.append([])
+                size = 0
+            batches[-1].append(item)
+            size += len(item) + 1
+        return batches
+
+    def _score_encoded(self, encoded: List[str], timeout_ms: Optional[int]) -> List[Dict[str, Any]]:
+        options = f',"options":{{"timeout_ms":{int(timeout_ms)}}}' if timeout_ms is not None else ""
+        try:
+            answer = self.post("/reward", RawJson("{\"items\":[" + ",".join(encoded) + "]" + options + "}"))
+        except RlarError as error:
+            if error.status != 413:
+                raise
+            if len(encoded) == 1:
+                raise RlarError(f"one item alone is over the service's body limit ({error})", 413) from None
+            half = len(encoded) // 2
+            return self._score_encoded(encoded[:half], timeout_ms) + self._score_encoded(encoded[half:], timeout_ms)
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list) or len(results) != len(encoded):
             raise RlarError("the service answered a malformed batch")
         return results
 
     def rewards(self, items: Sequence[Mapping[str, Any]]) -> List[float]:
         """Just the rewards, in order."""
         return [float(result["reward"]) for result in self.score(items)]
+
+
+class RawJson(str):
+    """A body already encoded as JSON text (``post`` sends it as is)."""
 
 
 def _message(text: str) -> str:

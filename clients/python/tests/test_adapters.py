@@ -62,7 +62,7 @@ class AdapterTests(unittest.TestCase):
     def test_verl_single_and_batch_keep_a_constant_key_set(self) -> None:
         right = compute_score("openai/gsm8k", "so #### 10", GSM8K_REFERENCE, {"question": "How much did Weng earn?"})
         wrong = compute_score("openai/gsm8k", "so #### 11", GSM8K_REFERENCE)
-        self.assertEqual(right, {"score": 1.0, "rlar_error": 0.0})
+        self.assertEqual(right, {"score": 1.0, "rlar_error": 0.0, "rlar_unscored": 0.0, "rlar_format_only": 0.0})
         self.assertEqual(wrong["score"], 0.0)
         batch = compute_score_batch(
             data_sources=["openai/gsm8k", "lighteval/MATH", "codecontests"],
@@ -71,7 +71,7 @@ class AdapterTests(unittest.TestCase):
             extra_infos=[{"question": "q1"}, {"question": "q2"}, None],
         )
         self.assertEqual([r["score"] for r in batch], [1.0, 1.0, 1.0])
-        self.assertEqual({tuple(sorted(r)) for r in [right, wrong, *batch]}, {("rlar_error", "score")})
+        self.assertEqual({tuple(sorted(r)) for r in [right, wrong, *batch]}, {("rlar_error", "rlar_format_only", "rlar_unscored", "score")})
 
     def test_openrlhf_reward_func_and_wire_behaviour(self) -> None:
         out = reward_func(["Q: 2+2? A: 4", "Q: 2+2? A: 5"], ["Q: 2+2? A:", "Q: 2+2? A:"], ["4", "4"])
@@ -101,7 +101,7 @@ class AdapterTests(unittest.TestCase):
         second = Service()
         try:
             status, body = post(second.url + "/reward", {"query": [], "prompts": [], "labels": []})
-            self.assertEqual((status, body), (200, {"rewards": [], "scores": [], "extra_logs": {"error": []}}))
+            self.assertEqual((status, body), (200, {"rewards": [], "scores": [], "extra_logs": {"error": [], "unscored": [], "format_only": [], "prompt_not_found": []}}))
         finally:
             second.stop()
 

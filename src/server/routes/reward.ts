@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { decodeRequest, detectDialect, encodeResponse, type Dialect } from '../../protocol/dialects.ts';
 import { RequestError } from '../../protocol/errors.ts';
-import { NativeRequest, OpenRLHFRequest, RewardRequest, RewardResponse, SlimeRequest } from '../../protocol/schemas.ts';
-import { admission, deadlineError } from '../admission.ts';
+import { NativeRequest, OpenRLHFRequest, RewardQuery, RewardRequest, RewardResponse, SlimeRequest } from '../../protocol/schemas.ts';
+import { admission } from '../admission.ts';
 import { errorResponses } from '../schemas/errors.ts';
 import { ajv, formatValidationErrors } from '../validation.ts';
 
@@ -36,21 +36,38 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Score a batch',
         description:
           'Rewards for items in one of three dialects (native, OpenRLHF, slime), answered in the same dialect. ' +
-          'Every item gets a reward; an item whose tools fail gets its fallback reward and an `error`.',
+          'Every item gets a reward; an item whose tools fail gets its fallback reward and an `error`. When the ' +
+          'deadline passes, the answer is still 200: items not scored by then get their fallback reward, an ' +
+          '`error` and `unscored: true` (OpenRLHF: `extra_logs.unscored`).',
         tags: ['reward'],
+        querystring: RewardQuery,
         body: RewardRequest,
-        response: { 200: RewardResponse, ...errorResponses(400, 401, 413, 415, 503, 504) },
+        response: { 200: RewardResponse, ...errorResponses(400, 401, 413, 415, 503) },
       },
-      validatorCompiler: () => validateRewardBody,
+      validatorCompiler: ({ schema, httpPart }) => {
+        if (httpPart === 'body') return validateRewardBody;
+        const validate = ajv.compile(schema);
+        return (data: unknown) =>
+          validate(data)
+            ? { value: data }
+            : { error: new RequestError(formatValidationErrors(validate.errors as FastifySchemaValidationError[], httpPart ?? 'request')) };
+      },
       preHandler: admission(app),
     },
     async (request, reply) => {
       const dialect = detectDialect(request.body) as Dialect;
-      const { items, timeoutMs } = decodeRequest(dialect, request.body);
+      const bare = request.query.format === 'number';
+      if (bare && dialect !== 'slime') {
+        throw new RequestError('format=number answers a bare reward and is only for one-sample (slime) requests');
+      }
+      const { items, details, timeoutMs } = decodeRequest(dialect, request.body, app.scoring.cleanup);
       const scored = await app.scoring.pipeline.score(items, timeoutMs);
-      const late = deadlineError(scored);
-      if (late) return reply.code(504).send(late);
-      return encodeResponse(dialect, request.body, scored);
+      if (bare) {
+        const [result] = scored;
+        if (result!.error !== undefined) request.log.warn({ error: result!.error }, 'slime item got its fallback reward');
+        return result!.reward;
+      }
+      return encodeResponse(dialect, request.body, scored, details);
     },
   );
 };

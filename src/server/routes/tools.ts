@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { toScoringItem } from '../../protocol/items.ts';
-import { admission, deadlineError } from '../admission.ts';
+import { decodeItem } from '../../protocol/items.ts';
+import { RequestError } from '../../protocol/errors.ts';
+import { admission } from '../admission.ts';
 import { errorBody } from '../errors.ts';
 import { errorResponses } from '../schemas/errors.ts';
 import { ToolList, ToolName, ToolScoreRequest, ToolScoreResponse } from '../schemas/tools.ts';
@@ -27,11 +28,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         summary: 'Run one tool on items',
-        description: 'Raw tool scores in [0, 1], without planning or weighting; `params` go to the tool.',
+        description:
+          'Raw tool scores in [0, 1], without planning or weighting; `params` go to the tool. `prompt` may be left ' +
+          'out for tools that do not read it (metrics, math...). Items the deadline leaves unscored get an `error` ' +
+          'and `unscored: true`.',
         tags: ['tools'],
         params: ToolName,
         body: ToolScoreRequest,
-        response: { 200: ToolScoreResponse, ...errorResponses(400, 401, 404, 413, 503, 504) },
+        response: { 200: ToolScoreResponse, ...errorResponses(400, 401, 404, 413, 503) },
       },
       preHandler: admission(app),
     },
@@ -40,16 +44,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (!app.scoring.registry.has(name)) {
         return reply.code(404).send(errorBody(404, `no tool named "${name}"; GET /tools lists them`));
       }
-      const items = request.body.items.map((item, i) => toScoringItem(item, `body/items/${i}`));
+      const promptless = request.body.items.findIndex((item) => item.prompt === undefined);
+      if (promptless !== -1 && app.scoring.registry.get(name)!.readsPrompt === true) {
+        throw new RequestError(`body/items/${promptless}/prompt is required: the tool "${name}" reads the prompt`);
+      }
+      const decoded = request.body.items.map((item, i) => decodeItem(item, `body/items/${i}`, app.scoring.cleanup));
+      const items = decoded.map((d) => d.item);
       const scores = await app.scoring.pipeline.scoreWithTool(name, request.body.params ?? {}, items);
-      const late = deadlineError(scores);
-      if (late) return reply.code(504).send(late);
       return {
         scores: scores.map((s) => s.reward),
-        details: scores.map(({ components: [component], error }) => ({
-          ...(component?.detail && { detail: component.detail }),
-          ...(error !== undefined && { error }),
-        })),
+        details: scores.map(({ components: [component], error, unscored }, i) => {
+          const detail = { ...decoded[i]!.detail, ...component?.detail };
+          return {
+            ...(Object.keys(detail).length > 0 && { detail }),
+            ...(error !== undefined && { error }),
+            ...(unscored && { unscored }),
+          };
+        }),
       };
     },
   );

@@ -13,9 +13,15 @@ export const ToolList = Type.Object({ tools: Type.Array(ToolInfo) });
 
 export const ToolName = Type.Object({ name: Type.String({ pattern: '^[a-z0-9_]{1,64}$' }) });
 
+/** The item shape, with `prompt` optional: a user checking a metric may have none. */
+const ToolItem = Type.Object(
+  { ...Item.properties, prompt: Type.Optional(Item.properties.prompt) },
+  { additionalProperties: false },
+);
+
 export const ToolScoreRequest = Type.Object(
   {
-    items: Type.Array(Item),
+    items: Type.Array(ToolItem),
     params: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "The tool's params." })),
   },
   { additionalProperties: false },
@@ -27,6 +33,7 @@ export const ToolScoreResponse = Type.Object({
     Type.Object({
       detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       error: Type.Optional(Type.String()),
+      unscored: Type.Optional(Type.Literal(true, { description: 'The request deadline passed before the item was scored.' })),
     }),
   ),
 });

@@ -88,6 +88,7 @@ export const llmJudge: ToolDefinition = {
     'An LLM grades the response 1-10 on a helpfulness/correctness rubric (mode "pointwise") or against the reference ' +
     '(mode "reference"); (grade - 1) / 9. Cached per (model, prompt, response, reference).',
   needsReference: false,
+  readsPrompt: true,
   runsInService: true,
   params: { type: 'object', properties: { mode: { type: 'string', enum: ['pointwise', 'reference'], default: 'pointwise' } } },
   scoreBatch,

@@ -148,6 +148,7 @@ export const rewardModel: ToolDefinition = {
     'A reward model (sequence classification) scores the response to the prompt; its raw score goes through a sigmoid ' +
     '(temperature) into [0, 1]. Needs a reward-model endpoint (RLAR_RM_URL).',
   needsReference: false,
+  readsPrompt: true,
   runsInService: true,
   params: {
     type: 'object',

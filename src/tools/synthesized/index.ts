@@ -30,6 +30,7 @@ export const synthesized: ToolDefinition = {
     'An agent-written verifier: params.code defines function score(prompt, response, reference) -> number in [0, 1], ' +
     'run in a QuickJS sandbox (32 MB, a 100 ms deadline per call checked by QuickJS, no host access).',
   needsReference: false,
+  readsPrompt: true,
   params: {
     type: 'object',
     properties: {

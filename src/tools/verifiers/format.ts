@@ -15,6 +15,7 @@ export const thinkFormat: ToolDefinition = {
   kind: 'verifier',
   description: 'Reasoning format: one <think>...</think> block at the start, followed by a non-empty answer; 1 or 0.',
   needsReference: false,
+  formatOnly: true,
   params: {
     type: 'object',
     properties: {
@@ -61,6 +62,7 @@ export const lengthPenalty: ToolDefinition = {
     'Length sanity: 1 within the budget, a linear penalty over the last `buffer` units before `max_length` ' +
     '(DAPO soft overlong punishment), 0 beyond it or when shorter than `min_length`.',
   needsReference: false,
+  formatOnly: true,
   params: {
     type: 'object',
     properties: {
@@ -90,6 +92,7 @@ export const repetitionPenalty: ToolDefinition = {
   description:
     'Repetition: 1 minus the fraction of repeated word n-grams (n=4 by default); 1 for text without repeats, 0 when empty.',
   needsReference: false,
+  formatOnly: true,
   params: { type: 'object', properties: { n: { type: 'number', default: 4 } } },
   score(item, params) {
     const n = Math.max(1, Math.floor(numberParam(params, 'n', 4)));

@@ -1,6 +1,7 @@
 import { ToolInputError, type Reference } from '../types.ts';
 
-const ANSWER_KEYS = ['answer', 'ground_truth', 'target', 'label'] as const;
+/** Keys under which a structured reference carries its answer. */
+export const ANSWER_KEYS = ['answer', 'ground_truth', 'target', 'label'] as const;
 
 /**
  * The acceptable answers in a reference: a string, a list of strings, or an object carrying one under

@@ -1,11 +1,13 @@
 import type { Queue } from 'bullmq';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Config } from '../../../config.ts';
 import { ThreadPoolRunner } from '../../../execution/embedded/thread-pool-runner.ts';
 import { QueueRunner } from '../../../execution/queue/queue-runner.ts';
 import { QueueWorker } from '../../../execution/queue/queue-worker.ts';
 import type { Runner } from '../../../execution/runner.ts';
-import { ScoringPipeline } from '../../../pipeline/pipeline.ts';
+import type { CleanupOptions } from '../../../protocol/items.ts';
+import { ScoringPipeline, type PipelineObserver } from '../../../pipeline/pipeline.ts';
 import { DriftMonitor } from '../../../pipeline/drift-monitor.ts';
 import { ToolsetResolver } from '../../../pipeline/toolset-resolver.ts';
 import { AgentPlanner, FallbackPlanner } from '../../../planning/agent/agent-planner.ts';
@@ -30,6 +32,8 @@ export interface Scoring {
   unavailable(): Promise<string | undefined>;
   /** Plans a signature again now (a new version), saying why. */
   replan(signature: string, reason: string): Promise<Toolset>;
+  /** The clean-up every dialect applies to items (RLAR_STRIP_TOKENS). */
+  cleanup: CleanupOptions;
   /** The BullMQ queue, in distributed mode (for the dashboard). */
   queue?: Queue;
 }
@@ -44,6 +48,25 @@ export interface ScoringOptions {
   config: Config;
   /** Distributed mode: BullMQ workers to run inside this process (0: a pure API node). */
   inProcessWorkers: number;
+}
+
+/** The metrics, plus one warning per signature whose rewards check format only: a user must not miss it. */
+function formatOnlyWarnings(app: FastifyInstance): PipelineObserver {
+  const warned = new Set<string>();
+  return {
+    itemsScored: (count, failed) => app.metrics.itemsScored(count, failed),
+    toolTimings: (timings) => app.metrics.toolTimings(timings),
+    formatOnly(signature, count) {
+      app.metrics.formatOnly(signature, count);
+      if (warned.has(signature)) return;
+      warned.add(signature);
+      app.log.warn(
+        { signature },
+        'items of this signature have no reference, reward model or judge: their reward checks format only ' +
+          '(give references, set RLAR_RM_URL or a judge, or RLAR_OPEN_ENDED=abstain)',
+      );
+    },
+  };
 }
 
 /**
@@ -101,12 +124,14 @@ export default fp(
       resolver,
       runner,
       limits: { maxTextChars: config.maxTextChars, taskTimeoutMs: config.taskTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
-      observer: app.metrics,
+      observer: formatOnlyWarnings(app),
+      openEnded: config.openEnded,
       ...((config.driftWindow > 0 || config.fallbackRetryMs > 0) && { monitor }),
     });
     const replan = (signature: string, reason: string) => resolver.replan(signature, monitor.samples(signature), reason);
     const mode = config.redisUrl === undefined ? 'embedded' : 'distributed';
-    app.decorate('scoring', { mode, registry, store, pipeline, unavailable, replan, ...(queue && { queue }) });
+    const cleanup = { stripTokens: config.stripTokens };
+    app.decorate('scoring', { mode, registry, store, pipeline, unavailable, replan, cleanup, ...(queue && { queue }) });
     app.addHook('onClose', async () => {
       for (const close of closers) await close();
       await runner.close();

@@ -10,6 +10,7 @@ export interface ServiceMetrics extends PipelineObserver {
   toolsetLookup(hit: boolean): void;
   httpRequest(method: string, route: string, status: number): void;
   llmUsage(usage: LlmUsage): void;
+  formatOnly(signature: string, count: number): void;
 }
 
 declare module 'fastify' {
@@ -58,6 +59,12 @@ function createMetrics(): ServiceMetrics {
     labelNames: ['kind'] as const,
     registers: [registry],
   });
+  const formatOnly = new Counter({
+    name: 'rlar_format_only_items_total',
+    help: 'Items scored on format only (no reference, reward model or judge), by task signature',
+    labelNames: ['signature'] as const,
+    registers: [registry],
+  });
   const llmCalls = new Counter({ name: 'rlar_llm_calls_total', help: 'Chat completions the planner made', registers: [registry] });
   return {
     registry,
@@ -79,6 +86,9 @@ function createMetrics(): ServiceMetrics {
     taskStarted(count: number) {
       tasks.inc();
       taskItems.inc(count);
+    },
+    formatOnly(signature: string, count: number) {
+      formatOnly.labels(signature).inc(count);
     },
     toolsetLookup(hit: boolean) {
       lookups.labels(hit ? 'hit' : 'miss').inc();

@@ -203,6 +203,7 @@ export const codeTests: ToolDefinition = {
     'cases {"inputs","outputs"}, function calls (+"fn_name"), HumanEval {"test","entry_point"}, MBPP {"test_list"}; ' +
     'score = pass rate (or all-or-nothing).',
   needsReference: true,
+  readsPrompt: true,
   selfLimiting: true,
   params: {
     type: 'object',

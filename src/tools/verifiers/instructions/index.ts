@@ -74,6 +74,7 @@ function instructionsTool(name: string, loose: boolean): ToolDefinition {
       : 'IFEval instruction following (strict): the fraction of the verifiable instructions in metadata (or an object ' +
         'reference) `{"instruction_id_list": [...], "kwargs": [...]}` that the response follows.',
     needsReference: false,
+    readsPrompt: true,
     score(item) {
       const instructions = readInstructions(item, name);
       // A blank response, or variant, follows nothing (as in IFEval).
