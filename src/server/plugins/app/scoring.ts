@@ -56,6 +56,7 @@ function formatOnlyWarnings(app: FastifyInstance): PipelineObserver {
   return {
     itemsScored: (count, failed) => app.metrics.itemsScored(count, failed),
     toolTimings: (timings) => app.metrics.toolTimings(timings),
+    taskStarted: (items) => app.metrics.taskStarted(items),
     formatOnly(signature, count) {
       app.metrics.formatOnly(signature, count);
       if (warned.has(signature)) return;
