@@ -62,7 +62,7 @@ async function work(config: Config, concurrency: number): Promise<void> {
 
 async function printOpenApi(): Promise<void> {
   // Documented as served by a default configuration; nothing listens.
-  const app = await buildApp({ ...loadConfig({}), threads: 1 }, { logger: false });
+  const app = await buildApp({ ...loadConfig({ RLAR_DATA_DIR: ':memory:' }), threads: 1 }, { logger: false });
   await app.ready();
   process.stdout.write(app.swagger({ yaml: true }));
   await app.close();
