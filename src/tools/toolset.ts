@@ -47,6 +47,9 @@ export const Toolset = Type.Object(
       }),
     ),
     createdAt: Type.String({ format: 'date-time' }),
+    toolset_hash: Type.Optional(
+      Type.String({ description: 'Content hash of what determines the rewards; shown by the API, never stored.' }),
+    ),
   },
   { title: 'Toolset' },
 );
@@ -196,6 +199,11 @@ export function toolsetHash(toolset: Pick<Toolset, 'tools' | 'fallback' | 'combi
     fallback: toolset.fallback,
   };
   return `sha256:${createHash('sha256').update(canonicalJson(scoring)).digest('hex')}`;
+}
+
+/** A toolset as the API shows it: with its content hash. */
+export function withHash(toolset: Toolset): Toolset {
+  return { ...toolset, toolset_hash: toolsetHash(toolset) };
 }
 
 /** What is wrong with a declared toolset, by path (`tools/0/weight`); empty when nothing is. */

@@ -17,7 +17,7 @@ export class FileError extends Error {
 /** Far above any sane settings file; it bounds what a bad file can cost at start. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-const ajv = new Ajv({ strict: false, allErrors: false, coerceTypes: false, useDefaults: false, removeAdditional: false });
+const ajv = new Ajv({ strict: false, allErrors: false, coerceTypes: false, useDefaults: false, removeAdditional: false, validateFormats: false });
 
 export interface StructuredFile<T> {
   file: string;
