@@ -178,7 +178,7 @@ describe('recipe files', () => {
       ['field.yaml', RECIPES.replace('match: { task: "openai/*" }', 'match: { tsak: "openai/*" }'), /field\.yaml:4: rules\/0\/match\/tsak is not a known field here/],
       ['infinite.yaml', RECIPES.replace('weight: 0.1, gate: 1', 'weight: .inf, gate: 1'), /infinite\.yaml:8: rules\/0\/toolset\/tools\/1\/weight must be a finite number of 0 or more, not Infinity/],
       ['syntax.yaml', RECIPES.replace('    match: { metadata', '    match: { metadata:: ['), /syntax\.yaml:1[0-9]: not valid YAML or JSON/],
-      ['syntax.json', '{\n  "rules": [\n    { "match": { "task": "x" }, }\n  ]\n}\n', /syntax\.json:3: not valid YAML or JSON/],
+      ['syntax.json', '{\n  "rules": [\n    { "match": { "task": "x" } "toolset": {} }\n  ]\n}\n', /syntax\.json:3: not valid YAML or JSON/],
     ];
     for (const [name, text, message] of cases) {
       const { code, output } = await runCli(['serve', '--recipes', file(name, text)], { PORT: '0' });
