@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { postJson, runCli, startService, type RunningService } from './helpers/service.ts';
 
 // Declared rewards through HTTP and the CLI: request toolsets, combinations and gates, hashes, recipe
@@ -189,6 +190,13 @@ describe('recipe files', () => {
     const missing = await runCli(['serve', '--recipes', join(dir, 'none.yaml')], { PORT: '0' });
     expect(missing.code).toBe(2);
     expect(missing.output).toMatch(/none\.yaml: cannot be read/);
+  });
+
+  it('examples/rewards.yaml has the rules the README shows', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('## Declare your rewards'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(parse(block)).toEqual(parse(readFileSync('examples/rewards.yaml', 'utf8')));
   });
 
   it('examples/rewards.yaml loads, and its rules score a multi-task mix', async () => {
