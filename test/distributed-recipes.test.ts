@@ -2,29 +2,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, runCli, startRedis, startService, startWorker, type RunningRedis } from './helpers/service.ts';
-import { mixedItems } from './helpers/mixed-items.ts';
+import { postJson, runCli, startRedis, startService, startWorker, tracker, type RunningRedis } from './helpers/service.ts';
+import { GATED_GSM8K_RECIPES, mixedItems } from './helpers/mixed-items.ts';
 
 // Recipes, PUT /toolsets/{signature} and snapshots in distributed mode: a real redis-server, two API
 // nodes and a worker process.
 
 let redis: RunningRedis;
 let dir: string;
-const running: { stop(): Promise<void> }[] = [];
-
-async function track<T extends { stop(): Promise<void> }>(started: Promise<T>): Promise<T> {
-  const value = await started;
-  running.push(value);
-  return value;
-}
+const { track, stopAll } = tracker();
 
 beforeAll(async () => {
   redis = await startRedis();
   dir = mkdtempSync(join(tmpdir(), 'rlar-distributed-recipes-'));
 });
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((r) => r.stop()));
-});
+afterEach(stopAll);
 afterAll(async () => {
   await redis.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -32,18 +24,11 @@ afterAll(async () => {
 
 const env = () => ({ REDIS_URL: redis.url });
 
-const RECIPES = `rules:
-  - match: { task: "openai/*" }
-    toolset:
-      tools:
-        - { tool: math_answer, weight: 0.9 }
-        - { tool: think_format, weight: 0.1, gate: 1 }
-`;
 
 describe('declared rewards in distributed mode', () => {
   it('applies recipes on every node, shares a PUT toolset through Redis, and scores request toolsets on workers', async () => {
     const recipes = join(dir, 'rewards.yaml');
-    writeFileSync(recipes, RECIPES);
+    writeFileSync(recipes, GATED_GSM8K_RECIPES);
     const nodes = [await track(startService(env(), ['--workers', '0', '--recipes', recipes])), await track(startService(env(), ['--workers', '0', '--recipes', recipes]))];
     await track(startWorker(env()));
     const gsm8k = { prompt: 'What is 2+2?', response: 'The answer is \\boxed{4}', reference: '4', task: 'openai/gsm8k' };

@@ -3,38 +3,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm } from './helpers/fake-llm.ts';
-import { mixedItems } from './helpers/mixed-items.ts';
-import { postJson, runCli, startService, type RunningService } from './helpers/service.ts';
+import { GATED_GSM8K_RECIPES, mixedItems } from './helpers/mixed-items.ts';
+import { postJson, runCli, startService, tracker } from './helpers/service.ts';
 
 // Reproducible rewards: the embedded store survives a SIGKILL, and a snapshot served frozen gives
 // bit-identical rewards to the run it was exported from.
 
 let dir: string;
-const running: RunningService[] = [];
-
-async function track(started: Promise<RunningService>): Promise<RunningService> {
-  const service = await started;
-  running.push(service);
-  return service;
-}
+const { track, stopAll } = tracker();
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'rlar-snapshots-'));
 });
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((s) => s.stop()));
-});
+afterEach(stopAll);
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const RECIPES = `rules:
-  - match: { task: "openai/*" }
-    toolset:
-      tools:
-        - { tool: math_answer, weight: 0.9 }
-        - { tool: think_format, weight: 0.1, gate: 1 }
-`;
 
 async function json(url: string) {
   return (await fetch(url)).json();
@@ -100,7 +85,7 @@ describe('snapshots', () => {
   it('export, then serve frozen: 1,000 mixed items get bit-identical rewards, and nothing is planned', async () => {
     const data = join(dir, 'original');
     const recipes = join(dir, 'rewards.yaml');
-    writeFileSync(recipes, RECIPES);
+    writeFileSync(recipes, GATED_GSM8K_RECIPES);
     const items = mixedItems(1000);
     const original = await track(startService({ RLAR_DATA_DIR: data }, ['--recipes', recipes]));
     const run = await postJson(`${original.url}/reward`, { items, options: { timeout_ms: 600_000 } });

@@ -13,3 +13,12 @@ export function mixedItems(count: number) {
   return Array.from({ length: count }, (_, i) => ({ id: i, ...kinds[i % kinds.length]!(i) }));
 }
 
+
+/** Recipes that make gsm8k items (task `openai/...`) answer inside <think> blocks, or score 0. */
+export const GATED_GSM8K_RECIPES = `rules:
+  - match: { task: "openai/*" }
+    toolset:
+      tools:
+        - { tool: math_answer, weight: 0.9 }
+        - { tool: think_format, weight: 0.1, gate: 1 }
+`;
