@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { admission } from '../admission.ts';
 import { errorBody } from '../errors.ts';
 import { errorResponses } from '../schemas/errors.ts';
+import { DECLARED } from '../../planning/planner.ts';
 import { declaredPlan, formatProblem, toolsetProblems, withHash } from '../../tools/toolset.ts';
 import { SignatureParam, Toolset, ToolsetDeclaration, ToolsetList } from '../schemas/toolsets.ts';
 
@@ -80,7 +81,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const problem = toolsetProblems(declared, app.scoring.registry)[0];
       if (problem) return reply.code(400).send(errorBody(400, formatProblem(problem, 'body')));
-      const plan = declaredPlan(signature, declared, 'declared', 'declared through PUT /toolsets/{signature}');
+      const plan = declaredPlan(signature, declared, DECLARED, 'declared through PUT /toolsets/{signature}');
       return withHash(await app.scoring.declare(plan));
     },
   );
