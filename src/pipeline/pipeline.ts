@@ -1,6 +1,7 @@
 import type { Runner } from '../execution/runner.ts';
 import { taskSignatures } from '../planning/signature.ts';
-import { combine, component, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
+import type { Recipes } from '../planning/recipes.ts';
+import { combine, component, STAND_IN, toolsetHash, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import type { ScoringItem, ToolOutcome, ToolParams } from '../tools/types.ts';
 import { asError, messageOf } from '../util/errors.ts';
@@ -10,6 +11,9 @@ import type { ToolsetResolver } from './toolset-resolver.ts';
 
 export interface ScoredItem extends ItemScore {
   signature: string;
+  /** The stored version of the toolset that scored the item (0: not stored) and its content hash. */
+  toolsetVersion: number;
+  toolsetHash: string;
 }
 
 export interface PipelineLimits {
@@ -87,6 +91,7 @@ export class ScoringPipeline {
   readonly #observer: PipelineObserver | undefined;
   readonly #monitor: DriftMonitor | undefined;
   readonly #openEnded: OpenEndedPolicy;
+  readonly #recipes: Recipes | undefined;
   /** Tasks in flight, at most the runner's parallelism (so a task's timeout runs only while it runs). */
   readonly #tasks: TaskCoalescer;
 
@@ -98,6 +103,8 @@ export class ScoringPipeline {
     observer?: PipelineObserver;
     monitor?: DriftMonitor;
     openEnded?: OpenEndedPolicy;
+    /** Declared rules, which win over the stored and planned toolsets. */
+    recipes?: Recipes;
   }) {
     this.#openEnded = parts.openEnded ?? 'format';
     this.#registry = parts.registry;
@@ -106,42 +113,58 @@ export class ScoringPipeline {
     this.#limits = parts.limits;
     this.#observer = parts.observer;
     this.#monitor = parts.monitor;
+    this.#recipes = parts.recipes;
     this.#tasks = new TaskCoalescer(parts.runner, parts.registry, parts.limits.taskTimeoutMs, parts.observer);
   }
 
-  async score(items: ScoringItem[], timeoutMs?: number): Promise<ScoredItem[]> {
+  /**
+   * `declared[i]`, when given, is the toolset of item i (from the request); otherwise a recipe rule
+   * that matches the item decides, and otherwise the stored or planned toolset of its signature.
+   */
+  async score(items: ScoringItem[], timeoutMs?: number, declared: readonly (Toolset | undefined)[] = []): Promise<ScoredItem[]> {
     const deadline = Date.now() + (timeoutMs ?? this.#limits.requestTimeoutMs);
+    const hashes = new Map<Toolset, string>();
+    const hashOf = (toolset: Toolset) => hashes.get(toolset) ?? hashes.set(toolset, toolsetHash(toolset)).get(toolset)!;
+    // Items of one signature and one given toolset (or none) form a group.
+    const groups = new Map<string, { signature: string; given: Toolset | undefined; indices: number[] }>();
     const signatures = taskSignatures(items);
-    const groups = new Map<string, number[]>();
-    signatures.forEach((signature, index) => {
-      const group = groups.get(signature);
-      if (group) group.push(index);
-      else groups.set(signature, [index]);
+    items.forEach((item, index) => {
+      const signature = signatures[index]!;
+      const given = declared[index] ?? this.#recipes?.match(item, signature);
+      const key = given ? `${signature}\0${hashOf(given)}` : signature;
+      const group = groups.get(key);
+      if (group) group.indices.push(index);
+      else groups.set(key, { signature, given, indices: [index] });
     });
     const results = new Array<ScoredItem>(items.length);
     await Promise.all(
-      [...groups].map(async ([signature, indices]) => {
+      [...groups.values()].map(async ({ signature, given, indices }) => {
         let toolset: Toolset;
-        try {
-          const samples = indices.slice(0, PLANNING_SAMPLES).map((i) => items[i]!);
-          toolset = await this.#resolver.resolve(signature, samples, deadline);
-        } catch (error) {
-          const failed = { reward: 0, components: [], error: `planning ${signature} failed: ${messageOf(error)}` };
-          for (const i of indices) results[i] = { ...failed, signature };
-          return;
+        if (given) {
+          toolset = { ...given, signature };
+        } else {
+          try {
+            const samples = indices.slice(0, PLANNING_SAMPLES).map((i) => items[i]!);
+            toolset = await this.#resolver.resolve(signature, samples, deadline);
+          } catch (error) {
+            const failed = { reward: STAND_IN.fallback, components: [], error: `planning ${signature} failed: ${messageOf(error)}` };
+            for (const i of indices) results[i] = { ...failed, signature, toolsetVersion: 0, toolsetHash: hashOf(STAND_IN) };
+            return;
+          }
         }
+        const stamp = { signature, toolsetVersion: toolset.version, toolsetHash: given ? hashOf(given) : toolsetHash(toolset) };
         const formatOnly = this.#formatOnly(toolset);
         if (formatOnly) this.#observer?.formatOnly?.(signature, indices.length);
         if (formatOnly && this.#openEnded === 'abstain') {
           const abstained = { reward: toolset.fallback, components: [], formatOnly: true as const, abstained: true as const };
-          for (const i of indices) results[i] = { ...abstained, signature };
+          for (const i of indices) results[i] = { ...abstained, ...stamp };
           return;
         }
         const groupItems = indices.map((i) => items[i]!);
         const scores = await this.scoreWithToolset(toolset, groupItems, deadline);
-        this.#monitor?.record(toolset, groupItems, scores);
+        if (!given) this.#monitor?.record(toolset, groupItems, scores);
         indices.forEach(
-          (itemIndex, k) => (results[itemIndex] = { ...scores[k]!, signature, ...(formatOnly && { formatOnly: true as const }) }),
+          (itemIndex, k) => (results[itemIndex] = { ...scores[k]!, ...stamp, ...(formatOnly && { formatOnly: true as const }) }),
         );
       }),
     );

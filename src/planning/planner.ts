@@ -10,6 +10,9 @@ export interface Planner {
   plan(signature: string, samples: ScoringItem[], deadline?: number): Promise<ToolsetPlan>;
 }
 
+/** The `planner` of a toolset a user declared (`PUT /toolsets/{signature}`): never re-planned by itself. */
+export const DECLARED = 'declared';
+
 /** How a toolset planned by the fallback, because the agent failed, is marked in its `planner`. */
 const AGENT_FALLBACK = ' (agent fallback)';
 
@@ -20,4 +23,17 @@ export function markAgentFallback(planner: string): string {
 /** A stand-in planned while the agent failed: worth planning again once the agent may be back. */
 export function isAgentFallback(plan: Pick<ToolsetPlan, 'planner'>): boolean {
   return plan.planner.endsWith(AGENT_FALLBACK);
+}
+
+/**
+ * The planner of a frozen service (`rlar serve --toolsets FILE --frozen`): it plans nothing, so a
+ * signature missing from the snapshot gets the stand-in's fallback and an error instead of a reward
+ * that nobody pinned.
+ */
+export class FrozenPlanner implements Planner {
+  readonly name = 'frozen';
+
+  async plan(signature: string): Promise<ToolsetPlan> {
+    throw new Error(`the service is frozen and its snapshot has no toolset for ${signature}`);
+  }
 }

@@ -69,6 +69,8 @@ function itemResult(scored: ScoredItem, detail: ItemDetail | undefined): ItemRes
     signature: scored.signature,
     components: scored.components,
     ...(scored.error !== undefined && { error: scored.error }),
+    toolset_version: scored.toolsetVersion,
+    toolset_hash: scored.toolsetHash,
     ...(scored.unscored && { unscored: true as const }),
     ...(scored.abstained && { abstained: true as const }),
     ...(Object.keys(merged).length > 0 && { detail: merged }),

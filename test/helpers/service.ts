@@ -24,6 +24,8 @@ export interface RunningService {
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   stop(): Promise<void>;
+  /** Ends the process at once (SIGKILL): nothing is flushed or closed. */
+  kill(): Promise<void>;
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -41,12 +43,15 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`service did not become healthy:\n${output()}`);
 }
 
-/** Starts the built CLI (`node dist/cli.js serve [args]`) as a user would, on a free port. */
+/**
+ * Starts the built CLI (`node dist/cli.js serve [args]`) as a user would, on a free port. Toolsets are
+ * kept in memory unless `env` names an RLAR_DATA_DIR, so tests never share a store.
+ */
 export async function startService(env: Record<string, string> = {}, args: string[] = []): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/cli.js', 'serve', ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', RLAR_THREADS: '2', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH ?? '', RLAR_THREADS: '2', RLAR_DATA_DIR: ':memory:', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -54,7 +59,7 @@ export async function startService(env: Record<string, string> = {}, args: strin
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => output);
-  return { url, pid: child.pid!, output: () => output, stop: () => stopChild(child) };
+  return { url, pid: child.pid!, output: () => output, stop: () => stopChild(child), kill: () => stopChild(child, 'SIGKILL') };
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -63,6 +68,19 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pro
     child.once('exit', () => resolve());
     child.kill(signal);
   });
+}
+
+/** Stops, after each test, what the test started with `track`. */
+export function tracker() {
+  const running: { stop(): Promise<void> }[] = [];
+  return {
+    async track<T extends { stop(): Promise<void> }>(started: Promise<T>): Promise<T> {
+      const value = await started;
+      running.push(value);
+      return value;
+    },
+    stopAll: () => Promise.all(running.splice(0).map((r) => r.stop())),
+  };
 }
 
 export interface RunningWorker {
@@ -132,28 +150,32 @@ export async function startRedis(): Promise<RunningRedis> {
   };
 }
 
-/** Runs the CLI to completion and returns its exit code and output. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+/** Runs the CLI to completion and returns its exit code, its output (stdout and stderr) and its stdout alone. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['dist/cli.js', ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', RLAR_DATA_DIR: ':memory:', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      stdout += chunk;
+    });
     child.stderr.on('data', (chunk) => (output += chunk));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, output });
+      resolve({ code: code ?? -1, output, stdout });
     });
   });
 }
 
 /** The app in this process, listening on a free port (real HTTP), with config overrides. */
 export async function startApp(overrides: Partial<Config> = {}): Promise<{ url: string; close(): Promise<void> }> {
-  const app = await buildApp({ ...loadConfig({}), threads: 2, ...overrides }, { logger: false });
+  const app = await buildApp({ ...loadConfig({ RLAR_DATA_DIR: ':memory:' }), threads: 2, ...overrides }, { logger: false });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, close: () => app.close() };
 }

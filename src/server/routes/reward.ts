@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { decodeRequest, detectDialect, encodeResponse, type Dialect } from '../../protocol/dialects.ts';
 import { RequestError } from '../../protocol/errors.ts';
+import { requestToolsets } from '../../protocol/toolsets.ts';
 import { NativeRequest, OpenRLHFRequest, RewardQuery, RewardRequest, RewardResponse, SlimeRequest } from '../../protocol/schemas.ts';
 import { admission } from '../admission.ts';
 import { errorResponses } from '../schemas/errors.ts';
@@ -54,14 +55,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
       preHandler: admission(app),
     },
-    async (request, reply) => {
+    async (request) => {
       const dialect = detectDialect(request.body) as Dialect;
       const bare = request.query.format === 'number';
       if (bare && dialect !== 'slime') {
         throw new RequestError('format=number answers a bare reward and is only for one-sample (slime) requests');
       }
       const { items, details, timeoutMs } = decodeRequest(dialect, request.body, app.scoring.cleanup);
-      const scored = await app.scoring.pipeline.score(items, timeoutMs);
+      const toolsets = dialect === 'native' ? requestToolsets(request.body as NativeRequest, app.scoring.registry) : [];
+      const scored = await app.scoring.pipeline.score(items, timeoutMs, toolsets);
       if (bare) {
         const [result] = scored;
         if (result!.error !== undefined) request.log.warn({ error: result!.error }, 'slime item got its fallback reward');
