@@ -54,8 +54,7 @@ export interface ScoringOptions {
 function formatOnlyWarnings(app: FastifyInstance): PipelineObserver {
   const warned = new Set<string>();
   return {
-    itemsScored: (count, failed) => app.metrics.itemsScored(count, failed),
-    toolTimings: (timings) => app.metrics.toolTimings(timings),
+    ...app.metrics,
     formatOnly(signature, count) {
       app.metrics.formatOnly(signature, count);
       if (warned.has(signature)) return;
