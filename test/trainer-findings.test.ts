@@ -98,6 +98,9 @@ describe('slime', () => {
     const refused = await post({ items: [] }, '/reward?format=number');
     expect(refused.status).toBe(400);
     expect(refused.json.message).toMatch(/only for one-sample \(slime\) requests/);
+    const unknown = await post({ prompt: 'p', response: 'r' }, '/reward?format=text');
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.message).toBe('querystring/format must be "number" (the bare reward, for slime) or left out');
   });
 
   it('keeps the text of content blocks, drops images and tool calls with a note', async () => {
