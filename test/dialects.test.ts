@@ -90,5 +90,9 @@ describe('nesting', () => {
     expect(decodeRequest('native', ok, cleanup).items).toHaveLength(1);
     const deep = { items: [{ prompt: 'p', response: 'r' }, { prompt: 'p', response: 'r', metadata: nested(100_000) as object }] };
     expect(() => decodeRequest('native', deep, cleanup)).toThrow(`body/items/1/metadata is nested deeper than ${MAX_NESTING} levels`);
+    let list: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) list = [list];
+    const deepList = { items: [{ prompt: 'p', response: 'r', reference: [list] }] };
+    expect(() => decodeRequest('native', deepList, cleanup)).toThrow(`body/items/0/reference is nested deeper than ${MAX_NESTING} levels`);
   });
 });
