@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
 import { DEFAULT_STRIP_TOKENS, splitQuery, stripTrailingTokens, toReference } from '../src/protocol/cleanup.ts';
 import { decodeRequest, detectDialect } from '../src/protocol/dialects.ts';
 import { MAX_NESTING } from '../src/protocol/items.ts';
@@ -36,6 +37,15 @@ describe('special tokens', () => {
     ['keeps inner <|im_end|> tokens  ', 'keeps inner <|im_end|> tokens  ', []],
   ])('%j', (text, clean, stripped) => {
     expect(stripTrailingTokens(text, DEFAULT_STRIP_TOKENS)).toEqual({ text: clean, stripped });
+  });
+});
+
+describe('clean-up settings', () => {
+  it('adds RLAR_STRIP_TOKENS to the built-in list, turns stripping off with none, and checks RLAR_OPEN_ENDED', () => {
+    expect(loadConfig({ RLAR_STRIP_TOKENS: '<|my_eos|>, [END]' }).stripTokens).toEqual([...DEFAULT_STRIP_TOKENS, '<|my_eos|>', '[END]']);
+    expect(loadConfig({ RLAR_STRIP_TOKENS: 'none' }).stripTokens).toEqual([]);
+    expect(loadConfig({}).openEnded).toBe('format');
+    expect(() => loadConfig({ RLAR_OPEN_ENDED: 'skip' })).toThrow('RLAR_OPEN_ENDED="skip" is not valid: expected format or abstain');
   });
 });
 
@@ -80,5 +90,9 @@ describe('nesting', () => {
     expect(decodeRequest('native', ok, cleanup).items).toHaveLength(1);
     const deep = { items: [{ prompt: 'p', response: 'r' }, { prompt: 'p', response: 'r', metadata: nested(100_000) as object }] };
     expect(() => decodeRequest('native', deep, cleanup)).toThrow(`body/items/1/metadata is nested deeper than ${MAX_NESTING} levels`);
+    let list: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) list = [list];
+    const deepList = { items: [{ prompt: 'p', response: 'r', reference: [list] }] };
+    expect(() => decodeRequest('native', deepList, cleanup)).toThrow(`body/items/0/reference is nested deeper than ${MAX_NESTING} levels`);
   });
 });

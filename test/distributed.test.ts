@@ -166,6 +166,9 @@ describe('distributed mode', () => {
     // A reward model that never answers holds the open-ended item; the worker scores the choice items.
     const silent = createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const client = new Redis(redis.url);
+    await client.flushall(); // no toolset stored by earlier tests: open-ended items meet the reward model
+    client.disconnect();
     try {
       const rm = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
       const api = await track(startService({ ...env(), RLAR_RM_URL: rm, RLAR_REQUEST_TIMEOUT_MS: '3000' }, ['--workers', '0']));
@@ -190,18 +193,20 @@ describe('distributed mode', () => {
   it('turns requests away with 503 while the queue is full', async () => {
     const api = await track(startService({ ...env(), RLAR_QUEUE_MAX_DEPTH: '2' }, ['--workers', '0']));
     const client = new Redis(redis.url);
+    await client.flushall(); // no jobs left waiting by earlier tests
     try {
       // 64 items make 4 jobs (16 items each), and no worker takes them until the second request is refused.
       const items = Array.from({ length: 64 }, (_, i) => ({ prompt: 'q', response: `${i}`, reference: `${i}`, task: 'queue-full' }));
-      const first = postJson(`${api.url}/reward`, { items, options: { timeout_ms: 120_000 } });
-      while ((await client.llen('bull:rlar-score:wait')) < 2) await new Promise((r) => setTimeout(r, 20));
+      let answered = false;
+      const first = postJson(`${api.url}/reward`, { items, options: { timeout_ms: 120_000 } }).finally(() => (answered = true));
+      while (!answered && (await client.llen('bull:rlar-score:wait')) < 2) await new Promise((r) => setTimeout(r, 20));
       const second = await postJson(`${api.url}/reward`, { items, options: { timeout_ms: 120_000 } });
       expect(second.status).toBe(503);
       expect(second.json.message).toMatch(/waiting jobs \(RLAR_QUEUE_MAX_DEPTH is 2\)/);
       await track(startWorker(env()));
-      const answered = await first;
-      expect(answered.status).toBe(200);
-      expect(answered.json.rewards).toEqual(items.map(() => 1));
+      const reply = await first;
+      expect(reply.status).toBe(200);
+      expect(reply.json.rewards).toEqual(items.map(() => 1));
     } finally {
       client.disconnect();
     }

@@ -98,6 +98,9 @@ describe('slime', () => {
     const refused = await post({ items: [] }, '/reward?format=number');
     expect(refused.status).toBe(400);
     expect(refused.json.message).toMatch(/only for one-sample \(slime\) requests/);
+    const unknown = await post({ prompt: 'p', response: 'r' }, '/reward?format=text');
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.message).toBe('querystring/format must be "number" (the bare reward, for slime) or left out');
   });
 
   it('keeps the text of content blocks, drops images and tool calls with a note', async () => {
@@ -135,9 +138,11 @@ describe('open-ended items without a quality signal', () => {
     expect(service.output()).toMatch(/their reward checks format only/);
   });
 
-  it('abstains with RLAR_OPEN_ENDED=abstain: the fallback and a flag', async () => {
-    const abstaining = await startService({ RLAR_OPEN_ENDED: 'abstain' });
+  it('abstains with RLAR_OPEN_ENDED=abstain: the fallback and a flag (and strips the tokens RLAR_STRIP_TOKENS adds)', async () => {
+    const abstaining = await startService({ RLAR_OPEN_ENDED: 'abstain', RLAR_STRIP_TOKENS: '<|my_eos|>' });
     try {
+      const custom = await postJson(`${abstaining.url}/reward`, { items: [{ prompt: 'Say B.', response: 'B<|my_eos|><|im_end|>', reference: 'B' }] });
+      expect(custom.json.results[0]).toMatchObject({ reward: 1, detail: { stripped_tokens: ['<|my_eos|>', '<|im_end|>'] } });
       const { json } = await postJson(`${abstaining.url}/reward`, {
         items: [{ prompt: 'Write a haiku about rain.', response: 'ok' }, { prompt: 'What is 2+2?', response: '\\boxed{4}', reference: '4' }],
       });

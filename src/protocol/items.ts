@@ -72,11 +72,9 @@ export function decodeItem(wire: WireItem, path: string, cleanup: CleanupOptions
   if (stripped.stripped.length > 0) detail.stripped_tokens = stripped.stripped;
   const item: ScoringItem = { prompt, response: stripped.text };
   if (messages) item.messages = messages;
+  checkNesting(wire.reference, `${path}/reference`); // before toReference, which serializes nested lists
   const reference = toReference(wire.reference);
-  if (reference !== undefined) {
-    checkNesting(reference, `${path}/reference`);
-    item.reference = reference;
-  }
+  if (reference !== undefined) item.reference = reference;
   if (wire.task !== undefined) item.task = wire.task;
   if (wire.metadata !== undefined) {
     checkNesting(wire.metadata, `${path}/metadata`);

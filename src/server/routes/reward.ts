@@ -29,6 +29,13 @@ function validateRewardBody(body: unknown): { error: Error } | { value: unknown 
   return { error: new RequestError(formatValidationErrors(validate.errors as FastifySchemaValidationError[], 'body')) };
 }
 
+const queryValidator = ajv.compile(RewardQuery);
+
+function validateRewardQuery(query: unknown): { error: Error } | { value: unknown } {
+  if (queryValidator(query)) return { value: query };
+  return { error: new RequestError('querystring/format must be "number" (the bare reward, for slime) or left out') };
+}
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/reward',
@@ -45,14 +52,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         body: RewardRequest,
         response: { 200: RewardResponse, ...errorResponses(400, 401, 413, 415, 503) },
       },
-      validatorCompiler: ({ schema, httpPart }) => {
-        if (httpPart === 'body') return validateRewardBody;
-        const validate = ajv.compile(schema);
-        return (data: unknown) =>
-          validate(data)
-            ? { value: data }
-            : { error: new RequestError(formatValidationErrors(validate.errors as FastifySchemaValidationError[], httpPart ?? 'request')) };
-      },
+      validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? validateRewardBody : validateRewardQuery),
       preHandler: admission(app),
     },
     async (request) => {

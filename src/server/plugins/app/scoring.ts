@@ -63,9 +63,7 @@ export interface ScoringOptions {
 function formatOnlyWarnings(app: FastifyInstance): PipelineObserver {
   const warned = new Set<string>();
   return {
-    itemsScored: (count, failed) => app.metrics.itemsScored(count, failed),
-    toolTimings: (timings) => app.metrics.toolTimings(timings),
-    taskStarted: (items) => app.metrics.taskStarted(items),
+    ...app.metrics,
     formatOnly(signature, count) {
       app.metrics.formatOnly(signature, count);
       if (warned.has(signature)) return;

@@ -83,12 +83,12 @@ function createMetrics(): ServiceMetrics {
         for (const ms of durations) histogram.observe(ms / 1000);
       }
     },
+    formatOnly(signature: string, count: number) {
+      formatOnly.labels(signature).inc(count);
+    },
     taskStarted(count: number) {
       tasks.inc();
       taskItems.inc(count);
-    },
-    formatOnly(signature: string, count: number) {
-      formatOnly.labels(signature).inc(count);
     },
     toolsetLookup(hit: boolean) {
       lookups.labels(hit ? 'hit' : 'miss').inc();
