@@ -30,7 +30,8 @@ class Service:
             raise RuntimeError("build the service first (npm run build)")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        full_env = {"PATH": os.environ.get("PATH", ""), "RLAR_THREADS": "2", "RLAR_LOG_LEVEL": "warn", **(env or {})}
+        # Toolsets in memory: test services never share a store (nor read one a user left).
+        full_env = {"PATH": os.environ.get("PATH", ""), "RLAR_THREADS": "2", "RLAR_LOG_LEVEL": "warn", "RLAR_DATA_DIR": ":memory:", **(env or {})}
         full_env.update({"PORT": str(self.port), "HOST": "127.0.0.1"})
         self.process = subprocess.Popen([node, str(cli), "serve"], cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.time() + 20
