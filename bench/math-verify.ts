@@ -64,7 +64,7 @@ async function throughHttp(sets: [string, ScoringItem[]][]): Promise<Record<stri
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/cli.js', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), RLAR_LOG_LEVEL: 'warn' },
+    env: { RLAR_DATA_DIR: ':memory:', ...process.env, PORT: String(port), RLAR_LOG_LEVEL: 'warn' },
     stdio: 'inherit',
   });
   const url = `http://127.0.0.1:${port}/reward`;
