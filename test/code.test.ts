@@ -268,15 +268,19 @@ describe('the APPS/TACO harness for Python', () => {
     expect(json.details[5].detail.cases[0]).toMatchObject({ status: 'wrong_answer', message: 'returned [1]' });
   });
 
-  it("runs stdin programs with a top-level return, after the harness's imports, and compares lines as it does", async () => {
+  it('runs stdin programs with a top-level return and compares lines as the harness does; its imports on request', async () => {
     const cases = { inputs: ['1\n', '4\n'], outputs: ['1\n', '2.0000001\n'] };
     const json = await score([
-      { response: fenced('python', 'n = int(input())\nif n == 1:\n    print(1)\n    return\nprint(sqrt(n))'), reference: cases },
+      { response: fenced('python', 'from math import sqrt\nn = int(input())\nif n == 1:\n    print(1)\n    return\nprint(sqrt(n))'), reference: cases },
       // Trailing spaces and blank lines do not matter to the harness.
       { response: fenced('python', 'n = int(input())\nprint(" %d " % n if n == 1 else "2.0", end="\\n\\n")'), reference: cases },
       { response: fenced('python', 'n = int(input())\nprint(n)'), reference: cases },
     ]);
     expect(json.scores).toEqual([1, 1, 0.5]);
+    // A judge runs a stdin program as it is; PRIME's harness puts its imports first (`preamble`).
+    const bare = { response: fenced('python', 'print(sqrt(int(input())))'), reference: { inputs: ['4\n'], outputs: ['2.0\n'] } };
+    expect((await score([bare])).details[0].detail.cases[0]).toMatchObject({ status: 'runtime_error', message: expect.stringMatching(/NameError: name 'sqrt'/) });
+    expect((await score([bare], { preamble: true })).scores).toEqual([1]);
   });
 
   it("takes the per-case time limit from the test data and bounds the whole item", async () => {

@@ -2,8 +2,10 @@
  * The Python harness that APPS/TACO-style data assumes (the APPS, TACO and PRIME/verl `testing_util`,
  * and verl's SandboxFusion wrapper for `fn_name`), rewritten: it runs as main.py beside the response's
  * program (solution.py) and
- * - runs the program after the harness's standard imports (`from typing import *`, `from collections
- *   import *`, ... and the modules themselves), with a deep recursion limit;
+ * - runs a function-call program after the harness's standard imports (`from typing import *`, `from
+ *   collections import *`, ... and the modules themselves) with a deep recursion limit, as LeetCode
+ *   does too; a stdin/stdout program only when asked (`preamble`), as PRIME's copy does: a judge such
+ *   as Codeforces runs it as it is;
  * - for stdin/stdout problems, runs it as __main__; a top-level `return` (legal in the harness, which
  *   wraps the program in a function) ends the program, as there;
  * - for function-call problems, loads it as a module (its `__main__` block does not run), calls
@@ -26,15 +28,13 @@ const PREAMBLE = [
   'sys.setrecursionlimit(6 * 10**5)',
 ].join('\n');
 
-/** The Python statement that imports the preamble's modules (a warm session pays for them once). */
-export const PREAMBLE_IMPORTS = `import ${[...PREAMBLE_MODULES, 'typing', 'ast'].join(', ')}`;
-
-export type HarnessMode = { kind: 'stdio' } | { kind: 'function'; name: string };
+/** stdin/stdout programs get the imports only when asked (`preamble`): a judge runs them as they are. */
+export type HarnessMode = { kind: 'stdio'; preamble: boolean } | { kind: 'function'; name: string };
 
 export function pythonHarness(mode: HarnessMode): string {
   return String.raw`import ast, collections.abc, io, json, sys
 
-PREAMBLE = ${JSON.stringify(PREAMBLE)}
+PREAMBLE = ${JSON.stringify(mode.kind === 'function' || mode.preamble ? PREAMBLE : '')}
 SOLUTION = "solution.py"
 MODE = ${JSON.stringify(mode.kind)}
 FN_NAME = ${JSON.stringify(mode.kind === 'function' ? mode.name : '')}

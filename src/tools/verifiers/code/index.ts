@@ -31,6 +31,8 @@ interface Options {
   itemTimeLimitMs: number;
   memoryMb: number;
   compare: 'harness' | 'exact' | 'whitespace' | 'float';
+  /** The harness's imports before stdin/stdout Python programs too. */
+  preamble: boolean;
   floatTolerance: number;
   allOrNothing: boolean;
   stopOnFirstFailure: boolean;
@@ -58,6 +60,7 @@ function options(params: ToolParams): Options {
     itemTimeLimitMs: number('item_time_limit_ms', 600_000) ?? 120_000,
     memoryMb: number('memory_mb', 8_192) ?? 1_024,
     compare,
+    preamble: params.preamble === true,
     floatTolerance: number('float_tolerance', 1) ?? 1e-6,
     allOrNothing: params.all_or_nothing === true,
     stopOnFirstFailure: params.stop_on_first_failure === true,
@@ -158,7 +161,7 @@ async function casesOf(
     const python = program.language === 'python';
     // Python runs under the APPS/TACO harness; other languages as they are.
     const p = python
-      ? await prepare('python', pythonHarness({ kind: 'stdio' }), { 'solution.py': program.code })
+      ? await prepare('python', pythonHarness({ kind: 'stdio', preamble: o.preamble }), { 'solution.py': program.code })
       : await prepare(program.language, program.code);
     if (!p.runnable) {
       const compileError: CaseOutcome = { status: 'compile_error', message: p.compile?.stderr.slice(-500) ?? '' };
@@ -255,6 +258,11 @@ export const codeTests: ToolDefinition = {
         enum: ['harness', 'exact', 'whitespace', 'float'],
         default: 'harness',
         description: "stdout: harness = the APPS/TACO harness's rule (stripped non-empty lines, numbers within numpy.allclose's tolerance); exact = verl's (trailing newlines ignored)",
+      },
+      preamble: {
+        type: 'boolean',
+        default: false,
+        description: "stdin/stdout Python programs run after the harness's imports (from typing/collections/math/... import *), as PRIME's harness does; function calls always do",
       },
       float_tolerance: { type: 'number', default: 1e-6 },
       all_or_nothing: { type: 'boolean', default: false },
