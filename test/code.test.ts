@@ -283,6 +283,22 @@ describe('the APPS/TACO harness for Python', () => {
     expect((await score([bare], { preamble: true })).scores).toEqual([1]);
   });
 
+  it("runs HumanEval programs after the prompt's code (its imports and helpers), as its evaluator does, but not after a chat message", async () => {
+    const prompt = 'from typing import List\n\n\ndef helper(x):\n    return x * 2\n\n\ndef double_all(xs: List[int]) -> List[int]:\n    """Double each."""\n';
+    const test = 'def check(candidate):\n    assert candidate([1, 2]) == [2, 4]\n';
+    const json = await score([
+      // The whole function again, using the prompt's import and helper.
+      { prompt, response: fenced('python', 'def double_all(xs: List[int]) -> List[int]:\n    return [helper(x) for x in xs]'), reference: { test, entry_point: 'double_all' } },
+      { prompt, response: '    return [helper(x) for x in xs]\n', reference: { test, entry_point: 'double_all' } },
+      {
+        prompt: 'Write def double_all(xs) that doubles each number. Answer with a code block.',
+        response: fenced('python', 'def double_all(xs):\n    return [2 * x for x in xs]'),
+        reference: { test, entry_point: 'double_all' },
+      },
+    ]);
+    expect(json.scores).toEqual([1, 1, 1]);
+  });
+
   it("takes the per-case time limit from the test data and bounds the whole item", async () => {
     const sleepy = fenced('python', 'import time\nn = int(input())\ntime.sleep(n / 10)\nprint(n)');
     const json = await score([

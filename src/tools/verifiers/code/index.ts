@@ -228,7 +228,10 @@ function withPromptCode(program: string, prompt: string, entry: string): string 
   const definesEntry = new RegExp(`def\\s+${entry}\\b`);
   const promptCode = programOf(prompt, 'python').code;
   const code = definesEntry.test(promptCode) ? promptCode : definesEntry.test(prompt) ? prompt : undefined;
-  return code === undefined ? program : `${code}${program.startsWith('\n') || code.endsWith('\n') ? '' : '\n'}${program}`;
+  if (code === undefined) return program;
+  // A program that defines the function itself only gets a prompt that is code, not a chat message.
+  if (definesEntry.test(program) && !/^\s*(?:from\s|import\s|def\s|class\s|@|#|"""|''')/.test(code)) return program;
+  return `${code}${program.startsWith('\n') || code.endsWith('\n') ? '' : '\n'}${program}`;
 }
 
 export const codeTests: ToolDefinition = {
