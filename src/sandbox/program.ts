@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { chmod, cp, link, mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -223,9 +223,12 @@ async function compileInto(language: Language, code: string, files: Record<strin
       ...(language.compileEnv && { env: language.compileEnv }),
     });
   }
-  // What the runs see: read-only files in a directory only this process may write.
+  // What the runs see: read-only files in a directory only this process may write (a link the
+  // compilation left could point anywhere: it goes).
   for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    await chmod(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o555);
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isSymbolicLink()) await rm(path, { force: true });
+    else await chmod(path, entry.isDirectory() ? 0o755 : 0o555);
   }
   await chmod(dir, 0o755);
   return { dir, source: runSource, compile, bytes: await directoryBytes(dir), users: 0, evicted: false };
