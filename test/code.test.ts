@@ -352,7 +352,14 @@ describe('languages', () => {
 
   it('runs each language through /run_code under the names SandboxFusion clients send', async () => {
     for (const [language, code] of Object.entries(sumPrograms)) {
-      const { status, json } = await postJson(`${service.url}/run_code`, { code, language: sandboxFusionName[language] ?? language, stdin: '40 2\n', compile_timeout: 30 });
+      // A modest memory limit, which runtimes that reserve address space (Go, the JVM, V8) must start under.
+      const { status, json } = await postJson(`${service.url}/run_code`, {
+        code,
+        language: sandboxFusionName[language] ?? language,
+        stdin: '40 2\n',
+        compile_timeout: 30,
+        memory_limit_MB: 256,
+      });
       expect(status, language).toBe(200);
       expect(json.status, `${language}: ${json.message} ${json.compile_result?.stderr ?? ''} ${json.run_result?.stderr ?? ''}`).toBe('Success');
       expect(json.run_result.stdout.trim(), language).toBe('42');

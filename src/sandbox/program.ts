@@ -27,9 +27,11 @@ interface Language {
   /** A compile step done in this process instead of the sandbox (pure text to text). */
   transform?: (code: string) => { files: Record<string, string> } | { error: string };
   run: (memoryMb: number, source: string) => string[];
-  runEnv?: Record<string, string>;
+  runEnv?: (memoryMb: number) => Record<string, string>;
   /** Limit the address space (not for Node.js or a JVM: they reserve far more than they use). */
   limitAddressSpace: boolean;
+  /** Address space reserved beyond the memory limit (Go's runtime reserves ~700 MB before it starts). */
+  reservedMb?: number;
 }
 
 const COMPILER_MEMORY_MB = 2048;
@@ -106,7 +108,10 @@ const LANGUAGES: Record<string, Language> = {
     // The Go tool needs a build cache and a module path; both go to the sandbox's private /tmp.
     compileEnv: { GOCACHE: '/tmp/go-cache', GOPATH: '/tmp/go', GOTMPDIR: '/tmp', GOTOOLCHAIN: 'local' },
     run: () => ['/program/main'],
+    // The heap is held to the limit by the collector; the address space gets room for the runtime's reservations.
+    runEnv: (memoryMb) => ({ GOMEMLIMIT: `${memoryMb}MiB` }),
     limitAddressSpace: true,
+    reservedMb: 1024,
   },
   rust: {
     packages: ['rustc'],
@@ -342,7 +347,8 @@ export class PreparedProgram {
         argv: this.#language.run(options.memoryMb, this.#compiled?.source ?? this.#language.source('')),
         stdin: options.stdin,
         timeLimitMs: options.timeLimitMs,
-        ...(this.#language.limitAddressSpace && { memoryMb: options.memoryMb }),
+        ...(this.#language.limitAddressSpace && { memoryMb: options.memoryMb + (this.#language.reservedMb ?? 0) }),
+        ...(this.#language.runEnv && { env: this.#language.runEnv(options.memoryMb) }),
         ...(this.#compiled && { mounts: [{ source: this.#compiled.dir, target: '/program' }] }),
       });
       return { result, ...(inspect && { inspected: await inspect(copy) }) };
