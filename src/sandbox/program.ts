@@ -284,16 +284,15 @@ async function compiledProgram(
  */
 export class PreparedProgram {
   readonly compile: SandboxResult | undefined;
-  readonly #dir: string;
+  /** The program's files (interpreted) or the request's extra files (compiled; none: no directory). */
+  readonly #dir: string | undefined;
   readonly #language: Language;
   readonly #compiled: Compiled | undefined;
-  readonly #files: Record<string, string | Buffer>;
 
-  private constructor(dir: string, language: Language, compiled: Compiled | undefined, files: Record<string, string | Buffer>) {
+  private constructor(dir: string | undefined, language: Language, compiled: Compiled | undefined) {
     this.#dir = dir;
     this.#language = language;
     this.#compiled = compiled;
-    this.#files = files;
     this.compile = compiled?.compile;
   }
 
@@ -309,14 +308,14 @@ export class PreparedProgram {
     const language = LANGUAGES[name]!;
     if (language.compile || language.transform) {
       const entry = await compiledProgram(name, language, code, files, compileTimeLimitMs);
-      return new PreparedProgram(await makeWorkDir(files), language, entry, files);
+      return new PreparedProgram(Object.keys(files).length > 0 ? await makeWorkDir(files) : undefined, language, entry);
     }
     const dir = await makeWorkDir({ ...files, [language.source(code)]: code });
     // Runs share these files through hard links: make them read-only for the sandbox user.
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       if (entry.isFile()) await chmod(join(dir, entry.name), 0o555);
     }
-    return new PreparedProgram(dir, language, undefined, files);
+    return new PreparedProgram(dir, language, undefined);
   }
 
   /** Whether compilation (if any) succeeded, so the program can run. */
@@ -334,13 +333,14 @@ export class PreparedProgram {
     try {
       await chmod(copy, 0o777);
       if (this.#compiled) {
-        if (Object.keys(this.#files).length > 0) await cp(this.#dir, copy, { recursive: true });
-      } else {
-        const entries = await readdir(this.#dir, { withFileTypes: true });
+        if (this.#dir !== undefined) await cp(this.#dir, copy, { recursive: true });
+      } else if (this.#dir !== undefined) {
+        const dir = this.#dir;
+        const entries = await readdir(dir, { withFileTypes: true });
         if (entries.every((e) => e.isFile())) {
-          await Promise.all(entries.map((e) => link(join(this.#dir, e.name), join(copy, e.name))));
+          await Promise.all(entries.map((e) => link(join(dir, e.name), join(copy, e.name))));
         } else {
-          await cp(this.#dir, copy, { recursive: true });
+          await cp(dir, copy, { recursive: true });
         }
       }
       const result = await runSandboxed(copy, {
@@ -362,11 +362,12 @@ export class PreparedProgram {
    * a directory of its own; `close` it when done. Undefined for other languages.
    */
   async session(memoryMb: number, sessionTimeMs: number): Promise<{ session: PythonSession; close(): Promise<void> } | undefined> {
-    if (this.#language !== LANGUAGES.python) return undefined;
+    if (this.#language !== LANGUAGES.python || this.#dir === undefined) return undefined;
     const dir = await mkdtemp(join(tmpdir(), 'rlar-session-'));
     await chmod(dir, 0o777);
-    for (const entry of await readdir(this.#dir, { withFileTypes: true })) {
-      if (entry.isFile()) await link(join(this.#dir, entry.name), join(dir, entry.name));
+    const source = this.#dir;
+    for (const entry of await readdir(source, { withFileTypes: true })) {
+      if (entry.isFile()) await link(join(source, entry.name), join(dir, entry.name));
     }
     await writeFile(join(dir, '.rlar_runner.py'), PYTHON_RUNNER, { mode: 0o444 });
     const session = new PythonSession(dir, sessionTimeMs, memoryMb);
@@ -380,7 +381,7 @@ export class PreparedProgram {
   }
 
   async dispose(): Promise<void> {
-    await removeWorkDir(this.#dir);
+    if (this.#dir !== undefined) await removeWorkDir(this.#dir);
     if (this.#compiled) release(this.#compiled);
   }
 }
