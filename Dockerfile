@@ -10,9 +10,12 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
-# bubblewrap: the process sandbox for code rewards (candidate programs run inside it).
+# bubblewrap: the process sandbox for code rewards (candidate programs run inside it), and the toolchain of
+# every language code_tests and /run_code run (src/sandbox/program.ts): python3, gcc (C), g++ (C++),
+# default-jdk-headless (Java), golang-go (Go), rustc (Rust), bash; JavaScript and TypeScript run on this
+# image's own Node.js (TypeScript's types are stripped by the service).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap \
+ && apt-get install -y --no-install-recommends bubblewrap python3 gcc g++ libc6-dev default-jdk-headless golang-go rustc bash \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000
 WORKDIR /app

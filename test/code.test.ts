@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { postJson, startService, type RunningService } from './helpers/service.ts';
 
 // Code rewards through HTTP, with programs run in the real bubblewrap sandbox.
@@ -64,9 +65,9 @@ describe('code_tests through POST /reward', () => {
       'code.mbpp.test_cases',
       'code.mbpp.test_cases',
     ]);
-    // The C++ item shares the Python items' toolset (language python), so its program fails to run as
-    // Python; scored directly with language cpp it passes (next test).
-    expect(json.rewards).toEqual([1, 0, 0, 1, 1, 1, 1 / 3]);
+    // The C++ item shares the Python items' toolset; its program runs as C++, the language of its block.
+    expect(json.rewards).toEqual([1, 0, 1, 1, 1, 1, 1 / 3]);
+    expect(json.results[2].components[0].detail.language).toBe('cpp');
     expect(json.results[1].components[0].detail.cases.map((c: any) => c.status)).toEqual(['wrong_answer', 'wrong_answer']);
   });
 
@@ -194,10 +195,13 @@ describe('POST /run_code (SandboxFusion)', () => {
     expect(service.output()).not.toContain(SECRET);
   });
 
-  it('names an unsupported language', async () => {
+  it("answers other languages as SandboxFusion does: its own without a toolchain here as SandboxError, others 422", async () => {
     const { status, json } = await postJson(`${service.url}/run_code`, { code: 'x', language: 'cobol' });
-    expect(status).toBe(400);
-    expect(json.message).toMatch(/"cobol" is not supported/);
+    expect(status).toBe(422);
+    expect(json.message).toMatch(/"cobol" is not a SandboxFusion language; this sandbox runs: .*rust/);
+    const php = await postJson(`${service.url}/run_code`, { code: '<?php echo 1;', language: 'php' });
+    expect(php.status).toBe(200);
+    expect(php.json).toMatchObject({ status: 'SandboxError', compile_result: null, run_result: null, message: expect.stringMatching(/"php" has no toolchain/) });
   });
 });
 
@@ -232,5 +236,176 @@ describe('time limits of code items', () => {
     } finally {
       await quick.stop();
     }
+  });
+});
+
+describe('the APPS/TACO harness for Python', () => {
+  const score = async (items: object[], params: object = {}) => {
+    const { status, json } = await postJson(`${service.url}/tools/code_tests/score`, { items: items.map((item) => ({ prompt: '', ...item })), params });
+    expect(status).toBe(200);
+    return json;
+  };
+
+  it("gives function-call programs the harness's imports and compares return values as the harness does", async () => {
+    const leetcode = 'class Solution:\n    def twoSum(self, nums: List[int], target: int) -> List[int]:\n        seen = defaultdict(int)\n' +
+      '        for i, x in enumerate(nums):\n            if target - x in seen:\n                return [seen[target - x], i]\n            seen[x] = i\n';
+    const json = await score([
+      // verl/PRIME rows: arguments as JSON lines, the output as JSON text.
+      { response: fenced('python', leetcode), reference: JSON.stringify({ fn_name: 'twoSum', inputs: ['[2, 7, 11, 15]\n9', '[3, 2, 4]\n6'], outputs: ['[0, 1]', '[1, 2]'] }) },
+      // A generator, a tuple, and what the function prints (not part of its answer).
+      { response: fenced('python', 'def evens(n):\n    print("debug")\n    return (i for i in range(0, n, 2))'), reference: { fn_name: 'evens', inputs: [[5]], outputs: [[0, 2, 4]] } },
+      { response: fenced('python', 'def pair(a, b):\n    return b, a'), reference: { fn_name: 'pair', inputs: [[1, 2]], outputs: [[[2, 1]]] } },
+      // 3.0 in the JSON text is a float for Python, as in the harness, not the int 3.
+      { response: fenced('python', 'def kind(x):\n    return type(x).__name__'), reference: '{"fn_name": "kind", "inputs": [[3.0], [3], ["3.0"]], "outputs": ["float", "int", "str"]}' },
+      // LiveCodeBench's test list.
+      {
+        response: fenced('python', 'class Solution:\n    def maxOf(self, nums: List[int]) -> int:\n        return max(nums)'),
+        reference: JSON.stringify([{ input: '[1, 5, 2]', output: '5', testtype: 'functional', metadata: '{"func_name": "maxOf"}' }]),
+      },
+      { response: fenced('python', 'def evens(n):\n    return [1]'), reference: { fn_name: 'evens', inputs: [[5]], outputs: [[0, 2, 4]] } },
+    ]);
+    expect(json.scores).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(json.details[5].detail.cases[0]).toMatchObject({ status: 'wrong_answer', message: 'returned [1]' });
+  });
+
+  it('runs stdin programs with a top-level return and compares lines as the harness does; its imports on request', async () => {
+    const cases = { inputs: ['1\n', '4\n'], outputs: ['1\n', '2.0000001\n'] };
+    const json = await score([
+      { response: fenced('python', 'from math import sqrt\nn = int(input())\nif n == 1:\n    print(1)\n    return\nprint(sqrt(n))'), reference: cases },
+      // Trailing spaces and blank lines do not matter to the harness.
+      { response: fenced('python', 'n = int(input())\nprint(" %d " % n if n == 1 else "2.0", end="\\n\\n")'), reference: cases },
+      { response: fenced('python', 'n = int(input())\nprint(n)'), reference: cases },
+    ]);
+    expect(json.scores).toEqual([1, 1, 0.5]);
+    // A judge runs a stdin program as it is; PRIME's harness puts its imports first (`preamble`).
+    const bare = { response: fenced('python', 'print(sqrt(int(input())))'), reference: { inputs: ['4\n'], outputs: ['2.0\n'] } };
+    expect((await score([bare])).details[0].detail.cases[0]).toMatchObject({ status: 'runtime_error', message: expect.stringMatching(/NameError: name 'sqrt'/) });
+    expect((await score([bare], { preamble: true })).scores).toEqual([1]);
+  });
+
+  it("runs HumanEval programs after the prompt's code (its imports and helpers), as its evaluator does, but not after a chat message", async () => {
+    const prompt = 'from typing import List\n\n\ndef helper(x):\n    return x * 2\n\n\ndef double_all(xs: List[int]) -> List[int]:\n    """Double each."""\n';
+    const test = 'def check(candidate):\n    assert candidate([1, 2]) == [2, 4]\n';
+    const json = await score([
+      // The whole function again, using the prompt's import and helper.
+      { prompt, response: fenced('python', 'def double_all(xs: List[int]) -> List[int]:\n    return [helper(x) for x in xs]'), reference: { test, entry_point: 'double_all' } },
+      { prompt, response: '    return [helper(x) for x in xs]\n', reference: { test, entry_point: 'double_all' } },
+      {
+        prompt: 'Write def double_all(xs) that doubles each number. Answer with a code block.',
+        response: fenced('python', 'def double_all(xs):\n    return [2 * x for x in xs]'),
+        reference: { test, entry_point: 'double_all' },
+      },
+    ]);
+    expect(json.scores).toEqual([1, 1, 1]);
+  });
+
+  it("takes the per-case time limit from the test data and bounds the whole item", async () => {
+    const sleepy = fenced('python', 'import time\nn = int(input())\ntime.sleep(n / 10)\nprint(n)');
+    const json = await score([
+      { response: sleepy, reference: { inputs: ['1\n', '30\n'], outputs: ['1\n', '30\n'], time_limit: '1 second' } },
+      { response: sleepy, reference: { inputs: ['1\n', '2\n'], outputs: ['1\n', '2\n'], time_limit: { seconds: 2, nanos: 0 } } },
+    ]);
+    expect(json.scores).toEqual([0.5, 1]);
+    expect(json.details[0].detail.time_limit_ms).toBe(1000);
+    expect(json.details[0].detail.cases.map((c: any) => c.status)).toEqual(['passed', 'timeout']);
+    expect(json.details[1].detail.time_limit_ms).toBe(2000);
+
+    // Four cases of 2 s each, at most two at a time, in an item allowed 3 s: the last ones are cut short.
+    const bounded = await postJson(`${service.url}/tools/code_tests/score`, {
+      items: [{ prompt: '', response: sleepy, reference: { inputs: ['20\n', '20\n', '20\n', '20\n'], outputs: ['20\n', '20\n', '20\n', '20\n'] } }],
+      params: { item_time_limit_ms: 3000, time_limit_ms: 5000 },
+    });
+    const statuses = bounded.json.details[0].detail.cases.map((c: any) => c.status);
+    expect(statuses).toContain('timeout');
+    expect(bounded.json.scores[0]).toBeLessThan(1);
+  });
+});
+
+const sumPrograms: Record<string, string> = {
+  c: '#include <stdio.h>\nint main(void){long a,b;scanf("%ld %ld",&a,&b);printf("%ld\\n",a+b);return 0;}',
+  cpp: '#include <iostream>\nint main(){long a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}',
+  java: 'import java.util.*;\npublic class Solution {\n  public static void main(String[] args) {\n    Scanner in = new Scanner(System.in);\n    System.out.println(in.nextLong() + in.nextLong());\n  }\n}',
+  go: 'package main\nimport "fmt"\nfunc main() {\n\tvar a, b int64\n\tfmt.Scan(&a, &b)\n\tfmt.Println(a + b)\n}',
+  rust: 'use std::io::Read;\nfn main() {\n    let mut s = String::new();\n    std::io::stdin().read_to_string(&mut s).unwrap();\n    let v: Vec<i64> = s.split_whitespace().map(|x| x.parse().unwrap()).collect();\n    println!("{}", v[0] + v[1]);\n}',
+  typescript: 'import * as fs from "fs";\nenum Sign { Plus = 1 }\nconst [a, b]: number[] = fs.readFileSync(0, "utf8").trim().split(/\\s+/).map(Number);\nconsole.log(a * Sign.Plus + b);',
+  javascript: 'const [a, b] = require("fs").readFileSync(0, "utf8").trim().split(/\\s+/).map(Number);\nconsole.log(a + b);',
+  python: 'print(sum(map(int, input().split())))',
+};
+// verl's SandboxFusion client sends these names.
+const sandboxFusionName: Record<string, string> = { javascript: 'nodejs' };
+
+describe('languages', () => {
+  it('scores C, C++, Java, Go, Rust, TypeScript, JavaScript and Python programs by the language of their block', async () => {
+    const languages = Object.keys(sumPrograms);
+    const wrongSums = { inputs: sumCases.inputs, outputs: ['4\n', '7\n'] };
+    const items = languages.flatMap((language) => [
+      { prompt: 'Sum two numbers.', response: fenced(language, sumPrograms[language]!), reference: sumCases, task: 'codecontests' },
+      { prompt: 'Sum two numbers.', response: fenced(language, sumPrograms[language]!), reference: wrongSums, task: 'codecontests' },
+    ]);
+    const { status, json } = await postJson(`${service.url}/reward`, { items });
+    expect(status).toBe(200);
+    languages.forEach((language, i) => {
+      expect([json.results[2 * i].reward, json.results[2 * i + 1].reward], language).toEqual([1, 0.5]);
+      expect(json.results[2 * i].components[0].detail.language).toBe(language);
+    });
+  });
+
+  it('runs each language through /run_code under the names SandboxFusion clients send', async () => {
+    for (const [language, code] of Object.entries(sumPrograms)) {
+      // A modest memory limit, which runtimes that reserve address space (Go, the JVM, V8) must start under.
+      const { status, json } = await postJson(`${service.url}/run_code`, {
+        code,
+        language: sandboxFusionName[language] ?? language,
+        stdin: '40 2\n',
+        compile_timeout: 30,
+        memory_limit_MB: 256,
+      });
+      expect(status, language).toBe(200);
+      expect(json.status, `${language}: ${json.message} ${json.compile_result?.stderr ?? ''} ${json.run_result?.stderr ?? ''}`).toBe('Success');
+      expect(json.run_result.stdout.trim(), language).toBe('42');
+    }
+    const broken = await postJson(`${service.url}/run_code`, { code: 'fn main() { let x: i32 = "no"; }', language: 'rust' });
+    expect(broken.json).toMatchObject({ status: 'Failed', run_result: null, compile_result: { status: 'Finished' } });
+    expect(broken.json.compile_result.stderr).toMatch(/mismatched types/);
+  });
+});
+
+describe('the compile cache', () => {
+  it('compiles a program once for many /run_code calls, concurrently too, and the runs cannot write it', async () => {
+    // A fresh program (the pid makes it unlike any other test's), posted once per test case as verl does.
+    const code = `#include <cstdio>\n// ${process.pid} ${Date.now()}\nint main(){FILE*f=fopen("/program/main","ab");int x;scanf("%d",&x);printf("%d %s\\n",x*2,f?"writable":"read-only");}`;
+    const post = (stdin: string) => postJson(`${service.url}/run_code`, { code, language: 'cpp', stdin, compile_timeout: 30 });
+    const first = await post('1');
+    expect(first.json.status).toBe('Success');
+    expect(first.json.run_result.stdout).toBe('2 read-only\n');
+    const rest = await Promise.all(['2', '3', '4', '5'].map(post));
+    rest.forEach(({ json }, i) => {
+      expect(json.run_result.stdout).toBe(`${2 * (i + 2)} read-only\n`);
+      // The compiler's own result, from the one compilation.
+      expect(json.compile_result).toEqual(first.json.compile_result);
+    });
+    // Another program (or other flags: another language) compiles anew.
+    const other = await postJson(`${service.url}/run_code`, { code: code.replace('x*2', 'x*3'), language: 'cpp', stdin: '1' });
+    expect(other.json.run_result.stdout).toBe('3 read-only\n');
+    expect(other.json.compile_result.execution_time).not.toBe(first.json.compile_result.execution_time);
+  });
+});
+
+describe('the Docker image', () => {
+  it("installs the toolchain of every language the sandbox runs, as .ci/run does", async () => {
+    const { TOOLCHAIN_PACKAGES } = await import('../src/sandbox/program.ts');
+    const dockerfile = readFileSync(new URL('../Dockerfile', import.meta.url), 'utf8');
+    const ci = readFileSync(new URL('../.ci/run', import.meta.url), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const installed = /apt-get install[^\n]*(?:\\\n[^\n]*)*/.exec(runtime)?.[0] ?? '';
+    for (const [language, packages] of Object.entries(TOOLCHAIN_PACKAGES)) {
+      for (const pkg of packages) {
+        // Node.js is the runtime image's base (node:<version>), not a Debian package there.
+        const inImage = pkg === 'nodejs' ? /^FROM node:\d+/m.test(runtime) : new RegExp(`\\s${pkg.replace(/\+/g, '\\+')}(\\s|$)`).test(installed);
+        expect(inImage, `${language} needs ${pkg} in the Dockerfile's runtime stage`).toBe(true);
+        if (pkg !== 'bash') expect(ci, `${language} needs ${pkg} in .ci/run`).toContain(`missing+=(${pkg})`);
+      }
+    }
+    expect(Object.keys(TOOLCHAIN_PACKAGES).sort()).toEqual(['bash', 'c', 'cpp', 'go', 'java', 'javascript', 'python', 'rust', 'typescript']);
   });
 });

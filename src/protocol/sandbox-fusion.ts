@@ -53,6 +53,13 @@ type CommandRunResult = Static<typeof CommandRunResult>;
 
 const MAX_SECONDS = 60;
 
+/** The languages SandboxFusion's /run_code accepts; any other name fails its request validation (422). */
+const SANDBOX_FUSION_LANGUAGES = [
+  'python', 'cpp', 'nodejs', 'go', 'go_test', 'java', 'php', 'csharp', 'bash', 'typescript', 'sql', 'rust', 'cuda', 'lua', 'R',
+  'perl', 'D_ut', 'ruby', 'scala', 'julia', 'pytest', 'junit', 'kotlin_script', 'jest', 'verilog', 'python_gpu', 'lean', 'swift',
+  'racket',
+];
+
 function commandResult(result: SandboxResult): CommandRunResult {
   const execution_time = result.timeMs / 1000;
   if (result.status === 'sandbox_error') {
@@ -82,12 +89,18 @@ function seconds(value: number | undefined, fallback: number): number {
 
 export async function runCode(request: RunCodeRequest): Promise<RunCodeResponse> {
   const language = languageOf(request.language);
+  const empty = { compile_result: null, run_result: null, executor_pod_name: null, files: {} };
   if (language === undefined) {
-    throw new RequestError(`body/language "${request.language}" is not supported; supported: ${SUPPORTED_LANGUAGES.join(', ')}`);
+    const supported = `this sandbox runs: ${SUPPORTED_LANGUAGES.join(', ')}`;
+    // A SandboxFusion language without a toolchain here is the sandbox's failure, as SandboxFusion reports a
+    // runner that cannot start; a name SandboxFusion does not know fails validation, as there.
+    if (SANDBOX_FUSION_LANGUAGES.includes(request.language)) {
+      return { status: 'SandboxError', message: `language "${request.language}" has no toolchain in this sandbox; ${supported}`, ...empty };
+    }
+    throw new RequestError(`body/language "${request.language}" is not a SandboxFusion language; ${supported}`, 422);
   }
   const files: Record<string, Buffer> = {};
   for (const [path, content] of Object.entries(request.files ?? {})) if (content !== null) files[path] = Buffer.from(content, 'base64');
-  const empty = { compile_result: null, run_result: null, executor_pod_name: null, files: {} };
   const unavailable = sandboxUnavailable();
   if (unavailable !== undefined) return { status: 'SandboxError', message: unavailable, ...empty };
   let program: PreparedProgram | undefined;

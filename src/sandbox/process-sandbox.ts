@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
@@ -20,6 +21,8 @@ export interface SandboxCommand {
   /** Address-space limit in MB (not applied to Node.js, whose heap is limited by its own flag). */
   memoryMb?: number;
   env?: Record<string, string>;
+  /** Host directories the command sees read-only at `target` (a compiled program at /program). */
+  mounts?: { source: string; target: string }[];
 }
 
 export type SandboxStatus = 'exited' | 'timeout' | 'output_limit' | 'sandbox_error';
@@ -34,7 +37,15 @@ export interface SandboxResult {
 }
 
 export const OUTPUT_LIMIT = 8 * 1024 * 1024;
-const READ_ONLY = ['/usr', '/bin', '/lib', '/lib64', '/etc/alternatives'];
+// Java reads its configuration (security policy, jvm.cfg) from /etc/java-<version>-openjdk.
+const JAVA_CONFIG = (() => {
+  try {
+    return readdirSync('/etc').filter((name) => /^java-\d+-openjdk$/.test(name)).map((name) => `/etc/${name}`);
+  } catch {
+    return [];
+  }
+})();
+const READ_ONLY = ['/usr', '/bin', '/lib', '/lib64', '/etc/alternatives', ...JAVA_CONFIG];
 const NOBODY = 65534;
 
 let available: string | undefined | null = null;
@@ -56,9 +67,10 @@ export function sandboxUnavailable(): string | undefined {
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-function bwrapArgs(workDir: string): string[] {
+function bwrapArgs(workDir: string, mounts: SandboxCommand['mounts'] = []): string[] {
   const args: string[] = [];
   for (const dir of READ_ONLY) args.push('--ro-bind-try', dir, dir);
+  for (const { source, target } of mounts) args.push('--ro-bind', source, target);
   args.push(
     '--proc', '/proc',
     '--dev', '/dev',
@@ -88,8 +100,8 @@ function limits(command: SandboxCommand): string[] {
 }
 
 /** A private work directory with the given files (relative paths only), writable by the sandbox user. */
-export async function makeWorkDir(files: Record<string, string | Buffer>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'rlar-sandbox-'));
+export async function makeWorkDir(files: Record<string, string | Buffer>, parent = tmpdir()): Promise<string> {
+  const dir = await mkdtemp(join(parent, 'rlar-sandbox-'));
   await chmod(dir, 0o777);
   for (const [name, content] of Object.entries(files)) {
     const path = normalize(name);
@@ -123,7 +135,7 @@ export function spawnSandboxed(workDir: string, command: SandboxCommand): ChildP
   const env: string[] = [];
   for (const [key, value] of Object.entries(command.env ?? {})) env.push('--setenv', key, value);
   // As root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups).
-  return spawn('bwrap', [...bwrapArgs(workDir), ...env, ...inner], {
+  return spawn('bwrap', [...bwrapArgs(workDir, command.mounts), ...env, ...inner], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
     env: {},

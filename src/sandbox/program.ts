@@ -1,50 +1,152 @@
-import { chmod, cp, link, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { chmod, cp, link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import { makeWorkDir, removeWorkDir, runSandboxed, type SandboxResult } from './process-sandbox.ts';
 import { PYTHON_RUNNER } from './python-runner.ts';
 import { PythonSession } from './python-session.ts';
 
-/** How each language is compiled (when it is) and run inside the sandbox. */
+/**
+ * How each language is compiled (when it is) and run inside the sandbox. A compiled program lives in
+ * a directory of its own that each run sees read-only at /program (its work directory /work stays
+ * writable); an interpreted one is linked into each run's work directory.
+ */
 interface Language {
-  source: string;
-  compile?: string[];
-  run: (memoryMb: number) => string[];
-  /** Limit the address space (not for Node.js: V8 reserves far more than it uses). */
+  /** Debian packages of the toolchain (the Dockerfile and .ci/run install them). */
+  packages: string[];
+  /** The source file's name (Java's is its public class's). */
+  source: (code: string) => string;
+  /** The compile command, run in the program's directory (it sees its files at /work). */
+  compile?: (source: string) => string[];
+  compileEnv?: Record<string, string>;
+  /** False for a JVM compiler: it reserves far more address space than it uses (its heap has -Xmx). */
+  compilerAddressSpace?: false;
+  /** A compile step done in this process instead of the sandbox (pure text to text). */
+  transform?: (code: string) => { files: Record<string, string> } | { error: string };
+  run: (memoryMb: number, source: string) => string[];
+  runEnv?: (memoryMb: number) => Record<string, string>;
+  /** Limit the address space (not for Node.js or a JVM: they reserve far more than they use). */
   limitAddressSpace: boolean;
+  /** Address space reserved beyond the memory limit (Go's runtime reserves ~700 MB before it starts). */
+  reservedMb?: number;
+}
+
+const COMPILER_MEMORY_MB = 2048;
+
+/** Java runs the public class (or the one with `main`), so the file is named after it, as javac wants. */
+function javaClass(code: string): string {
+  const named = /\bpublic\s+(?:final\s+|abstract\s+)*class\s+([A-Za-z_$][\w$]*)/.exec(code)
+    ?? /\bclass\s+([A-Za-z_$][\w$]*)[^{]*\{[\s\S]*?\bstatic\s+void\s+main\s*\(/.exec(code);
+  return named?.[1] ?? 'Main';
+}
+
+/**
+ * TypeScript: types are stripped (enums and namespaces transformed) by Node.js's own stripper in this
+ * process, as tsx does for SandboxFusion (no type checking), and the JavaScript runs on the sandbox's
+ * node. A program with ES module syntax becomes an .mjs file that still has `require`.
+ */
+function typeScriptToJavaScript(code: string): { files: Record<string, string> } | { error: string } {
+  const { stripTypeScriptTypes } = nodeModule;
+  if (typeof stripTypeScriptTypes !== 'function') return { error: 'TypeScript needs Node.js 22.13 or newer to run this service' };
+  let js: string;
+  try {
+    js = stripTypeScriptTypes(code, { mode: 'transform' });
+  } catch (error) {
+    return { error: `main.ts: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  if (/^\s*(?:import\s*[\w*{'"]|export\s)/m.test(js)) {
+    const shim = "import { createRequire as __rlarCreateRequire } from 'node:module'; const require = __rlarCreateRequire(import.meta.url);\n";
+    return { files: { 'main.mjs': shim + js } };
+  }
+  return { files: { 'main.js': js } };
 }
 
 const LANGUAGES: Record<string, Language> = {
-  python: { source: 'main.py', run: () => ['python3', '-B', 'main.py'], limitAddressSpace: true },
+  python: { packages: ['python3'], source: () => 'main.py', run: () => ['python3', '-B', 'main.py'], limitAddressSpace: true },
+  c: {
+    packages: ['gcc'],
+    source: () => 'main.c',
+    compile: (source) => ['gcc', '-O2', '-std=gnu17', '-o', 'main', source, '-lm'],
+    run: () => ['/program/main'],
+    limitAddressSpace: true,
+  },
   cpp: {
-    source: 'main.cpp',
-    compile: ['g++', '-O2', '-std=c++17', '-o', 'main', 'main.cpp'],
-    run: () => ['./main'],
+    packages: ['g++'],
+    source: () => 'main.cpp',
+    compile: (source) => ['g++', '-O2', '-std=gnu++17', '-o', 'main', source, '-lm', '-lpthread'],
+    run: () => ['/program/main'],
     limitAddressSpace: true,
   },
   javascript: {
-    source: 'main.js',
+    packages: ['nodejs'],
+    source: () => 'main.js',
     run: (memoryMb) => ['node', `--max-old-space-size=${memoryMb}`, 'main.js'],
     limitAddressSpace: false,
   },
-  bash: { source: 'main.sh', run: () => ['bash', 'main.sh'], limitAddressSpace: true },
+  typescript: {
+    packages: ['nodejs'],
+    source: () => 'main.ts',
+    transform: typeScriptToJavaScript,
+    run: (memoryMb, source) => ['node', `--max-old-space-size=${memoryMb}`, `/program/${source}`],
+    limitAddressSpace: false,
+  },
+  java: {
+    packages: ['default-jdk-headless'],
+    source: (code) => `${javaClass(code)}.java`,
+    compilerAddressSpace: false,
+    compile: (source) => ['javac', '-J-Xmx512m', '-J-XX:+UseSerialGC', '-J-XX:TieredStopAtLevel=1', '-encoding', 'UTF-8', '-d', '.', source],
+    run: (memoryMb, source) => ['java', `-Xmx${memoryMb}m`, '-Xss256m', '-XX:+UseSerialGC', '-cp', '/program', source.replace(/\.java$/, '')],
+    limitAddressSpace: false,
+  },
+  go: {
+    packages: ['golang-go'],
+    source: () => 'main.go',
+    compile: (source) => ['go', 'build', '-o', 'main', source],
+    // The Go tool needs a build cache and a module path; both go to the sandbox's private /tmp.
+    compileEnv: { GOCACHE: '/tmp/go-cache', GOPATH: '/tmp/go', GOTMPDIR: '/tmp', GOTOOLCHAIN: 'local' },
+    run: () => ['/program/main'],
+    // The heap is held to the limit by the collector; the address space gets room for the runtime's reservations.
+    runEnv: (memoryMb) => ({ GOMEMLIMIT: `${memoryMb}MiB` }),
+    limitAddressSpace: true,
+    reservedMb: 1024,
+  },
+  rust: {
+    packages: ['rustc'],
+    source: () => 'main.rs',
+    compile: (source) => ['rustc', '-O', '--edition', '2021', '-C', 'strip=symbols', '-o', 'main', source],
+    compileEnv: { CARGO_HOME: '/tmp/cargo' },
+    run: () => ['/program/main'],
+    limitAddressSpace: true,
+  },
+  bash: { packages: ['bash'], source: () => 'main.sh', run: () => ['bash', 'main.sh'], limitAddressSpace: true },
 };
 
 const ALIASES: Record<string, string> = {
   python: 'python', python3: 'python', py: 'python',
+  c: 'c',
   cpp: 'cpp', 'c++': 'cpp', cxx: 'cpp', cc: 'cpp',
   javascript: 'javascript', js: 'javascript', nodejs: 'javascript', node: 'javascript',
+  typescript: 'typescript', ts: 'typescript',
+  java: 'java',
+  go: 'go', golang: 'go',
+  rust: 'rust', rs: 'rust',
   bash: 'bash', sh: 'bash', shell: 'bash',
 };
 
 export const SUPPORTED_LANGUAGES = Object.keys(ALIASES);
 
+/** The Debian packages each language's toolchain needs (checked against the Dockerfile by a test). */
+export const TOOLCHAIN_PACKAGES: Record<string, string[]> = Object.fromEntries(
+  Object.entries(LANGUAGES).map(([name, language]) => [name, language.packages]),
+);
+
 /** The canonical name of a language, or undefined when the sandbox cannot run it. */
 export function languageOf(name: string): string | undefined {
   return ALIASES[name.trim().toLowerCase()];
 }
-
-const COMPILER_MEMORY_MB = 2048;
 
 export interface RunOptions {
   stdin?: string;
@@ -52,19 +154,146 @@ export interface RunOptions {
   memoryMb: number;
 }
 
+/** A compiled program in the cache: its directory, the compiler's result, and who is using it. */
+interface Compiled {
+  dir: string;
+  source: string;
+  compile: SandboxResult;
+  bytes: number;
+  users: number;
+  evicted: boolean;
+}
+
 /**
- * A program ready to run: its source (and binary, once compiled) in a directory of its own. Each run
- * gets a fresh copy of that directory, so runs can go in parallel without seeing each other's files.
+ * Compiled programs by (language, compile command, source, files): verl posts one /run_code per test
+ * case with the same program, and a code_tests item compiles once for all its cases. Bounded in
+ * entries and bytes (least recently used first out; an entry in use is removed when its last user is
+ * done); one compilation per key at a time; a compilation that timed out or broke is not kept. Entries
+ * are owned by this process and mounted read-only into runs.
+ */
+const CACHE_ENTRIES = 128;
+const CACHE_BYTES = 512 * 1024 * 1024;
+const CACHE_ROOT = join(tmpdir(), `rlar-compiled-${process.pid}`);
+const compiled = new Map<string, Promise<Compiled>>();
+let cachedBytes = 0;
+if (isMainThread) process.on('exit', () => rmSync(CACHE_ROOT, { recursive: true, force: true }));
+
+function release(entry: Compiled): void {
+  entry.users--;
+  if (entry.evicted && entry.users === 0) void removeWorkDir(entry.dir);
+}
+
+async function evictOverflow(): Promise<void> {
+  for (const [key, pending] of compiled) {
+    if (compiled.size <= CACHE_ENTRIES && cachedBytes <= CACHE_BYTES) return;
+    const entry = await Promise.race([pending, Promise.resolve(undefined)]).catch(() => undefined);
+    if (entry === undefined) continue; // still compiling (or failed, and removed by its own handler)
+    compiled.delete(key);
+    cachedBytes -= entry.bytes;
+    entry.evicted = true;
+    if (entry.users === 0) await removeWorkDir(entry.dir);
+  }
+}
+
+async function directoryBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += (await stat(join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+async function compileInto(language: Language, code: string, files: Record<string, string | Buffer>, compileTimeLimitMs: number): Promise<Compiled> {
+  const source = language.source(code);
+  await mkdir(CACHE_ROOT, { recursive: true, mode: 0o755 });
+  const dir = await makeWorkDir({ ...files, [source]: code }, CACHE_ROOT);
+  let compile: SandboxResult;
+  let runSource = source;
+  if (language.transform) {
+    const started = performance.now();
+    const output = language.transform(code);
+    const timeMs = performance.now() - started;
+    if ('error' in output) {
+      compile = { status: 'exited', exitCode: 1, signal: null, stdout: '', stderr: output.error, timeMs };
+    } else {
+      for (const [name, text] of Object.entries(output.files)) await writeFile(join(dir, name), text);
+      runSource = Object.keys(output.files)[0]!;
+      compile = { status: 'exited', exitCode: 0, signal: null, stdout: '', stderr: '', timeMs };
+    }
+  } else {
+    compile = await runSandboxed(dir, {
+      argv: language.compile!(source),
+      timeLimitMs: compileTimeLimitMs,
+      ...(language.compilerAddressSpace !== false && { memoryMb: COMPILER_MEMORY_MB }),
+      ...(language.compileEnv && { env: language.compileEnv }),
+    });
+  }
+  // What the runs see: read-only files in a directory only this process may write (a link the
+  // compilation left could point anywhere: it goes).
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isSymbolicLink()) await rm(path, { force: true });
+    else await chmod(path, entry.isDirectory() ? 0o755 : 0o555);
+  }
+  await chmod(dir, 0o755);
+  return { dir, source: runSource, compile, bytes: await directoryBytes(dir), users: 0, evicted: false };
+}
+
+async function compiledProgram(
+  name: string,
+  language: Language,
+  code: string,
+  files: Record<string, string | Buffer>,
+  compileTimeLimitMs: number,
+): Promise<Compiled> {
+  const hash = createHash('sha256').update(JSON.stringify([name, language.compile?.(language.source(code)) ?? 'transform', code]));
+  for (const path of Object.keys(files).sort()) hash.update(`\0${path}\0`).update(files[path]!);
+  const key = hash.digest('hex');
+  let pending = compiled.get(key);
+  if (pending) {
+    compiled.delete(key); // most recently used goes last
+    compiled.set(key, pending);
+  } else {
+    pending = compileInto(language, code, files, compileTimeLimitMs);
+    compiled.set(key, pending);
+    pending.then(
+      async (entry) => {
+        if (entry.compile.status !== 'exited') {
+          // A time-out depends on the load of the moment: compile again next time.
+          if (compiled.get(key) === pending) compiled.delete(key);
+          entry.evicted = true;
+          if (entry.users === 0) await removeWorkDir(entry.dir);
+          return;
+        }
+        cachedBytes += entry.bytes;
+        await evictOverflow();
+      },
+      () => compiled.delete(key),
+    );
+  }
+  const entry = await pending;
+  entry.users++;
+  return entry;
+}
+
+/**
+ * A program ready to run. An interpreted program's files sit in a directory of its own; each run gets
+ * a fresh directory holding them as read-only hard links, so runs can go in parallel without seeing
+ * each other's files. A compiled program comes from the compile cache and is mounted read-only at
+ * /program; the request's extra files are copied into each run's directory.
  */
 export class PreparedProgram {
   readonly compile: SandboxResult | undefined;
-  readonly #dir: string;
+  /** The program's files (interpreted) or the request's extra files (compiled; none: no directory). */
+  readonly #dir: string | undefined;
   readonly #language: Language;
+  readonly #compiled: Compiled | undefined;
 
-  private constructor(dir: string, language: Language, compile: SandboxResult | undefined) {
+  private constructor(dir: string | undefined, language: Language, compiled: Compiled | undefined) {
     this.#dir = dir;
     this.#language = language;
-    this.compile = compile;
+    this.#compiled = compiled;
+    this.compile = compiled?.compile;
   }
 
   /** Writes and (for compiled languages) compiles the program; `files` are extra inputs beside it. */
@@ -77,15 +306,16 @@ export class PreparedProgram {
     const name = languageOf(languageName);
     if (name === undefined) throw new Error(`language "${languageName}" is not supported (supported: ${SUPPORTED_LANGUAGES.join(', ')})`);
     const language = LANGUAGES[name]!;
-    const dir = await makeWorkDir({ ...files, [language.source]: code });
-    const compile = language.compile
-      ? await runSandboxed(dir, { argv: language.compile, timeLimitMs: compileTimeLimitMs, memoryMb: COMPILER_MEMORY_MB })
-      : undefined;
+    if (language.compile || language.transform) {
+      const entry = await compiledProgram(name, language, code, files, compileTimeLimitMs);
+      return new PreparedProgram(Object.keys(files).length > 0 ? await makeWorkDir(files) : undefined, language, entry);
+    }
+    const dir = await makeWorkDir({ ...files, [language.source(code)]: code });
     // Runs share these files through hard links: make them read-only for the sandbox user.
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       if (entry.isFile()) await chmod(join(dir, entry.name), 0o555);
     }
-    return new PreparedProgram(dir, language, compile);
+    return new PreparedProgram(dir, language, undefined);
   }
 
   /** Whether compilation (if any) succeeded, so the program can run. */
@@ -94,25 +324,32 @@ export class PreparedProgram {
   }
 
   /**
-   * Runs in a fresh directory holding the program's files as read-only hard links (instant, and a run
-   * cannot change what the next one sees; it may still create files of its own beside them);
-   * `inspect` may read the directory before it is removed.
+   * Runs in a fresh directory: an interpreted program's files as read-only hard links (instant, and a
+   * run cannot change what the next one sees; it may still create files of its own beside them), a
+   * compiled program's request files as copies. `inspect` may read the directory before it is removed.
    */
   async run<T = void>(options: RunOptions, inspect?: (dir: string) => Promise<T>): Promise<{ result: SandboxResult; inspected?: T }> {
     const copy = await mkdtemp(join(tmpdir(), 'rlar-run-'));
     try {
       await chmod(copy, 0o777);
-      const entries = await readdir(this.#dir, { withFileTypes: true });
-      if (entries.every((e) => e.isFile())) {
-        await Promise.all(entries.map((e) => link(join(this.#dir, e.name), join(copy, e.name))));
-      } else {
-        await cp(this.#dir, copy, { recursive: true });
+      if (this.#compiled) {
+        if (this.#dir !== undefined) await cp(this.#dir, copy, { recursive: true });
+      } else if (this.#dir !== undefined) {
+        const dir = this.#dir;
+        const entries = await readdir(dir, { withFileTypes: true });
+        if (entries.every((e) => e.isFile())) {
+          await Promise.all(entries.map((e) => link(join(dir, e.name), join(copy, e.name))));
+        } else {
+          await cp(dir, copy, { recursive: true });
+        }
       }
       const result = await runSandboxed(copy, {
-        argv: this.#language.run(options.memoryMb),
+        argv: this.#language.run(options.memoryMb, this.#compiled?.source ?? this.#language.source('')),
         stdin: options.stdin,
         timeLimitMs: options.timeLimitMs,
-        ...(this.#language.limitAddressSpace && { memoryMb: options.memoryMb }),
+        ...(this.#language.limitAddressSpace && { memoryMb: options.memoryMb + (this.#language.reservedMb ?? 0) }),
+        ...(this.#language.runEnv && { env: this.#language.runEnv(options.memoryMb) }),
+        ...(this.#compiled && { mounts: [{ source: this.#compiled.dir, target: '/program' }] }),
       });
       return { result, ...(inspect && { inspected: await inspect(copy) }) };
     } finally {
@@ -125,11 +362,12 @@ export class PreparedProgram {
    * a directory of its own; `close` it when done. Undefined for other languages.
    */
   async session(memoryMb: number, sessionTimeMs: number): Promise<{ session: PythonSession; close(): Promise<void> } | undefined> {
-    if (this.#language !== LANGUAGES.python) return undefined;
+    if (this.#language !== LANGUAGES.python || this.#dir === undefined) return undefined;
     const dir = await mkdtemp(join(tmpdir(), 'rlar-session-'));
     await chmod(dir, 0o777);
-    for (const entry of await readdir(this.#dir, { withFileTypes: true })) {
-      if (entry.isFile()) await link(join(this.#dir, entry.name), join(dir, entry.name));
+    const source = this.#dir;
+    for (const entry of await readdir(source, { withFileTypes: true })) {
+      if (entry.isFile()) await link(join(source, entry.name), join(dir, entry.name));
     }
     await writeFile(join(dir, '.rlar_runner.py'), PYTHON_RUNNER, { mode: 0o444 });
     const session = new PythonSession(dir, sessionTimeMs, memoryMb);
@@ -143,6 +381,7 @@ export class PreparedProgram {
   }
 
   async dispose(): Promise<void> {
-    await removeWorkDir(this.#dir);
+    if (this.#dir !== undefined) await removeWorkDir(this.#dir);
+    if (this.#compiled) release(this.#compiled);
   }
 }

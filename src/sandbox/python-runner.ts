@@ -26,6 +26,8 @@ MAX_FD = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
 with open("/tmp/.rlar_warmup.py", "w") as warmup:
     warmup.write("pass\n")
 runpy.run_path("/tmp/.rlar_warmup.py", run_name="__warmup__")
+# The modules code_tests' harness imports before every program: loaded once here, not in every case.
+import ast, bisect, collections, copy, datetime, functools, heapq, io, itertools, json, math, operator, random, re, statistics, string, typing
 
 
 def child(request):

@@ -14,7 +14,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'and network limits.',
         tags: ['sandbox'],
         body: RunCodeRequest,
-        response: { 200: RunCodeResponse, ...errorResponses(400, 401, 413) },
+        response: { 200: RunCodeResponse, ...errorResponses(400, 401, 413, 422) },
       },
     },
     async (request) => runCode(request.body),

@@ -1,18 +1,18 @@
 import { availableParallelism } from 'node:os';
-import { isDeepStrictEqual } from 'node:util';
 import { PreparedProgram, languageOf } from '../../../sandbox/program.ts';
 import type { PythonSession } from '../../../sandbox/python-session.ts';
 import { sandboxUnavailable, type SandboxResult } from '../../../sandbox/process-sandbox.ts';
 import { Semaphore } from '../../../util/semaphore.ts';
 import { ToolInputError, type ToolDefinition, type ToolParams } from '../../types.ts';
+import { harnessOutputMatches, pythonHarness } from './harness.ts';
 import { programOf } from './program.ts';
 import { testSuite, type TestSuite } from './suite.ts';
 
 /**
  * `code_tests`: runs the response's program against the reference's tests in the process sandbox and
- * scores the pass rate (or all-or-nothing). Test cases of one item run in parallel, bounded by the
- * cores; output comparison follows verl (trailing newlines ignored), with options for whitespace and
- * float tolerance.
+ * scores the pass rate (or all-or-nothing). Python runs under the harness APPS/TACO-style data assumes
+ * (harness.ts); other languages as they are, compiled once per program. Test cases of one item run in
+ * parallel, bounded by the cores, each within the case's time limit and all within the item's.
  */
 
 type CaseStatus = 'passed' | 'wrong_answer' | 'timeout' | 'runtime_error' | 'output_limit' | 'compile_error' | 'skipped';
@@ -24,31 +24,44 @@ interface CaseOutcome {
 }
 
 interface Options {
-  language: string;
-  timeLimitMs: number;
+  /** Undefined: the language of the response's code block. */
+  language: string | undefined;
+  /** Undefined: the test data's limit, else 5 s. */
+  timeLimitMs: number | undefined;
+  itemTimeLimitMs: number;
   memoryMb: number;
-  compare: 'exact' | 'whitespace' | 'float';
+  compare: 'harness' | 'exact' | 'whitespace' | 'float';
+  /** The harness's imports before stdin/stdout Python programs too. */
+  preamble: boolean;
   floatTolerance: number;
   allOrNothing: boolean;
   stopOnFirstFailure: boolean;
 }
 
+const DEFAULT_CASE_TIME_LIMIT_MS = 5_000;
+const COMPILE_TIME_LIMIT_MS = 30_000;
+
 const slots = new Semaphore(Math.max(1, availableParallelism()));
 
 function options(params: ToolParams): Options {
-  const number = (name: string, fallback: number, max: number) => {
+  const number = (name: string, max: number) => {
     const value = params[name];
-    return typeof value === 'number' && value > 0 ? Math.min(value, max) : fallback;
+    return typeof value === 'number' && value > 0 ? Math.min(value, max) : undefined;
   };
-  const language = languageOf(typeof params.language === 'string' ? params.language : 'python');
-  if (language === undefined) throw new ToolInputError(`code_tests: language "${String(params.language)}" is not supported`);
-  const compare = params.compare === 'whitespace' || params.compare === 'float' ? params.compare : 'exact';
+  let language: string | undefined;
+  if (typeof params.language === 'string' && params.language !== 'auto') {
+    language = languageOf(params.language);
+    if (language === undefined) throw new ToolInputError(`code_tests: language "${params.language}" is not supported`);
+  }
+  const compare = params.compare === 'exact' || params.compare === 'whitespace' || params.compare === 'float' ? params.compare : 'harness';
   return {
     language,
-    timeLimitMs: number('time_limit_ms', 5_000, 60_000),
-    memoryMb: number('memory_mb', 1_024, 8_192),
+    timeLimitMs: number('time_limit_ms', 60_000),
+    itemTimeLimitMs: number('item_time_limit_ms', 600_000) ?? 120_000,
+    memoryMb: number('memory_mb', 8_192) ?? 1_024,
     compare,
-    floatTolerance: number('float_tolerance', 1e-6, 1),
+    preamble: params.preamble === true,
+    floatTolerance: number('float_tolerance', 1) ?? 1e-6,
     allOrNothing: params.all_or_nothing === true,
     stopOnFirstFailure: params.stop_on_first_failure === true,
   };
@@ -66,10 +79,11 @@ function tokensEqual(actual: string, expected: string, floatTolerance: number | 
   });
 }
 
-/** verl's rule: equal once trailing newlines are dropped; optionally by tokens, optionally with float tolerance. */
+/** Equal once trailing newlines are dropped (verl's rule), else by the chosen comparison. */
 function outputMatches(actual: string, expected: string, o: Options): boolean {
   if (actual.replace(/\n+$/, '') === expected.replace(/\n+$/, '')) return true;
   if (o.compare === 'exact') return false;
+  if (o.compare === 'harness') return harnessOutputMatches(actual, expected);
   return tokensEqual(actual, expected, o.compare === 'float' ? o.floatTolerance : undefined);
 }
 
@@ -82,36 +96,37 @@ function failure(result: SandboxResult): CaseOutcome | undefined {
   return undefined;
 }
 
-/** Calls the solution's function with JSON arguments from stdin and prints the result as JSON. */
-function functionDriver(name: string): string {
-  return [
-    'import json, sys',
-    'sys.setrecursionlimit(100000)',
-    'import solution',
-    `name = ${JSON.stringify(name)}`,
-    'target = getattr(solution, name, None)',
-    'if target is None:',
-    '    target = getattr(solution.Solution(), name)',
-    'args = json.loads(sys.stdin.read())',
-    'print(json.dumps(target(*args)))',
-    '',
-  ].join('\n');
+/** The harness's verdict on a function call: the last line of its output. */
+function functionVerdict(result: SandboxResult): CaseOutcome {
+  const time_ms = Math.round(result.timeMs);
+  const last = result.stdout.trimEnd().split('\n').pop() ?? '';
+  let verdict: { passed?: unknown; got?: unknown } | undefined;
+  try {
+    verdict = JSON.parse(last);
+  } catch {
+    verdict = undefined;
+  }
+  if (verdict === undefined || typeof verdict !== 'object' || verdict === null) {
+    return { status: 'wrong_answer', time_ms, message: 'the program ended before the harness called the function' };
+  }
+  return verdict.passed === true ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms, message: `returned ${String(verdict.got)}` };
 }
 
 interface Case {
-  run(): Promise<CaseOutcome>;
+  /** Runs the case within `limitMs`. */
+  run(limitMs: number): Promise<CaseOutcome>;
 }
 
 /**
- * Warm sessions for a Python program's stdin/stdout cases, one per core at most: a case then costs a
- * fork inside an existing sandbox instead of a new sandbox and interpreter.
+ * Warm sessions for a Python program's cases, one per core at most: a case then costs a fork inside
+ * an existing sandbox instead of a new sandbox and interpreter.
  */
-async function pythonSessions(p: PreparedProgram, cases: number, o: Options, closers: (() => Promise<void>)[]): Promise<PythonSession[]> {
+async function pythonSessions(p: PreparedProgram, cases: number, o: Options, caseLimitMs: number, closers: (() => Promise<void>)[]): Promise<PythonSession[]> {
   const count = Math.min(cases, availableParallelism());
-  const perSession = Math.ceil(cases / count);
+  const sessionMs = Math.min(Math.ceil(cases / count) * (caseLimitMs + 1_000) + 10_000, o.itemTimeLimitMs + 10_000);
   const sessions: PythonSession[] = [];
   for (let i = 0; i < count; i++) {
-    const opened = await p.session(o.memoryMb, perSession * (o.timeLimitMs + 1_000) + 10_000);
+    const opened = await p.session(o.memoryMb, sessionMs);
     if (!opened) break;
     closers.push(opened.close);
     sessions.push(opened.session);
@@ -119,73 +134,82 @@ async function pythonSessions(p: PreparedProgram, cases: number, o: Options, clo
   return sessions;
 }
 
+/** A case run in one of the item's warm Python sessions; a broken session falls back to a sandbox of its own. */
+function inSession(p: PreparedProgram, sessions: PythonSession[], index: number, stdin: string, memoryMb: number) {
+  return async (limitMs: number): Promise<SandboxResult> => {
+    let result = sessions.length > 0 ? await sessions[index % sessions.length]!.run(stdin, limitMs, memoryMb) : undefined;
+    if (result === undefined || result.status === 'sandbox_error') result = (await p.run({ stdin, timeLimitMs: limitMs, memoryMb })).result;
+    return result;
+  };
+}
+
 /** The program(s) to prepare and the cases to run for a suite. */
 async function casesOf(
   suite: TestSuite,
-  program: string,
+  program: { code: string; language: string },
   o: Options,
+  caseLimitMs: number,
   prepared: PreparedProgram[],
   closers: (() => Promise<void>)[],
 ): Promise<Case[]> {
-  const prepare = async (code: string, files: Record<string, string> = {}, language = o.language) => {
-    const p = await PreparedProgram.prepare(language, code, 30_000, files);
+  const prepare = async (language: string, code: string, files: Record<string, string> = {}) => {
+    const p = await PreparedProgram.prepare(language, code, COMPILE_TIME_LIMIT_MS, files);
     prepared.push(p);
     return p;
   };
-  const run = { timeLimitMs: o.timeLimitMs, memoryMb: o.memoryMb };
   if (suite.kind === 'stdio') {
-    const p = await prepare(program);
+    const python = program.language === 'python';
+    // Python runs under the APPS/TACO harness; other languages as they are.
+    const p = python
+      ? await prepare('python', pythonHarness({ kind: 'stdio', preamble: o.preamble }), { 'solution.py': program.code })
+      : await prepare(program.language, program.code);
     if (!p.runnable) {
       const compileError: CaseOutcome = { status: 'compile_error', message: p.compile?.stderr.slice(-500) ?? '' };
       return suite.cases.map(() => ({ run: async () => compileError }));
     }
-    const sessions = await pythonSessions(p, suite.cases.length, o, closers);
+    const sessions = python ? await pythonSessions(p, suite.cases.length, o, caseLimitMs, closers) : [];
     return suite.cases.map((c, i) => ({
-      run: async () => {
-        // A Python case runs in one of the item's warm sessions; a broken session falls back to a sandbox of its own.
-        let result = sessions.length > 0 ? await sessions[i % sessions.length]!.run(c.input, o.timeLimitMs, o.memoryMb) : undefined;
-        if (result === undefined || result.status === 'sandbox_error') result = (await p.run({ ...run, stdin: c.input })).result;
+      run: async (limitMs) => {
+        const result = await inSession(p, sessions, i, c.input, o.memoryMb)(limitMs);
         const time_ms = Math.round(result.timeMs);
         return failure(result) ?? (outputMatches(result.stdout, c.output, o) ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms });
       },
     }));
   }
   if (suite.kind === 'function') {
-    const p = await prepare(functionDriver(suite.name), { 'solution.py': program }, 'python');
-    return suite.cases.map((c) => ({
-      run: async () => {
-        const { result } = await p.run({ ...run, stdin: JSON.stringify(c.args) });
-        const failed = failure(result);
-        if (failed) return failed;
-        let value: unknown;
-        try {
-          value = JSON.parse(result.stdout.trim().split('\n').pop() ?? '');
-        } catch {
-          return { status: 'wrong_answer', message: 'the function returned nothing JSON can hold' };
-        }
-        // TACO and APPS often wrap the expected return value in a list.
-        const ok = isDeepStrictEqual(value, c.expected) || isDeepStrictEqual([value], c.expected);
-        return { status: ok ? 'passed' : 'wrong_answer', time_ms: Math.round(result.timeMs) };
+    const p = await prepare('python', pythonHarness({ kind: 'function', name: suite.name }), { 'solution.py': program.code });
+    const sessions = await pythonSessions(p, suite.cases.length, o, caseLimitMs, closers);
+    return suite.cases.map((c, i) => ({
+      run: async (limitMs) => {
+        const result = await inSession(p, sessions, i, c.input, o.memoryMb)(limitMs);
+        return failure(result) ?? functionVerdict(result);
       },
     }));
   }
   return suite.asserts.map((test) => ({
-    run: async () => {
-      const p = await prepare(`${suite.setup}\n${program}\n\n${test}\n`, {}, 'python');
-      const { result } = await p.run(run);
+    run: async (limitMs) => {
+      const p = await prepare('python', `${suite.setup}\n${program.code}\n\n${test}\n`);
+      const { result } = await p.run({ timeLimitMs: limitMs, memoryMb: o.memoryMb });
       return failure(result) ?? { status: 'passed', time_ms: Math.round(result.timeMs) };
     },
   }));
 }
 
-async function runCases(cases: Case[], stopOnFirstFailure: boolean): Promise<CaseOutcome[]> {
+/**
+ * Runs the cases, as many at a time as there are cores, each within its own limit and all within the
+ * item's: a case that would start after the item's deadline counts as timed out without running.
+ */
+async function runCases(cases: Case[], caseLimitMs: number, o: Options): Promise<CaseOutcome[]> {
+  const deadline = performance.now() + o.itemTimeLimitMs;
   let failed = false;
   return Promise.all(
     cases.map(async (c) => {
       await slots.acquire();
       try {
-        if (failed && stopOnFirstFailure) return { status: 'skipped' as const };
-        const outcome = await c.run();
+        if (failed && o.stopOnFirstFailure) return { status: 'skipped' as const };
+        const left = deadline - performance.now();
+        if (left < 1) return { status: 'timeout' as const, message: "the item's time limit ran out before this case" };
+        const outcome = await c.run(Math.min(caseLimitMs, left));
         if (outcome.status !== 'passed') failed = true;
         return outcome;
       } finally {
@@ -193,6 +217,21 @@ async function runCases(cases: Case[], stopOnFirstFailure: boolean): Promise<Cas
       }
     }),
   );
+}
+
+/**
+ * HumanEval runs the prompt, then the completion, then the tests: the prompt brings the imports and
+ * helpers, and a completion may continue the prompt's function body. The prompt's code is its own
+ * fenced block when it is a chat message around one.
+ */
+function withPromptCode(program: string, prompt: string, entry: string): string {
+  const definesEntry = new RegExp(`def\\s+${entry}\\b`);
+  const promptCode = programOf(prompt, 'python').code;
+  const code = definesEntry.test(promptCode) ? promptCode : definesEntry.test(prompt) ? prompt : undefined;
+  if (code === undefined) return program;
+  // A program that defines the function itself only gets a prompt that is code, not a chat message.
+  if (definesEntry.test(program) && !/^\s*(?:from\s|import\s|def\s|class\s|@|#|"""|''')/.test(code)) return program;
+  return `${code}${program.startsWith('\n') || code.endsWith('\n') ? '' : '\n'}${program}`;
 }
 
 export const codeTests: ToolDefinition = {
@@ -208,10 +247,27 @@ export const codeTests: ToolDefinition = {
   params: {
     type: 'object',
     properties: {
-      language: { type: 'string', default: 'python', description: 'python, cpp, javascript or bash (stdin/stdout tests)' },
-      time_limit_ms: { type: 'number', default: 5000, description: 'per test case' },
+      language: {
+        type: 'string',
+        default: 'auto',
+        description:
+          'stdin/stdout tests: auto (the code block\'s tag, else python), python, c, cpp, javascript, typescript, java, go, rust or bash; ' +
+          'function-call and assert tests are Python',
+      },
+      time_limit_ms: { type: 'number', description: "per test case; default: the test data's time_limit, else 5000" },
+      item_time_limit_ms: { type: 'number', default: 120000, description: 'all cases of an item; cases left when it runs out count as timed out' },
       memory_mb: { type: 'number', default: 1024 },
-      compare: { type: 'string', enum: ['exact', 'whitespace', 'float'], default: 'exact' },
+      compare: {
+        type: 'string',
+        enum: ['harness', 'exact', 'whitespace', 'float'],
+        default: 'harness',
+        description: "stdout: harness = the APPS/TACO harness's rule (stripped non-empty lines, numbers within numpy.allclose's tolerance); exact = verl's (trailing newlines ignored)",
+      },
+      preamble: {
+        type: 'boolean',
+        default: false,
+        description: "stdin/stdout Python programs run after the harness's imports (from typing/collections/math/... import *), as PRIME's harness does; function calls always do",
+      },
       float_tolerance: { type: 'number', default: 1e-6 },
       all_or_nothing: { type: 'boolean', default: false },
       stop_on_first_failure: { type: 'boolean', default: false },
@@ -222,21 +278,22 @@ export const codeTests: ToolDefinition = {
     if (unavailable !== undefined) throw new Error(unavailable);
     const o = options(params);
     const suite = testSuite(item);
-    let program = programOf(item.response, o.language);
-    // HumanEval responses may complete the prompt's function instead of repeating its signature.
-    const entry = suite.kind === 'assert' ? /check\((\w+)\)\s*$/.exec(suite.asserts[0]!)?.[1] : undefined;
-    if (entry && !new RegExp(`def\\s+${entry}\\b`).test(program) && item.prompt.includes(`def ${entry}`)) {
-      program = `${item.prompt}${program}`;
+    // The function-call and assert harnesses are Python's.
+    const program = programOf(item.response, suite.kind === 'stdio' ? o.language : 'python');
+    if (suite.kind === 'assert') {
+      const entry = /check\((\w+)\)\s*$/.exec(suite.asserts[0]!)?.[1];
+      if (entry) program.code = withPromptCode(program.code, item.prompt, entry);
     }
+    const caseLimitMs = o.timeLimitMs ?? suite.timeLimitMs ?? DEFAULT_CASE_TIME_LIMIT_MS;
     const prepared: PreparedProgram[] = [];
     const closers: (() => Promise<void>)[] = [];
     try {
-      const outcomes = await runCases(await casesOf(suite, program, o, prepared, closers), o.stopOnFirstFailure);
+      const outcomes = await runCases(await casesOf(suite, program, o, caseLimitMs, prepared, closers), caseLimitMs, o);
       const passed = outcomes.filter((c) => c.status === 'passed').length;
       const total = outcomes.length;
       return {
         score: o.allOrNothing ? (passed === total ? 1 : 0) : passed / total,
-        detail: { passed, total, format: suite.kind, language: o.language, cases: outcomes },
+        detail: { passed, total, format: suite.kind, language: program.language, time_limit_ms: caseLimitMs, cases: outcomes },
       };
     } finally {
       await Promise.all(closers.map((close) => close()));

@@ -23,15 +23,18 @@ function fencedBlocks(text: string): Block[] {
 }
 
 /**
- * The program in a response: the last fenced block tagged with `language` (a canonical name from
- * `languageOf`; the tag may be any of its aliases) or untagged, else the last fenced block, else the
- * whole answer.
+ * The program in a response and its language. With a `language` (a canonical name from `languageOf`;
+ * a tag may be any of its aliases): the last fenced block tagged with it or untagged, else the last
+ * fenced block, else the whole answer. Without one: the last fenced block in a language the sandbox
+ * runs, else the last untagged one, in the language of its tag, or `fallback`.
  */
-export function programOf(response: string, language: string): string {
+export function programOf(response: string, language: string | undefined, fallback = 'python'): { code: string; language: string } {
   const text = stripThinking(response);
   const blocks = fencedBlocks(text);
-  const matching = blocks.filter((b) => b.language === '' || languageOf(b.language) === language);
-  const chosen = matching[matching.length - 1] ?? blocks[blocks.length - 1];
+  const matching = blocks.filter((b) => (language === undefined ? languageOf(b.language) !== undefined : languageOf(b.language) === language) || b.language === '');
+  const runnable = language === undefined ? blocks.filter((b) => languageOf(b.language) !== undefined) : [];
+  const chosen = runnable[runnable.length - 1] ?? matching[matching.length - 1] ?? blocks[blocks.length - 1];
+  const resolved = language ?? (chosen && languageOf(chosen.language)) ?? fallback;
   // Leading indentation is kept: a HumanEval completion continues the prompt's function body.
-  return chosen ? chosen.code : text.replace(/^\s*\n/, '').trimEnd();
+  return { code: chosen ? chosen.code : text.replace(/^\s*\n/, '').trimEnd(), language: resolved };
 }

@@ -4,77 +4,148 @@ import { ToolInputError, type Reference, type ScoringItem } from '../../types.ts
  * The tests a code reference carries, in the formats RL code datasets ship:
  * - standard input/output cases `{"inputs": [...], "outputs": [...]}` (APPS, TACO, CodeContests as verl
  *   stores them);
- * - function calls, the same plus `"fn_name"` (each input a list of arguments, or JSON lines of them;
- *   the function may be a plain function or a method of `Solution`);
+ * - function calls, the same plus `"fn_name"` (each input a list of arguments, or JSON lines of them
+ *   with the output as JSON text, as PRIME and LiveCodeBench store them; the function may be a plain
+ *   function or a method of `Solution`);
+ * - LiveCodeBench's list of tests `[{"input", "output", "testtype": "stdin" | "functional",
+ *   "metadata": {"func_name"}}]`;
  * - HumanEval `{"test": "def check(candidate): ...", "entry_point": "f"}`;
  * - MBPP `{"test_list": ["assert ..."], "test_setup_code": "..."}`.
+ * A `time_limit` (seconds, "2 seconds", or CodeContests' `{"seconds", "nanos"}`) sets the per-case limit.
  */
-export type TestSuite =
+export type TestSuite = (
   | { kind: 'stdio'; cases: { input: string; output: string }[] }
-  | { kind: 'function'; name: string; cases: { args: unknown[]; expected: unknown }[] }
-  | { kind: 'assert'; setup: string; asserts: string[] };
+  /** Each case's input is the JSON text `{"args": [...], "expected": ...}` the harness reads. */
+  | { kind: 'function'; name: string; cases: { input: string }[] }
+  | { kind: 'assert'; setup: string; asserts: string[] }
+) & { timeLimitMs?: number };
 
 const MAX_CASES = 200;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function asObject(reference: Reference | undefined): Record<string, unknown> {
-  let value: unknown = reference;
-  if (typeof value === 'string') {
+const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
+
+/**
+ * JSON text parsed so that integer-valued floats keep their spelling when written again (`3.0` stays
+ * `3.0` for Python, where it is a float, not the int `3`).
+ */
+function parseKeepingFloats(text: string): unknown {
+  if (rawJSON === undefined) return JSON.parse(text);
+  return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
+    typeof value === 'number' && Number.isInteger(value) && context?.source !== undefined && /[.eE]/.test(context.source)
+      ? rawJSON(context.source)
+      : value,
+  );
+}
+
+function asTests(reference: Reference | undefined): unknown {
+  if (typeof reference !== 'string') return reference;
+  try {
+    return parseKeepingFloats(reference);
+  } catch {
+    throw new ToolInputError('code_tests needs test cases as reference (JSON), and the reference text is not JSON');
+  }
+}
+
+/** A stdin or stdout text; a list of lines (as some APPS rows hold them) is joined, as the harness does. */
+function text(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value) && value.every((line) => typeof line === 'string')) return value.join('\n');
+  return JSON.stringify(value);
+}
+
+/** One function-call case as the harness reads it; JSON texts in the data are passed on as written. */
+function functionCase(input: unknown, output: unknown): { input: string } {
+  let args: string;
+  let outputIsText = false;
+  if (typeof input === 'string') {
+    // JSON lines, one argument each (PRIME, LiveCodeBench): the output is JSON text too.
+    const lines = input.split('\n').filter((line) => line.trim() !== '');
+    for (const line of lines) {
+      try {
+        JSON.parse(line);
+      } catch {
+        throw new ToolInputError(`a function-call input line is not JSON: ${line.slice(0, 80)}`);
+      }
+    }
+    args = `[${lines.join(',')}]`;
+    outputIsText = typeof output === 'string';
+  } else {
+    args = JSON.stringify(Array.isArray(input) ? input : [input]);
+  }
+  let expected = JSON.stringify(output ?? null);
+  if (outputIsText) {
     try {
-      value = JSON.parse(value);
+      JSON.parse(output as string);
+      expected = output as string;
     } catch {
-      throw new ToolInputError('code_tests needs test cases as reference (JSON), and the reference text is not JSON');
+      // a plain string value
     }
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ToolInputError('code_tests needs test cases as reference: {"inputs","outputs"}, {"test","entry_point"} or {"test_list"}');
-  }
-  return value as Record<string, unknown>;
+  return { input: `{"args": ${args}, "expected": ${expected}}` };
 }
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
+/** Seconds as a number, "2 seconds", "1.5 s", "500 ms", or `{"seconds", "nanos"}`; undefined when absent or unreadable. */
+function timeLimitMs(value: unknown): number | undefined {
+  let ms: number | undefined;
+  if (typeof value === 'number') ms = value * 1000;
+  else if (typeof value === 'string') {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?)?\s*$/i.exec(value);
+    if (match) ms = Number(match[1]) * (match[2]?.toLowerCase().startsWith('m') ? 1 : 1000);
+  } else if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const { seconds, nanos } = value as { seconds?: unknown; nanos?: unknown };
+    if (typeof seconds === 'number' || typeof nanos === 'number') ms = (Number(seconds ?? 0) + Number(nanos ?? 0) / 1e9) * 1000;
+  }
+  return ms !== undefined && Number.isFinite(ms) && ms > 0 ? Math.round(ms) : undefined;
 }
 
-/** Arguments of one function-call case: a list of arguments, or JSON lines with one argument each. */
-function argumentsOf(input: unknown): unknown[] {
-  if (Array.isArray(input)) return input;
-  if (typeof input === 'string') {
-    return input
-      .split('\n')
-      .filter((line) => line.trim() !== '')
-      .map((line) => {
-        try {
-          return JSON.parse(line);
-        } catch {
-          throw new ToolInputError(`a function-call input line is not JSON: ${line.slice(0, 80)}`);
-        }
-      });
+/** LiveCodeBench's list of tests as inputs/outputs (+ fn_name). */
+function fromTestList(tests: unknown[]): Record<string, unknown> {
+  const valid = tests.filter((t): t is Record<string, unknown> => t !== null && typeof t === 'object' && 'input' in t && 'output' in t);
+  if (valid.length === 0) throw new ToolInputError('a list reference must hold tests {"input", "output", "testtype"?}');
+  let fnName: unknown;
+  for (const test of valid) {
+    let metadata = test.metadata;
+    if (typeof metadata === 'string') {
+      try {
+        metadata = JSON.parse(metadata);
+      } catch {
+        metadata = undefined;
+      }
+    }
+    if (test.testtype === 'functional' && metadata !== null && typeof metadata === 'object') fnName ??= (metadata as Record<string, unknown>).func_name;
   }
-  return [input];
+  return { inputs: valid.map((t) => t.input), outputs: valid.map((t) => t.output), ...(fnName !== undefined && { fn_name: fnName }) };
 }
 
 export function testSuite(item: ScoringItem): TestSuite {
-  const reference = asObject(item.reference);
-  if (typeof reference.test === 'string' && typeof reference.entry_point === 'string') {
-    if (!IDENTIFIER.test(reference.entry_point)) throw new ToolInputError(`entry_point "${reference.entry_point}" is not a name`);
-    return { kind: 'assert', setup: '', asserts: [`${reference.test}\n\ncheck(${reference.entry_point})\n`] };
+  let reference = asTests(item.reference);
+  if (Array.isArray(reference)) reference = fromTestList(reference);
+  if (reference === null || typeof reference !== 'object') {
+    throw new ToolInputError('code_tests needs test cases as reference: {"inputs","outputs"}, {"test","entry_point"} or {"test_list"}');
   }
-  if (Array.isArray(reference.test_list)) {
-    const asserts = reference.test_list.filter((t): t is string => typeof t === 'string').slice(0, MAX_CASES);
+  const tests = reference as Record<string, unknown>;
+  const limit = timeLimitMs(tests.time_limit);
+  const withLimit = <T extends object>(suite: T) => (limit === undefined ? suite : { ...suite, timeLimitMs: limit });
+  if (typeof tests.test === 'string' && typeof tests.entry_point === 'string') {
+    if (!IDENTIFIER.test(tests.entry_point)) throw new ToolInputError(`entry_point "${tests.entry_point}" is not a name`);
+    return withLimit({ kind: 'assert', setup: '', asserts: [`${tests.test}\n\ncheck(${tests.entry_point})\n`] });
+  }
+  if (Array.isArray(tests.test_list)) {
+    const asserts = tests.test_list.filter((t): t is string => typeof t === 'string').slice(0, MAX_CASES);
     if (asserts.length === 0) throw new ToolInputError('test_list holds no tests');
-    const setup = typeof reference.test_setup_code === 'string' ? reference.test_setup_code : '';
-    return { kind: 'assert', setup, asserts };
+    const setup = typeof tests.test_setup_code === 'string' ? tests.test_setup_code : '';
+    return withLimit({ kind: 'assert', setup, asserts });
   }
-  const { inputs, outputs } = reference;
+  const { inputs, outputs } = tests;
   if (!Array.isArray(inputs) || !Array.isArray(outputs) || inputs.length !== outputs.length || inputs.length === 0) {
     throw new ToolInputError('code_tests needs "inputs" and "outputs" lists of the same, non-zero length');
   }
   const count = Math.min(inputs.length, MAX_CASES);
-  if (typeof reference.fn_name === 'string' && reference.fn_name !== '') {
-    if (!IDENTIFIER.test(reference.fn_name)) throw new ToolInputError(`fn_name "${reference.fn_name}" is not a name`);
-    const cases = inputs.slice(0, count).map((input, i) => ({ args: argumentsOf(input), expected: outputs[i] }));
-    return { kind: 'function', name: reference.fn_name, cases };
+  if (typeof tests.fn_name === 'string' && tests.fn_name !== '') {
+    if (!IDENTIFIER.test(tests.fn_name)) throw new ToolInputError(`fn_name "${tests.fn_name}" is not a name`);
+    const cases = inputs.slice(0, count).map((input, i) => functionCase(input, outputs[i]));
+    return withLimit({ kind: 'function', name: tests.fn_name, cases });
   }
-  return { kind: 'stdio', cases: inputs.slice(0, count).map((input, i) => ({ input: text(input), output: text(outputs[i]) })) };
+  return withLimit({ kind: 'stdio', cases: inputs.slice(0, count).map((input, i) => ({ input: text(input), output: text(outputs[i]) })) });
 }

@@ -1,0 +1,165 @@
+/**
+ * The Python harness that APPS/TACO-style data assumes (the APPS, TACO and PRIME/verl `testing_util`,
+ * and verl's SandboxFusion wrapper for `fn_name`), rewritten: it runs as main.py beside the response's
+ * program (solution.py) and
+ * - runs a function-call program after the harness's standard imports (`from typing import *`, `from
+ *   collections import *`, ... and the modules themselves) with a deep recursion limit, as LeetCode
+ *   does too; a stdin/stdout program only when asked (`preamble`), as PRIME's copy does: a judge such
+ *   as Codeforces runs it as it is;
+ * - for stdin/stdout problems, runs it as __main__; a top-level `return` (legal in the harness, which
+ *   wraps the program in a function) ends the program, as there;
+ * - for function-call problems, loads it as a module (its `__main__` block does not run), calls
+ *   `Solution().<fn_name>` or the function `<fn_name>` with the case's JSON arguments (integer-valued
+ *   floats stay floats: Python parses the JSON), and compares with Python's `==` after turning tuples,
+ *   generators and iterators into lists, also against the expected value's first element (the data
+ *   often wraps it in a list) and with digit-string dictionary keys as integers, as the harness does.
+ *   What the function prints is swallowed; the verdict is the last line of stdout.
+ */
+
+/** The imports the harness puts before every program (the APPS/TACO/PRIME list, in its order). */
+const PREAMBLE_MODULES = [
+  'string', 're', 'datetime', 'collections', 'heapq', 'bisect', 'copy', 'math', 'random', 'statistics', 'itertools',
+  'functools', 'operator', 'io', 'sys', 'json',
+];
+
+const PREAMBLE = [
+  ...[...PREAMBLE_MODULES, 'builtins', 'typing'].map((module) => `from ${module} import *`),
+  ...PREAMBLE_MODULES.map((module) => `import ${module}`),
+  'sys.setrecursionlimit(6 * 10**5)',
+].join('\n');
+
+/** stdin/stdout programs get the imports only when asked (`preamble`): a judge runs them as they are. */
+export type HarnessMode = { kind: 'stdio'; preamble: boolean } | { kind: 'function'; name: string };
+
+export function pythonHarness(mode: HarnessMode): string {
+  return String.raw`import ast, collections.abc, io, json, sys
+
+PREAMBLE = ${JSON.stringify(mode.kind === 'function' || mode.preamble ? PREAMBLE : '')}
+SOLUTION = "solution.py"
+MODE = ${JSON.stringify(mode.kind)}
+FN_NAME = ${JSON.stringify(mode.kind === 'function' ? mode.name : '')}
+
+
+class EndAtTopLevelReturn(ast.NodeTransformer):
+    """return outside any function ends the program (its value is still evaluated)."""
+
+    def visit_FunctionDef(self, node):
+        return node
+
+    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+
+    def visit_Return(self, node):
+        stop = ast.copy_location(ast.Raise(exc=ast.Name(id="SystemExit", ctx=ast.Load()), cause=None), node)
+        if node.value is None:
+            return stop
+        return [ast.copy_location(ast.Expr(value=node.value), node), stop]
+
+
+def load(name):
+    with open(SOLUTION, encoding="utf-8") as file:
+        source = file.read()
+    namespace = {"__name__": name, "__file__": SOLUTION, "__builtins__": __builtins__}
+    exec(compile(PREAMBLE, "<harness>", "exec", dont_inherit=True), namespace)
+    try:
+        code = compile(source, SOLUTION, "exec", dont_inherit=True)
+    except SyntaxError as error:
+        if "'return' outside function" not in str(error):
+            raise
+        tree = EndAtTopLevelReturn().visit(ast.parse(source, SOLUTION))
+        code = compile(ast.fix_missing_locations(tree), SOLUTION, "exec", dont_inherit=True)
+    return namespace, code
+
+
+def plain(value):
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, collections.abc.Iterator):
+        return [plain(item) for item in value]
+    return value
+
+
+def integer_keys(value):
+    try:
+        return {int(key): item for key, item in value.items()}
+    except Exception:
+        return value
+
+
+def same(a, b):
+    try:
+        return bool(a == b)
+    except Exception:
+        return False
+
+
+def call():
+    case = json.loads(sys.stdin.read())
+    out = sys.stdout
+    sys.stdout = io.StringIO()
+    namespace, code = load("solution")
+    exec(code, namespace)
+    solution = namespace.get("Solution")
+    if isinstance(solution, type) and hasattr(solution, FN_NAME):
+        target = getattr(solution(), FN_NAME)
+    elif callable(namespace.get(FN_NAME)):
+        target = namespace[FN_NAME]
+    else:
+        raise NameError("the program defines neither Solution." + FN_NAME + " nor " + FN_NAME)
+    args = case["args"]
+    if args and isinstance(args[0], dict):
+        args = [integer_keys(args[0])] + args[1:]
+    got = plain(target(*args))
+    sys.stdout = out
+    expected = case["expected"]
+    candidates = [expected]
+    if isinstance(expected, dict):
+        candidates.append(integer_keys(expected))
+    if isinstance(expected, list) and expected:
+        candidates.append(expected[0])
+        if isinstance(expected[0], dict):
+            candidates.append(integer_keys(expected[0]))
+    passed = any(same(got, candidate) for candidate in candidates)
+    out.write("\n" + json.dumps({"passed": passed, "got": repr(got)[:300]}) + "\n")
+    out.flush()
+
+
+if MODE == "stdio":
+    namespace, code = load("__main__")
+    sys.argv = [SOLUTION]
+    exec(code, namespace)
+else:
+    call()
+`;
+}
+
+/** Non-negative integer tokens (the harness's `isdigit`) compare exactly; other numbers with a tolerance. */
+const INTEGER = /^\d+$/;
+
+function tokensClose(actual: string, expected: string): boolean {
+  if (actual === expected) return true;
+  if (INTEGER.test(actual) && INTEGER.test(expected)) return false;
+  const [x, y] = [Number(actual), Number(expected)];
+  // numpy.allclose's default tolerance, which the harness uses for numeric lines.
+  return actual !== '' && expected !== '' && Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 1e-8 + 1e-5 * Math.abs(y);
+}
+
+/**
+ * The harness's output rule for stdin/stdout cases: lines equal once each is stripped and empty ones
+ * are dropped; failing that, line by line, token by token, numbers within numpy.allclose's tolerance.
+ */
+export function harnessOutputMatches(actual: string, expected: string): boolean {
+  const lines = (text: string) =>
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '');
+  const [a, b] = [lines(actual), lines(expected)];
+  if (a.length !== b.length) return false;
+  return a.every((line, i) => {
+    if (line === b[i]) return true;
+    const [x, y] = [line.split(/\s+/), b[i]!.split(/\s+/)];
+    return x.length === y.length && x.every((token, j) => tokensClose(token, y[j]!));
+  });
+}
