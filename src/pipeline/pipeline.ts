@@ -127,10 +127,8 @@ export class ScoringPipeline {
     const hashOf = (toolset: Toolset) => hashes.get(toolset) ?? hashes.set(toolset, toolsetHash(toolset)).get(toolset)!;
     // Items of one signature and one given toolset (or none) form a group.
     const groups = new Map<string, { signature: string; given: Toolset | undefined; indices: number[] }>();
-    const signatures = taskSignatures(items);
-    items.forEach((item, index) => {
-      const signature = signatures[index]!;
-      const given = declared[index] ?? this.#recipes?.match(item, signature);
+    taskSignatures(items).forEach((signature, index) => {
+      const given = declared[index] ?? this.#recipes?.match(items[index]!, signature);
       const key = given ? `${signature}\0${hashOf(given)}` : signature;
       const group = groups.get(key);
       if (group) group.indices.push(index);
