@@ -2,7 +2,7 @@ import type { Runner } from '../execution/runner.ts';
 import type { ScoreTaskResult } from '../execution/score-task.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import type { PipelineObserver } from './pipeline.ts';
-import type { ItemScore, Toolset } from '../tools/toolset.ts';
+import { toolsetHash, type ItemScore, type Toolset } from '../tools/toolset.ts';
 import type { ScoringItem } from '../tools/types.ts';
 import { messageOf } from '../util/errors.ts';
 
@@ -25,13 +25,12 @@ interface WaitingGroup {
   chunks: PendingChunk[];
 }
 
-/** What decides how a toolset scores: two toolsets with the same key may share a task. */
+/** Toolsets with the same content hash score alike, so their chunks may share a task. */
 const keys = new WeakMap<Toolset, string>();
 function toolsetKey(toolset: Toolset): string {
   let key = keys.get(toolset);
   if (key === undefined) {
-    const { rationale: _rationale, provenance: _provenance, createdAt: _createdAt, ...scoring } = toolset;
-    key = JSON.stringify(scoring);
+    key = toolsetHash(toolset);
     keys.set(toolset, key);
   }
   return key;
