@@ -4,6 +4,8 @@ import { ConfigError, loadConfig, redactUrl, type Config } from './config.ts';
 import { ThreadPoolRunner } from './execution/embedded/thread-pool-runner.ts';
 import { QueueWorker } from './execution/queue/queue-worker.ts';
 import { buildApp } from './server/app.ts';
+import { evalCommand } from './cli/eval.ts';
+import { scoreCommand } from './cli/score.ts';
 import { messageOf } from './util/errors.ts';
 import { VERSION } from './version.ts';
 
@@ -13,6 +15,8 @@ Usage:
   rlar serve [--workers N]       run the HTTP API (env: PORT, HOST, REDIS_URL, RLAR_API_KEYS, ...; see README).
                                  With REDIS_URL, also runs N queue workers in this process (default 1; 0: API only)
   rlar worker [--concurrency N]  run a queue worker (needs REDIS_URL); N jobs at once (default: RLAR_THREADS)
+  rlar score FILE --out OUT.jsonl  score every row of a JSONL or Parquet file (rlar score --help)
+  rlar eval FILE --out DIR       accuracy on preference data, DIR/result.json and DIR/report.html (rlar eval --help)
   rlar openapi                   print the OpenAPI document (YAML) the server serves at /docs/json
   rlar --version                 print the version
 `;
@@ -69,6 +73,9 @@ async function printOpenApi(): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // These commands parse their own flags.
+  if (argv[0] === 'score') return scoreCommand(argv.slice(1));
+  if (argv[0] === 'eval') return evalCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -1,0 +1,96 @@
+import { ConfigError, loadConfig } from '../config.ts';
+import { COLUMN_FLAGS, type ColumnMap, type ItemField } from './columns.ts';
+import { httpScorer, inProcessScorer, type Scorer } from './scorer.ts';
+
+/** Options shared by `rlar score` and `rlar eval` (node:util parseArgs shape). */
+export const SCORING_OPTIONS = {
+  out: { type: 'string', short: 'o' },
+  url: { type: 'string' },
+  'api-key': { type: 'string' },
+  'batch-size': { type: 'string' },
+  concurrency: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  ...(Object.fromEntries(Object.values(COLUMN_FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<
+    (typeof COLUMN_FLAGS)[ItemField],
+    { type: 'string' }
+  >),
+} as const;
+
+export const SCORING_USAGE = `  --url URL               score against a running service (native POST /reward batches);
+                          without it, in this process with the embedded service's own pipeline
+  --api-key KEY           the service's key (or env RLAR_API_KEY)
+  --batch-size N          items per batch (default 64)
+  --concurrency N         batches in flight (default 2)
+  --timeout-ms N          longest one batch may take with --url (default 300000)
+  --prompt-col, --response-col, --reference-col, --task-col, --metadata-col, --id-col COLUMN
+                          where each field is (dotted paths reach nested columns). Defaults: prompt; response;
+                          reference, reward_model.ground_truth, ground_truth; task, data_source;
+                          metadata, extra_info; id`;
+
+type ScoringValues = Partial<Record<keyof typeof SCORING_OPTIONS, string | boolean>>;
+
+export function positiveInteger(value: string | boolean | undefined, flag: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`--${flag}=${value} is not valid: expected an integer from 1 to ${max}`);
+  return n;
+}
+
+export function columnMap(values: ScoringValues): ColumnMap {
+  const map: ColumnMap = {};
+  for (const [field, flag] of Object.entries(COLUMN_FLAGS) as [ItemField, string][]) {
+    const column = values[flag as keyof ScoringValues];
+    if (typeof column === 'string') map[field] = column;
+  }
+  return map;
+}
+
+export interface BatchSettings {
+  batchSize: number;
+  concurrency: number;
+}
+
+export function batchSettings(values: ScoringValues): BatchSettings {
+  return {
+    batchSize: positiveInteger(values['batch-size'], 'batch-size', 64, 10_000),
+    concurrency: positiveInteger(values.concurrency, 'concurrency', 2, 64),
+  };
+}
+
+/** The scorer the flags ask for: a running service (`--url`), or the embedded pipeline in this process. */
+export async function scorerFor(values: ScoringValues): Promise<Scorer> {
+  if (typeof values.url === 'string') {
+    if (!/^https?:\/\//.test(values.url)) throw new ConfigError(`--url=${values.url} is not an http(s) URL`);
+    const apiKey = typeof values['api-key'] === 'string' ? values['api-key'] : process.env.RLAR_API_KEY;
+    return httpScorer(values.url, {
+      timeoutMs: positiveInteger(values['timeout-ms'], 'timeout-ms', 300_000, 86_400_000),
+      ...(apiKey && { apiKey }),
+    });
+  }
+  return inProcessScorer(loadConfig());
+}
+
+/** Runs `work` on each batch with at most `concurrency` batches in flight. */
+export async function inBatches<T>(
+  source: AsyncIterable<T>,
+  { batchSize, concurrency }: BatchSettings,
+  work: (batch: T[]) => Promise<void>,
+): Promise<void> {
+  const running = new Set<Promise<void>>();
+  const launch = async (batch: T[]) => {
+    const task = work(batch).finally(() => running.delete(task));
+    running.add(task);
+    if (running.size >= concurrency) await Promise.race(running);
+  };
+  let batch: T[] = [];
+  for await (const entry of source) {
+    batch.push(entry);
+    if (batch.length >= batchSize) {
+      await launch(batch);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await launch(batch);
+  await Promise.all(running);
+}
