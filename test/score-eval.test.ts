@@ -1,0 +1,290 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, startService, type RunningService } from './helpers/service.ts';
+
+// `rlar score` and `rlar eval` run as a user runs them: the built CLI, on files in a temporary folder.
+// Parquet inputs are written here with hyparquet-writer (a pure-JS Parquet writer, dev dependency), in
+// verl's nested layout (prompt as a list of {role, content} structs, reward_model and extra_info structs).
+
+const ENV = { RLAR_THREADS: '2', RLAR_LOG_LEVEL: 'warn', RLAR_DATA_DIR: ':memory:' };
+const CLI_TIMEOUT = 120_000;
+let dir: string;
+
+const chat = (content: string) => [{ role: 'user', content }];
+const GSM8K_PROMPT = 'Natalia sold 48 clips in April and half as many in May. How many in all? Output the final answer after "####".';
+
+const JSONL_ROWS = [
+  JSON.stringify({ data_source: 'openai/gsm8k', prompt: chat(GSM8K_PROMPT), response: '48/2 = 24, 48 + 24 = 72\n#### 72', reward_model: { style: 'rule', ground_truth: '72' }, extra_info: { index: 0 } }),
+  JSON.stringify({ data_source: 'openai/gsm8k', prompt: chat(GSM8K_PROMPT), response: '#### 96', reward_model: { style: 'rule', ground_truth: '72' }, extra_info: { index: 1 } }),
+  JSON.stringify({ id: 'fr-1', prompt: 'Translate to French: Hello world', response: 'Bonjour le monde', reference: 'Bonjour le monde' }),
+  'this line is not JSON',
+  JSON.stringify({ prompt: 'a row without a response' }),
+  JSON.stringify({ prompt: 5, response: 'a prompt that is a number' }),
+  '',
+  JSON.stringify({ prompt: 'What is 7 times 6?', response: 'It is $\\boxed{42}$.', reference: 42 }),
+];
+
+function readJsonl(file: string): any[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line));
+}
+
+function rewardsByRow(file: string): Record<number, number> {
+  return Object.fromEntries(readJsonl(file).map((line) => [line.row, line.reward]));
+}
+
+function writeVerlParquet(file: string): void {
+  const str = (name: string) => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }) as const;
+  const buffer = parquetWriteBuffer({
+    columnData: [
+      { name: 'data_source', data: ['openai/gsm8k', 'openai/gsm8k', 'openai/gsm8k'] },
+      { name: 'prompt', data: [chat(GSM8K_PROMPT), chat(GSM8K_PROMPT), chat(GSM8K_PROMPT)] },
+      { name: 'response', data: ['So 72 in all.\n#### 72', 'So 70 in all.\n#### 70', null] },
+      { name: 'reward_model', data: [0, 1, 2].map(() => ({ style: 'rule', ground_truth: '72' })) },
+      { name: 'extra_info', data: [0, 1, 2].map((i) => ({ index: BigInt(i), split: 'test' })) },
+    ],
+    schema: [
+      { name: 'root', num_children: 5 },
+      str('data_source'),
+      { name: 'prompt', converted_type: 'LIST', repetition_type: 'OPTIONAL', num_children: 1 },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      { name: 'element', repetition_type: 'OPTIONAL', num_children: 2 },
+      str('role'),
+      str('content'),
+      str('response'),
+      { name: 'reward_model', repetition_type: 'OPTIONAL', num_children: 2 },
+      str('style'),
+      str('ground_truth'),
+      { name: 'extra_info', repetition_type: 'OPTIONAL', num_children: 2 },
+      { name: 'index', type: 'INT64', repetition_type: 'OPTIONAL' },
+      str('split'),
+    ],
+  });
+  writeFileSync(file, Buffer.from(buffer));
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'rlar-score-eval-'));
+  writeFileSync(join(dir, 'rows.jsonl'), `${JSONL_ROWS.join('\n')}\n`);
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('rlar score', () => {
+  it('scores verl and plain rows of a JSONL file, names malformed rows and scores the others', async () => {
+    const out = join(dir, 'scored.jsonl');
+    const { code, stdout, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toMatch(/row 4: not valid JSON/);
+    expect(stderr).toMatch(/row 5: no response \(looked for "response"; --response-col names the column\)/);
+    expect(stderr).toMatch(/row 6: item\/prompt must be one of: string, array/);
+    const lines = readJsonl(out);
+    expect(lines.map((l) => l.row).sort((a, b) => a - b)).toEqual([1, 2, 3, 8]);
+    const byRow = Object.fromEntries(lines.map((l) => [l.row, l]));
+    expect(byRow[1]).toMatchObject({ reward: 1, toolset_version: 1 });
+    expect(byRow[1].signature).toMatch(/^math\.gsm8k\./);
+    expect(byRow[1].components[0]).toMatchObject({ tool: 'math_answer', score: 1, detail: { extracted: '72' } });
+    expect(byRow[2]).toMatchObject({ reward: 0 });
+    expect(byRow[3]).toMatchObject({ id: 'fr-1', reward: 1 });
+    expect(byRow[3].signature).toMatch(/^translation\./);
+    expect(byRow[8]).toMatchObject({ reward: 1 });
+    // The summary: one line per signature, and the malformed rows by number.
+    expect(stdout).toMatch(/^math\.gsm8k\.\S+\s+1\s+2\s+0\.500\s+0\.000\s+1\.000\s+0$/m);
+    expect(stdout).toContain('3 malformed rows not scored (rows 4, 5, 6)');
+    expect(stderr).toMatch(/scored 7\/7 \(100%\) [\d.]+\/s ETA/);
+  });
+
+  it('resumes: rows already in the output are kept as they are and not scored again; a cut line is scored again', async () => {
+    const out = join(dir, 'resumed.jsonl');
+    await runCli(['score', join(dir, 'rows.jsonl'), '--out', out], ENV, CLI_TIMEOUT);
+    const [first, second, third] = readFileSync(out, 'utf8').split('\n');
+    // A marker reward on the first line shows whether the row was scored again; the third line is cut
+    // in the middle, as a run stopped while writing leaves it.
+    const marked = first!.replace(/"reward":[\d.]+/, '"reward":0.123');
+    writeFileSync(out, `${marked}\n${second}\n${third!.slice(0, 40)}`);
+    const { code, stdout, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('2 already in');
+    expect(stdout).toContain('2 rows scored now, 2 were already in');
+    const lines = readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
+    expect(lines[0]).toBe(marked);
+    expect(lines[1]).toBe(second);
+    expect(lines.map((l) => JSON.parse(l).row).sort((a, b) => a - b)).toEqual([1, 2, 3, 8]);
+  });
+
+  it('reads verl Parquet (nested prompt, reward_model, extra_info) and reports a row without a response', async () => {
+    const file = join(dir, 'verl.parquet');
+    writeVerlParquet(file);
+    const out = join(dir, 'verl-scored.jsonl');
+    const { code, stderr } = await runCli(['score', file, '--out', out], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('row 3: no response');
+    const lines = readJsonl(out);
+    expect(rewardsByRow(out)).toEqual({ 1: 1, 2: 0 });
+    expect(lines[0].signature).toMatch(/^math\.gsm8k\./);
+  });
+
+  it('maps plain Parquet columns with --prompt-col, --response-col, --reference-col and --task-col', async () => {
+    const file = join(dir, 'plain.parquet');
+    const buffer = parquetWriteBuffer({
+      columnData: [
+        { name: 'question', data: ['What is 2 + 3?', 'What is 2 + 3?'] },
+        { name: 'answer', data: ['The answer is $\\boxed{5}$.', 'The answer is $\\boxed{6}$.'] },
+        { name: 'gold', data: ['5', '5'] },
+        { name: 'source', data: ['competition_math', 'competition_math'] },
+      ],
+    });
+    writeFileSync(file, Buffer.from(buffer));
+    const out = join(dir, 'plain-scored.jsonl');
+    const flags = ['--prompt-col', 'question', '--response-col', 'answer', '--reference-col', 'gold', '--task-col', 'source'];
+    const { code, stderr } = await runCli(['score', file, '--out', out, ...flags], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    expect(rewardsByRow(out)).toEqual({ 1: 1, 2: 0 });
+    expect(readJsonl(out)[0].signature).toMatch(/^math\./);
+  });
+});
+
+/** RewardBench 2 rows (with a Ties pair), pairs, and a malformed row; the expected accuracies by hand. */
+const PREFERENCE_ROWS = [
+  // best-of-N: a clear win (1), a tie at the top with one rejected (1/2), a loss (0): Math = 0.5
+  { prompt: 'What is 6 times 7?', chosen: ['$\\boxed{42}$'], rejected: ['$\\boxed{41}$', '$\\boxed{40}$'], subset: 'Math', reference: '42' },
+  { prompt: 'What is 2 + 2?', chosen: ['$\\boxed{4}$'], rejected: ['$\\boxed{4}$', '$\\boxed{5}$'], subset: 'Math', reference: '4' },
+  { prompt: 'What is 2 + 2?', chosen: ['$\\boxed{5}$'], rejected: ['$\\boxed{4}$'], subset: 'Math', reference: '4' },
+  // pairs (no subset: "all"): a win (1) and a tie (0): 0.5
+  { prompt: 'What is 3 + 3?', chosen: '$\\boxed{6}$', rejected: '$\\boxed{7}$', reference: '6' },
+  { prompt: 'What is 3 + 3?', chosen: '$\\boxed{6}$', rejected: 'It is $\\boxed{6}$', reference: '6' },
+  // Ties: every correct answer above every incorrect one, correct answers tied: 1
+  { prompt: 'What is 1 + 2?', id: 'ref:0', chosen: ['$\\boxed{3}$'], rejected: ['$\\boxed{5}$'], num_correct: 1, subset: 'Ties', reference: '3' },
+  { prompt: 'What is 1 + 2?', id: 'tied:0', chosen: ['$\\boxed{3}$', 'The answer is $\\boxed{3}$.'], rejected: ['$\\boxed{5}$'], num_correct: 2, subset: 'Ties', reference: '3' },
+  { prompt: 'no responses to choose from', chosen: [], rejected: ['a'] },
+];
+
+function writePreferences(): string {
+  const file = join(dir, 'preferences.jsonl');
+  writeFileSync(file, PREFERENCE_ROWS.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  return file;
+}
+
+function expectHandAccuracy(result: any): void {
+  expect(result.subsets.Math).toMatchObject({ accuracy: 0.5, n: 3 });
+  expect(result.subsets.all).toMatchObject({ accuracy: 0.5, n: 2 });
+  expect(result.subsets.Ties).toMatchObject({ accuracy: 1, n: 2 });
+  expect(result.overall).toBeCloseTo(2 / 3, 12);
+}
+
+describe('rlar eval', () => {
+  it('writes result.json with RewardBench 2 accuracies, and names the row it could not judge', async () => {
+    const out = join(dir, 'eval');
+    const { code, stdout, stderr } = await runCli(['eval', writePreferences(), '--out', out], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain('row 8: "chosen" must be a response or a non-empty list of responses');
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expectHandAccuracy(result);
+    expect(result.skipped_rows).toEqual([{ row: 8, problem: '"chosen" must be a response or a non-empty list of responses' }]);
+    expect(stdout).toMatch(/overall\s+66\.7%/);
+    // Every scored response is kept, with its components.
+    const scores = readJsonl(join(out, 'scores.jsonl'));
+    expect(scores).toHaveLength(17);
+    expect(scores.every((s) => s.components.length > 0)).toBe(true);
+  });
+
+  it('draws the report: headless Chromium lays out the subset table and every chart', async () => {
+    const out = join(dir, 'eval-report');
+    const { code, stderr } = await runCli(['eval', writePreferences(), '--out', out], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    // Self-contained: nothing loaded from elsewhere.
+    expect(html).not.toMatch(/<(script|link|img)[^>]+(src|href)=/);
+    const charts = html.match(/<svg class="chart"/g)!.length;
+    // accuracy + 3 subsets + at least one signature + tools
+    expect(charts).toBeGreaterThanOrEqual(6);
+    const dom = await dumpDom(join(out, 'report.html'));
+    expect(dom).toContain(`data-charts-drawn="${charts}"`);
+    const table = /<table id="subsets">[\s\S]*?<\/table>/.exec(dom)![0];
+    expect([...table.matchAll(/<tr><td>([^<]+)<\/td>/g)].map((m) => m[1])).toEqual(['Math', 'Ties', 'all']);
+    expect(dom).toMatch(/id="overall">overall 66\.7%/);
+    expect(dom).toContain('Worst misses');
+  });
+});
+
+/** The DOM of a page after Debian's chromium (headless) has loaded it and run its script. */
+function dumpDom(file: string): Promise<string> {
+  const profile = mkdtempSync(join(tmpdir(), 'rlar-chromium-'));
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    `--user-data-dir=${profile}`,
+    '--dump-dom',
+    `file://${file}`,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn('chromium', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let dom = '';
+    let errors = '';
+    child.stdout.on('data', (chunk) => (dom += chunk));
+    child.stderr.on('data', (chunk) => (errors += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      rmSync(profile, { recursive: true, force: true });
+      if (code === 0) resolve(dom);
+      else reject(new Error(`chromium exited with ${code}: ${errors.slice(-2000)}`));
+    });
+  });
+}
+
+describe('rlar score and rlar eval --url (native POST /reward batches)', () => {
+  let service: RunningService;
+
+  beforeAll(async () => {
+    service = await startService(ENV);
+  });
+
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  it('scores the same rows to the same rewards as in process, with malformed rows named', async () => {
+    const inProcess = join(dir, 'local.jsonl');
+    const remote = join(dir, 'remote.jsonl');
+    await runCli(['score', join(dir, 'rows.jsonl'), '--out', inProcess], ENV, CLI_TIMEOUT);
+    const { code, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', remote, '--url', service.url, '--batch-size', '2'], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(`scoring ${service.url}`);
+    expect(stderr).toMatch(/row 4: not valid JSON/);
+    expect(rewardsByRow(remote)).toEqual(rewardsByRow(inProcess));
+    const line = readJsonl(remote).find((l) => l.row === 1);
+    expect(line).toMatchObject({ toolset_version: 1 });
+    expect(line.components[0].tool).toBe('math_answer');
+  });
+
+  it('evaluates against the service with the same accuracies', async () => {
+    const out = join(dir, 'eval-remote');
+    const { code, stderr } = await runCli(['eval', writePreferences(), '--out', out, '--url', service.url], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expectHandAccuracy(result);
+    expect(result.scored_with).toBe(service.url);
+  });
+
+  it('says so and exits 1 when the service cannot be reached, leaving the rows for a later run', async () => {
+    const out = join(dir, 'unreachable.jsonl');
+    const { code, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out, '--url', 'http://127.0.0.1:9'], ENV, CLI_TIMEOUT);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/4 rows could not be scored now .*run the same command again/);
+  });
+});
