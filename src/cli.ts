@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, redactUrl, type Config } from './config.ts';
 import { ThreadPoolRunner } from './execution/embedded/thread-pool-runner.ts';
 import { QueueWorker } from './execution/queue/queue-worker.ts';
 import { buildApp } from './server/app.ts';
+import { IN_MEMORY, openToolsetStore } from './store/open.ts';
+import { exportSnapshot } from './store/snapshot.ts';
+import { storeFile } from './store/sqlite.ts';
 import { evalCommand } from './cli/eval.ts';
 import { scoreCommand } from './cli/score.ts';
 import { messageOf } from './util/errors.ts';
@@ -14,6 +18,11 @@ const USAGE = `rlar ${VERSION}: reward service for RL on language models
 Usage:
   rlar serve [--workers N]       run the HTTP API (env: PORT, HOST, REDIS_URL, RLAR_API_KEYS, ...; see README).
                                  With REDIS_URL, also runs N queue workers in this process (default 1; 0: API only)
+      [--recipes FILE]           declared toolsets that win over the planner (YAML or JSON; env RLAR_RECIPES)
+      [--toolsets FILE]          serve the toolsets of a snapshot (from rlar toolsets export)
+      [--frozen]                 with --toolsets: plan and re-plan nothing; unknown signatures get an error
+  rlar toolsets export           print the current toolsets as a JSON snapshot, read from the store of
+                                 REDIS_URL or RLAR_DATA_DIR (a running service may keep using it)
   rlar worker [--concurrency N]  run a queue worker (needs REDIS_URL); N jobs at once (default: RLAR_THREADS)
   rlar score FILE --out OUT.jsonl  score every row of a JSONL or Parquet file (rlar score --help)
   rlar eval FILE --out DIR       accuracy on preference data, DIR/result.json and DIR/report.html (rlar eval --help)
@@ -64,9 +73,22 @@ async function work(config: Config, concurrency: number): Promise<void> {
   process.stderr.write(`rlar worker: taking jobs from ${redactUrl(config.redisUrl)}, ${concurrency} at a time\n`);
 }
 
+async function exportToolsets(config: Config): Promise<void> {
+  if (config.redisUrl === undefined) {
+    if (config.dataDir === IN_MEMORY) throw new ConfigError(`RLAR_DATA_DIR is ${IN_MEMORY}: there is no store to export`);
+    if (!existsSync(storeFile(config.dataDir))) throw new ConfigError(`no toolset store in RLAR_DATA_DIR="${config.dataDir}" (${storeFile(config.dataDir)} does not exist)`);
+  }
+  const store = openToolsetStore(config);
+  try {
+    process.stdout.write(`${JSON.stringify(await exportSnapshot(store), null, 2)}\n`);
+  } finally {
+    await store.close();
+  }
+}
+
 async function printOpenApi(): Promise<void> {
   // Documented as served by a default configuration; nothing listens.
-  const app = await buildApp({ ...loadConfig({}), threads: 1 }, { logger: false });
+  const app = await buildApp({ ...loadConfig({ RLAR_DATA_DIR: ':memory:' }), threads: 1 }, { logger: false });
   await app.ready();
   process.stdout.write(app.swagger({ yaml: true }));
   await app.close();
@@ -84,17 +106,35 @@ async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h' },
       workers: { type: 'string' },
       concurrency: { type: 'string' },
+      recipes: { type: 'string' },
+      toolsets: { type: 'string' },
+      frozen: { type: 'boolean' },
     },
   });
   if (values.version) {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const [command] = positionals;
+  const [command, subcommand] = positionals;
   switch (command) {
-    case 'serve':
-      await serve(loadConfig(), count(values.workers, '--workers', 1));
+    case 'serve': {
+      if (values.frozen && values.toolsets === undefined) throw new ConfigError('--frozen needs --toolsets FILE (the snapshot to serve)');
+      const config = loadConfig();
+      await serve(
+        {
+          ...config,
+          recipesFile: values.recipes ?? config.recipesFile,
+          snapshotFile: values.toolsets,
+          frozen: values.frozen === true,
+        },
+        count(values.workers, '--workers', 1),
+      );
       return -1; // keeps running
+    }
+    case 'toolsets':
+      if (subcommand !== 'export') break;
+      await exportToolsets(loadConfig());
+      return 0;
     case 'worker': {
       const config = loadConfig();
       await work(config, Math.max(1, count(values.concurrency, '--concurrency', config.threads)));
@@ -103,10 +143,9 @@ async function main(argv: string[]): Promise<number> {
     case 'openapi':
       await printOpenApi();
       return 0;
-    default:
-      process.stdout.write(USAGE);
-      return command === undefined || values.help ? 0 : 2;
   }
+  process.stdout.write(USAGE);
+  return command === undefined || values.help ? 0 : 2;
 }
 
 main(process.argv.slice(2)).then(

@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
+import { join } from 'node:path';
 import type { ToolSettings } from './tools/settings.ts';
 
 /**
@@ -10,6 +11,16 @@ export interface Config {
   host: string;
   /** Absent: embedded mode. Present: toolsets in Redis, scoring on BullMQ workers. */
   redisUrl: string | undefined;
+  /**
+   * Embedded mode: the directory of the file-backed toolset store (toolsets and all their versions
+   * survive restarts), or `:memory:` for none.
+   */
+  dataDir: string;
+  /** A recipe file (`--recipes` or RLAR_RECIPES): declared toolsets that win over the planner. */
+  recipesFile: string | undefined;
+  /** A snapshot of toolsets to serve (`--toolsets`); with `frozen`, nothing is planned or re-planned. */
+  snapshotFile: string | undefined;
+  frozen: boolean;
   /** Distributed mode: most score tasks in flight from one API node (backpressure). */
   queueInFlight: number;
   /** Distributed mode: most waiting jobs before new requests are refused with 503. */
@@ -58,6 +69,12 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** `$XDG_DATA_HOME/rlar`, else `~/.local/share/rlar`: where user data lives on Linux. */
+function defaultDataDir(env: Env): string {
+  const xdg = env.XDG_DATA_HOME?.trim();
+  return join(xdg || join(env.HOME?.trim() || homedir(), '.local', 'share'), 'rlar');
+}
 
 /** Variables with their defaults, as the README's configuration table lists them. */
 export function loadConfig(env: Env = process.env): Config {
@@ -133,6 +150,10 @@ export function loadConfig(env: Env = process.env): Config {
     port: integer(env, 'PORT', 8000, 0, 65535),
     host,
     redisUrl,
+    dataDir: env.RLAR_DATA_DIR?.trim() || defaultDataDir(env),
+    recipesFile: env.RLAR_RECIPES?.trim() || undefined,
+    snapshotFile: undefined,
+    frozen: false,
     queueInFlight: integer(env, 'RLAR_QUEUE_IN_FLIGHT', 32, 1, 100_000),
     queueMaxDepth: integer(env, 'RLAR_QUEUE_MAX_DEPTH', 10_000, 1, 10_000_000),
     jobLockMs: integer(env, 'RLAR_JOB_LOCK_MS', 30_000, 500, 3_600_000),

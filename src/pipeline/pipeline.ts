@@ -1,7 +1,8 @@
 import type { Runner } from '../execution/runner.ts';
 import type { ScoreTaskResult } from '../execution/score-task.ts';
 import { taskSignature } from '../planning/signature.ts';
-import { combine, component, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
+import type { Recipes } from '../planning/recipes.ts';
+import { combine, component, STAND_IN, toolsetHash, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import type { ScoringItem, ToolOutcome, ToolParams } from '../tools/types.ts';
 import { Semaphore } from '../util/semaphore.ts';
@@ -11,6 +12,9 @@ import type { ToolsetResolver } from './toolset-resolver.ts';
 
 export interface ScoredItem extends ItemScore {
   signature: string;
+  /** The stored version of the toolset that scored the item (0: not stored) and its content hash. */
+  toolsetVersion: number;
+  toolsetHash: string;
 }
 
 export interface PipelineLimits {
@@ -83,6 +87,7 @@ export class ScoringPipeline {
   readonly #limits: PipelineLimits;
   readonly #observer: PipelineObserver | undefined;
   readonly #monitor: DriftMonitor | undefined;
+  readonly #recipes: Recipes | undefined;
   /** Tasks in flight, at most the runner's parallelism, so a task's timeout runs only while it runs. */
   readonly #slots: Semaphore;
 
@@ -93,6 +98,8 @@ export class ScoringPipeline {
     limits: PipelineLimits;
     observer?: PipelineObserver;
     monitor?: DriftMonitor;
+    /** Declared rules, which win over the stored and planned toolsets. */
+    recipes?: Recipes;
   }) {
     this.#registry = parts.registry;
     this.#resolver = parts.resolver;
@@ -100,34 +107,49 @@ export class ScoringPipeline {
     this.#limits = parts.limits;
     this.#observer = parts.observer;
     this.#monitor = parts.monitor;
+    this.#recipes = parts.recipes;
     this.#slots = new Semaphore(parts.runner.parallelism);
   }
 
-  async score(items: ScoringItem[], timeoutMs?: number): Promise<ScoredItem[]> {
+  /**
+   * `declared[i]`, when given, is the toolset of item i (from the request); otherwise a recipe rule
+   * that matches the item decides, and otherwise the stored or planned toolset of its signature.
+   */
+  async score(items: ScoringItem[], timeoutMs?: number, declared: readonly (Toolset | undefined)[] = []): Promise<ScoredItem[]> {
     const deadline = Date.now() + (timeoutMs ?? this.#limits.requestTimeoutMs);
-    const signatures = items.map(taskSignature);
-    const groups = new Map<string, number[]>();
-    signatures.forEach((signature, index) => {
-      const group = groups.get(signature);
-      if (group) group.push(index);
-      else groups.set(signature, [index]);
+    const hashes = new Map<Toolset, string>();
+    const hashOf = (toolset: Toolset) => hashes.get(toolset) ?? hashes.set(toolset, toolsetHash(toolset)).get(toolset)!;
+    // Items of one signature and one given toolset (or none) form a group.
+    const groups = new Map<string, { signature: string; given: Toolset | undefined; indices: number[] }>();
+    items.forEach((item, index) => {
+      const signature = taskSignature(item);
+      const given = declared[index] ?? this.#recipes?.match(item, signature);
+      const key = given ? `${signature}\0${hashOf(given)}` : signature;
+      const group = groups.get(key);
+      if (group) group.indices.push(index);
+      else groups.set(key, { signature, given, indices: [index] });
     });
     const results = new Array<ScoredItem>(items.length);
     await Promise.all(
-      [...groups].map(async ([signature, indices]) => {
+      [...groups.values()].map(async ({ signature, given, indices }) => {
         let toolset: Toolset;
-        try {
-          const samples = indices.slice(0, PLANNING_SAMPLES).map((i) => items[i]!);
-          toolset = await this.#resolver.resolve(signature, samples, deadline);
-        } catch (error) {
-          const failed = { reward: 0, components: [], error: `planning ${signature} failed: ${messageOf(error)}` };
-          for (const i of indices) results[i] = { ...failed, signature };
-          return;
+        if (given) {
+          toolset = { ...given, signature };
+        } else {
+          try {
+            const samples = indices.slice(0, PLANNING_SAMPLES).map((i) => items[i]!);
+            toolset = await this.#resolver.resolve(signature, samples, deadline);
+          } catch (error) {
+            const failed = { reward: STAND_IN.fallback, components: [], error: `planning ${signature} failed: ${messageOf(error)}` };
+            for (const i of indices) results[i] = { ...failed, signature, toolsetVersion: 0, toolsetHash: hashOf(STAND_IN) };
+            return;
+          }
         }
         const groupItems = indices.map((i) => items[i]!);
         const scores = await this.scoreWithToolset(toolset, groupItems, deadline);
-        this.#monitor?.record(toolset, groupItems, scores);
-        indices.forEach((itemIndex, k) => (results[itemIndex] = { ...scores[k]!, signature }));
+        if (!given) this.#monitor?.record(toolset, groupItems, scores);
+        const stamp = { signature, toolsetVersion: toolset.version, toolsetHash: given ? hashOf(given) : toolsetHash(toolset) };
+        indices.forEach((itemIndex, k) => (results[itemIndex] = { ...scores[k]!, ...stamp }));
       }),
     );
     return results;

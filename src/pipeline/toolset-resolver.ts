@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Planner } from '../planning/planner.ts';
 import type { ToolsetStore } from '../store/toolset-store.ts';
-import type { Toolset, ToolsetPlan } from '../tools/toolset.ts';
+import { toolsetHash, type Toolset, type ToolsetPlan } from '../tools/toolset.ts';
 import type { ScoringItem } from '../tools/types.ts';
 
 /** The least time a planner may hold a signature's lock; a slower planner holds it for its own timeout. */
@@ -61,6 +61,19 @@ export class ToolsetResolver {
       const plan = await this.#planner.plan(signature, samples);
       if (current && !accept(plan)) return current;
       return this.#store.put({ ...plan, rationale: [`re-planned: ${reason}`, ...plan.rationale] });
+    });
+  }
+
+  /**
+   * Stores a declared toolset (`PUT`, a snapshot) as the signature's next version, under the planning
+   * lock so no planner races it; when the current toolset already scores the same way (same hash) it
+   * is kept, so declaring twice adds no version.
+   */
+  declare(plan: ToolsetPlan): Promise<Toolset> {
+    return this.#underLock(plan.signature, async () => {
+      const current = await this.#store.get(plan.signature);
+      if (current && toolsetHash(current) === toolsetHash(plan)) return current;
+      return this.#store.put(plan);
     });
   }
 

@@ -21,3 +21,16 @@ export function markAgentFallback(planner: string): string {
 export function isAgentFallback(plan: Pick<ToolsetPlan, 'planner'>): boolean {
   return plan.planner.endsWith(AGENT_FALLBACK);
 }
+
+/**
+ * The planner of a frozen service (`rlar serve --toolsets FILE --frozen`): it plans nothing, so a
+ * signature missing from the snapshot gets the stand-in's fallback and an error instead of a reward
+ * that nobody pinned.
+ */
+export class FrozenPlanner implements Planner {
+  readonly name = 'frozen';
+
+  async plan(signature: string): Promise<ToolsetPlan> {
+    throw new Error(`the service is frozen and its snapshot has no toolset for ${signature}`);
+  }
+}

@@ -81,6 +81,8 @@ function itemResult(scored: ScoredItem): ItemResult {
     signature: scored.signature,
     components: scored.components,
     ...(scored.error !== undefined && { error: scored.error }),
+    toolset_version: scored.toolsetVersion,
+    toolset_hash: scored.toolsetHash,
   };
 }
 

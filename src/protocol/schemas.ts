@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Component } from '../tools/toolset.ts';
+import { Component, ToolsetDeclaration } from '../tools/toolset.ts';
 
 /**
  * The wire shapes of `POST /reward` and the item shape shared by other routes: one definition each,
@@ -38,17 +38,33 @@ export const ItemResult = Type.Object({
   signature: Type.String({ description: 'The task signature the item was scored under.' }),
   components: Type.Array(Component),
   error: Type.Optional(Type.String({ description: 'Why the item got its fallback reward.' })),
+  toolset_version: Type.Integer({
+    description: "The stored version of the toolset that scored the item; 0 for one not stored (a request's or a recipe's).",
+  }),
+  toolset_hash: Type.String({
+    description: 'Content hash of what determined the reward (tools, weights, params, gates, combination, fallback).',
+  }),
 });
 
 export const NativeRequest = Type.Object(
   {
-    items: Type.Array(Item, { description: 'Items to score; one reward each, in order.' }),
+    items: Type.Array(
+      Type.Object(
+        {
+          ...Item.properties,
+          toolset: Type.Optional(ToolsetDeclaration),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'Items to score; one reward each, in order.' },
+    ),
     options: Type.Optional(
       Type.Object(
         {
           timeout_ms: Type.Optional(
             Type.Integer({ minimum: 1, maximum: 3_600_000, description: 'Deadline for the whole request.' }),
           ),
+          toolset: Type.Optional(ToolsetDeclaration),
         },
         { additionalProperties: false },
       ),

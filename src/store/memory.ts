@@ -7,13 +7,21 @@ export class MemoryToolsetStore implements ToolsetStore {
   /** Every version of each signature; they outlive a delete, so numbers are never reused. */
   readonly #history = new Map<string, Toolset[]>();
 
+  /** `seed`: toolsets to hold as they are (a snapshot), versions and times kept. */
+  constructor(seed: Toolset[] = []) {
+    for (const toolset of seed) {
+      this.#toolsets.set(toolset.signature, toolset);
+      this.#history.set(toolset.signature, [toolset]);
+    }
+  }
+
   async get(signature: string): Promise<Toolset | undefined> {
     return this.#toolsets.get(signature);
   }
 
   async put(plan: ToolsetPlan): Promise<Toolset> {
     const history = this.#history.get(plan.signature) ?? [];
-    const toolset: Toolset = { ...plan, version: history.length + 1, createdAt: new Date().toISOString() };
+    const toolset: Toolset = { ...plan, version: (history.at(-1)?.version ?? 0) + 1, createdAt: new Date().toISOString() };
     this.#history.set(plan.signature, [...history, toolset]);
     this.#toolsets.set(plan.signature, toolset);
     return toolset;

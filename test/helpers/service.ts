@@ -23,6 +23,8 @@ export interface RunningService {
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
   stop(): Promise<void>;
+  /** Ends the process at once (SIGKILL): nothing is flushed or closed. */
+  kill(): Promise<void>;
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -40,12 +42,15 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
   throw new Error(`service did not become healthy:\n${output()}`);
 }
 
-/** Starts the built CLI (`node dist/cli.js serve [args]`) as a user would, on a free port. */
+/**
+ * Starts the built CLI (`node dist/cli.js serve [args]`) as a user would, on a free port. Toolsets are
+ * kept in memory unless `env` names an RLAR_DATA_DIR, so tests never share a store.
+ */
 export async function startService(env: Record<string, string> = {}, args: string[] = []): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/cli.js', 'serve', ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', RLAR_THREADS: '2', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    env: { PATH: process.env.PATH ?? '', RLAR_THREADS: '2', RLAR_DATA_DIR: ':memory:', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -53,7 +58,7 @@ export async function startService(env: Record<string, string> = {}, args: strin
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => output);
-  return { url, output: () => output, stop: () => stopChild(child) };
+  return { url, output: () => output, stop: () => stopChild(child), kill: () => stopChild(child, 'SIGKILL') };
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -140,7 +145,7 @@ export function runCli(
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['dist/cli.js', ...args], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', RLAR_DATA_DIR: ':memory:', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -165,7 +170,7 @@ export function runCli(
 
 /** The app in this process, listening on a free port (real HTTP), with config overrides. */
 export async function startApp(overrides: Partial<Config> = {}): Promise<{ url: string; close(): Promise<void> }> {
-  const app = await buildApp({ ...loadConfig({}), threads: 2, ...overrides }, { logger: false });
+  const app = await buildApp({ ...loadConfig({ RLAR_DATA_DIR: ':memory:' }), threads: 2, ...overrides }, { logger: false });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, close: () => app.close() };
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { decodeRequest, detectDialect, encodeResponse, type Dialect } from '../../protocol/dialects.ts';
 import { RequestError } from '../../protocol/errors.ts';
+import { requestToolsets } from '../../protocol/toolsets.ts';
 import { NativeRequest, OpenRLHFRequest, RewardRequest, RewardResponse, SlimeRequest } from '../../protocol/schemas.ts';
 import { admission, deadlineError } from '../admission.ts';
 import { errorResponses } from '../schemas/errors.ts';
@@ -47,7 +48,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       const dialect = detectDialect(request.body) as Dialect;
       const { items, timeoutMs } = decodeRequest(dialect, request.body);
-      const scored = await app.scoring.pipeline.score(items, timeoutMs);
+      const toolsets = dialect === 'native' ? requestToolsets(request.body as NativeRequest, app.scoring.registry) : [];
+      const scored = await app.scoring.pipeline.score(items, timeoutMs, toolsets);
       const late = deadlineError(scored);
       if (late) return reply.code(504).send(late);
       return encodeResponse(dialect, request.body, scored);

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
-import { Toolset } from '../../tools/toolset.ts';
+import { Toolset, ToolsetDeclaration } from '../../tools/toolset.ts';
 
-export { Toolset };
+export { Toolset, ToolsetDeclaration };
 
 export const ToolsetList = Type.Object({ toolsets: Type.Array(Toolset) });
 

@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import fp from 'fastify-plugin';
-import type { Config } from '../../../config.ts';
+import { ConfigError, type Config } from '../../../config.ts';
 import { ThreadPoolRunner } from '../../../execution/embedded/thread-pool-runner.ts';
 import { QueueRunner } from '../../../execution/queue/queue-runner.ts';
 import { QueueWorker } from '../../../execution/queue/queue-worker.ts';
@@ -11,14 +11,17 @@ import { ToolsetResolver } from '../../../pipeline/toolset-resolver.ts';
 import { AgentPlanner, FallbackPlanner } from '../../../planning/agent/agent-planner.ts';
 import { LlmClient } from '../../../tools/models/llm.ts';
 import { HeuristicPlanner } from '../../../planning/heuristic.ts';
+import { FrozenPlanner, type Planner } from '../../../planning/planner.ts';
+import { loadRecipes, type Recipes } from '../../../planning/recipes.ts';
 import { MemoryToolsetStore } from '../../../store/memory.ts';
-import { RedisToolsetStore } from '../../../store/redis.ts';
-import { redisClient } from '../../../store/redis-connection.ts';
+import { openToolsetStore } from '../../../store/open.ts';
+import { readSnapshot } from '../../../store/snapshot.ts';
 import type { ToolsetStore } from '../../../store/toolset-store.ts';
 import { builtinRegistry } from '../../../tools/builtin.ts';
 import { configureTools } from '../../../tools/settings.ts';
 import type { ToolRegistry } from '../../../tools/registry.ts';
-import type { Toolset } from '../../../tools/toolset.ts';
+import type { Toolset, ToolsetPlan } from '../../../tools/toolset.ts';
+import { FileError } from '../../../util/structured-file.ts';
 
 /** The domain services the routes use. */
 export interface Scoring {
@@ -30,6 +33,10 @@ export interface Scoring {
   unavailable(): Promise<string | undefined>;
   /** Plans a signature again now (a new version), saying why. */
   replan(signature: string, reason: string): Promise<Toolset>;
+  /** Stores a declared toolset as its signature's next version (kept as is when it scores the same). */
+  declare(plan: ToolsetPlan): Promise<Toolset>;
+  /** Serving a snapshot frozen: nothing is planned, re-planned or declared. */
+  frozen: boolean;
   /** The BullMQ queue, in distributed mode (for the dashboard). */
   queue?: Queue;
 }
@@ -46,24 +53,36 @@ export interface ScoringOptions {
   inProcessWorkers: number;
 }
 
+/** Reads a settings file (recipes, snapshot); a bad one stops the start with the file, line and field. */
+function readSettingsFile<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    if (error instanceof FileError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 /**
- * Wires one pipeline for both modes. Embedded: memory store, worker-thread runner. Distributed
- * (REDIS_URL): Redis store, queue runner, and optionally queue workers in this process.
+ * Wires one pipeline for both modes. Embedded: file-backed (or memory) store, worker-thread runner.
+ * Distributed (REDIS_URL): Redis store, queue runner, and optionally queue workers in this process.
+ * A frozen snapshot replaces the store with the snapshot's toolsets, in memory, in both modes.
  */
 export default fp(
   async (app, { config, inProcessWorkers }: ScoringOptions) => {
     configureTools(config.tools);
     const registry = builtinRegistry();
+    const recipes: Recipes | undefined = config.recipesFile === undefined ? undefined : readSettingsFile(() => loadRecipes(config.recipesFile!, registry));
+    const snapshot = config.snapshotFile === undefined ? undefined : readSettingsFile(() => readSnapshot(config.snapshotFile!, registry));
+    if (config.frozen && snapshot === undefined) throw new ConfigError('--frozen needs --toolsets FILE (the snapshot to serve)');
     const closers: (() => Promise<void>)[] = [];
-    let store: ToolsetStore;
+    const store: ToolsetStore = config.frozen ? new MemoryToolsetStore(snapshot) : openToolsetStore(config);
     let runner: Runner;
     let unavailable: () => Promise<string | undefined> = async () => undefined;
     let queue: Queue | undefined;
     if (config.redisUrl === undefined) {
-      store = new MemoryToolsetStore();
       runner = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb, tools: config.tools });
     } else {
-      store = new RedisToolsetStore(redisClient(config.redisUrl, 'request'));
       const queueRunner = new QueueRunner(config.redisUrl, { inFlight: config.queueInFlight, maxDepth: config.queueMaxDepth });
       runner = queueRunner;
       queue = queueRunner.queue;
@@ -82,7 +101,9 @@ export default fp(
       }
     }
     const heuristic = new HeuristicPlanner(registry, { rewardModel: config.tools.rewardModel !== undefined });
-    const planner = config.planner
+    const planner: Planner = config.frozen
+      ? new FrozenPlanner()
+      : config.planner
       ? new FallbackPlanner(
           new AgentPlanner(new LlmClient(config.planner, (usage) => app.metrics.llmUsage(usage)), registry, {
             timeoutMs: config.planner.timeoutMs,
@@ -102,11 +123,17 @@ export default fp(
       runner,
       limits: { maxTextChars: config.maxTextChars, taskTimeoutMs: config.taskTimeoutMs, requestTimeoutMs: config.requestTimeoutMs },
       observer: app.metrics,
-      ...((config.driftWindow > 0 || config.fallbackRetryMs > 0) && { monitor }),
+      ...(!config.frozen && (config.driftWindow > 0 || config.fallbackRetryMs > 0) && { monitor }),
+      ...(recipes && { recipes }),
     });
     const replan = (signature: string, reason: string) => resolver.replan(signature, monitor.samples(signature), reason);
+    const declare = (plan: ToolsetPlan) => resolver.declare(plan);
+    // A snapshot served unfrozen is declared into the store: its toolsets serve, and may evolve from there.
+    if (snapshot && !config.frozen) {
+      for (const toolset of snapshot) await declare({ ...toolset, rationale: [`declared from ${config.snapshotFile}`, ...toolset.rationale] });
+    }
     const mode = config.redisUrl === undefined ? 'embedded' : 'distributed';
-    app.decorate('scoring', { mode, registry, store, pipeline, unavailable, replan, ...(queue && { queue }) });
+    app.decorate('scoring', { mode, registry, store, pipeline, unavailable, replan, declare, frozen: config.frozen, ...(queue && { queue }) });
     app.addHook('onClose', async () => {
       for (const close of closers) await close();
       await runner.close();

@@ -1,0 +1,20 @@
+import type { ToolRegistry } from '../tools/registry.ts';
+import { declaredPlan, formatProblem, toolsetProblems, type Toolset, type ToolsetDeclaration } from '../tools/toolset.ts';
+import { RequestError } from './errors.ts';
+import type { NativeRequest } from './schemas.ts';
+
+/**
+ * A toolset a request declares, checked against this build's tools; `path` names it in errors
+ * (`body/options/toolset`). Not stored: its version is 0 and its hash identifies it.
+ */
+export function requestToolset(declared: ToolsetDeclaration, registry: ToolRegistry, path: string): Toolset {
+  const problem = toolsetProblems(declared, registry)[0];
+  if (problem) throw new RequestError(formatProblem(problem, path));
+  return { ...declaredPlan('request', declared, 'request', 'declared in the request'), version: 0, createdAt: new Date().toISOString() };
+}
+
+/** The toolset of each item of a native request: its own, else the request's, else undefined (planned). */
+export function requestToolsets(request: NativeRequest, registry: ToolRegistry): (Toolset | undefined)[] {
+  const shared = request.options?.toolset && requestToolset(request.options.toolset, registry, 'body/options/toolset');
+  return request.items.map((item, i) => (item.toolset ? requestToolset(item.toolset, registry, `body/items/${i}/toolset`) : shared));
+}
