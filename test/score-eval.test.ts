@@ -215,6 +215,40 @@ describe('rlar eval', () => {
   });
 });
 
+describe('rlar eval --compare', () => {
+  it('scores one file under the heuristic planner, a recipe file and a toolset file, and ranks them', async () => {
+    const lengthOnly = join(dir, 'length-only.yaml');
+    writeFileSync(lengthOnly, 'tools:\n  - { tool: length_penalty }\n  - { tool: repetition_penalty }\n');
+    const recipes = join(dir, 'exact.yaml');
+    writeFileSync(recipes, 'rules:\n  - name: math-exact\n    match: { signature: "math.*" }\n    toolset:\n      tools:\n        - { tool: exact_match }\n');
+    const out = join(dir, 'compare');
+    const { code, stdout, stderr } = await runCli(['eval', writePreferences(), '--out', out, '--compare', `heuristic,${recipes},${lengthOnly}`], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    const { ranking } = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    expect(ranking.map((r: any) => r.toolset)).toContain('exact');
+    expect(ranking[0]).toMatchObject({ rank: 1, toolset: 'heuristic' });
+    expect(ranking[0].overall).toBeCloseTo(2 / 3, 12);
+    expect(ranking.at(-1)).toMatchObject({ rank: 3, toolset: 'length-only' });
+    expect(ranking.at(-1).overall).toBeLessThan(ranking[0].overall);
+    expect(stdout).toMatch(/^1\. heuristic: overall 66\.7%$/m);
+    // Each contender has its own result and report; the declared toolset scored every response.
+    const declared = readJsonl(join(out, 'length-only', 'scores.jsonl'));
+    expect(new Set(declared.map((c) => c.toolset_hash)).size).toBe(1);
+    expect(declared.every((c) => c.toolset_version === 0 && c.components.map((k: any) => k.tool).join() === 'length_penalty,repetition_penalty')).toBe(true);
+    const byRecipe = readJsonl(join(out, 'exact', 'scores.jsonl'));
+    expect(byRecipe.every((c) => c.components[0].tool === 'exact_match')).toBe(true);
+    expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain('<table id="ranking">');
+  });
+
+  it('stops before scoring when a toolset file names a tool this build lacks, with the file and line', async () => {
+    const bad = join(dir, 'bad-toolset.yaml');
+    writeFileSync(bad, 'tools:\n  - { tool: math_answer }\n  - { tool: no_such_tool }\n');
+    const { code, stderr } = await runCli(['eval', writePreferences(), '--out', join(dir, 'bad'), '--compare', `heuristic,${bad}`], ENV, CLI_TIMEOUT);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/bad-toolset\.yaml:3: tools\/1\/tool /);
+  });
+});
+
 /** The DOM of a page after Debian's chromium (headless) has loaded it and run its script. */
 function dumpDom(file: string): Promise<string> {
   const profile = mkdtempSync(join(tmpdir(), 'rlar-chromium-'));
@@ -279,6 +313,20 @@ describe('rlar score and rlar eval --url (native POST /reward batches)', () => {
     const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
     expectHandAccuracy(result);
     expect(result.scored_with).toBe(service.url);
+  });
+
+  it('scores every row with a declared toolset (--toolset), sent as options.toolset', async () => {
+    const toolset = join(dir, 'declared.json');
+    writeFileSync(toolset, JSON.stringify({ tools: [{ tool: 'exact_match', weight: 1 }], fallback: 0 }));
+    const out = join(dir, 'declared.jsonl');
+    const { code, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out, '--url', service.url, '--toolset', toolset], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    const lines = readJsonl(out);
+    expect(lines).toHaveLength(4);
+    expect(lines.every((l) => l.toolset_version === 0 && l.components[0].tool === 'exact_match')).toBe(true);
+    expect(new Set(lines.map((l) => l.toolset_hash)).size).toBe(1);
+    // "Bonjour le monde" is its reference exactly; "#### 96" is not "72".
+    expect(rewardsByRow(out)).toMatchObject({ 2: 0, 3: 1 });
   });
 
   it('says so and exits 1 when the service cannot be reached, leaving the rows for a later run', async () => {

@@ -1,29 +1,58 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { parse } from 'yaml';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
+import type { ToolsetDeclaration } from '../tools/toolset.ts';
+import { messageOf } from '../util/errors.ts';
 import { runEval, resultJson, writeRun, type EvalRun, type PreferenceColumns } from './eval.ts';
-import type { BatchSettings } from './options.ts';
+import { readToolsetFile, type BatchSettings } from './options.ts';
 import { renderComparison } from './report.ts';
 import { inProcessScorer } from './scorer.ts';
 
 /**
  * `rlar eval --compare`: the same preference file scored under several toolsets, each by its own
- * in-process service (its own toolset store, so no plan leaks from one to the next), then ranked.
+ * in-process service with a store in memory (no plan leaks from one to the next, nothing is saved),
+ * then ranked by overall accuracy. A contender is the heuristic planner, the agent planner, or a file:
+ * a recipe file (`rules:`; unmatched items are planned), a snapshot from `rlar toolsets export`
+ * (served frozen) or one toolset (`tools:`, declared for every item as `options.toolset`).
  */
 interface Contender {
   name: string;
   config: Config;
+  toolset?: ToolsetDeclaration;
+}
+
+function fileKind(file: string): 'recipes' | 'snapshot' | 'toolset' {
+  let value: unknown;
+  try {
+    value = parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`--compare ${file}: ${messageOf(error)}`);
+  }
+  if (value !== null && typeof value === 'object') {
+    if ('rules' in value) return 'recipes';
+    if ('rlar_snapshot' in value) return 'snapshot';
+    if ('tools' in value) return 'toolset';
+  }
+  throw new ConfigError(`--compare ${file}: expected a recipe file (rules:), a snapshot (rlar toolsets export) or a toolset (tools:)`);
 }
 
 function contender(spec: string, base: Config): Contender {
-  switch (spec) {
-    case 'heuristic':
-      return { name: 'heuristic', config: { ...base, planner: undefined } };
-    case 'agent':
-      if (base.planner === undefined) throw new ConfigError('--compare agent needs the agent planner: set OPENAI_BASE_URL (and OPENAI_MODEL)');
-      return { name: 'agent', config: base };
-    default:
-      throw new ConfigError(`--compare ${spec}: expected heuristic or agent`);
+  // Only what the contender declares differs: each starts from the same configuration, unplanned.
+  const fresh: Config = { ...base, dataDir: ':memory:', recipesFile: undefined, snapshotFile: undefined, frozen: false };
+  if (spec === 'heuristic') return { name: 'heuristic', config: { ...fresh, planner: undefined } };
+  if (spec === 'agent') {
+    if (base.planner === undefined) throw new ConfigError('--compare agent needs the agent planner: set OPENAI_BASE_URL (and OPENAI_MODEL)');
+    return { name: 'agent', config: fresh };
+  }
+  const name = basename(spec, extname(spec));
+  switch (fileKind(spec)) {
+    case 'recipes':
+      return { name, config: { ...fresh, recipesFile: spec } };
+    case 'snapshot':
+      return { name, config: { ...fresh, snapshotFile: spec, frozen: true } };
+    case 'toolset':
+      return { name, config: fresh, toolset: readToolsetFile(spec) };
   }
 }
 
@@ -33,17 +62,23 @@ export async function compareToolsets(
   specs: string[],
   columns: PreferenceColumns,
   settings: BatchSettings,
-  values: { url?: string },
+  values: { url?: string; toolset?: string; recipes?: string },
 ): Promise<number> {
   if (values.url !== undefined) throw new ConfigError('--compare scores in this process; leave out --url');
+  if (values.toolset !== undefined || values.recipes !== undefined) {
+    throw new ConfigError('--compare takes toolset and recipe files in its list (--compare heuristic,FILE), not --toolset or --recipes');
+  }
   const base = loadConfig();
   const contenders = specs.map((spec) => contender(spec.trim(), base));
+  const names = contenders.map((c) => c.name);
+  const repeated = names.find((n, i) => names.indexOf(n) !== i);
+  if (repeated) throw new ConfigError(`--compare names "${repeated}" twice`);
   const runs: { name: string; run: EvalRun }[] = [];
-  for (const { name, config } of contenders) {
+  for (const { name, config, toolset } of contenders) {
     process.stderr.write(`rlar eval --compare: scoring under ${name}\n`);
     const scorer = await inProcessScorer(config);
     try {
-      runs.push({ name, run: await runEval(file, columns, scorer, settings) });
+      runs.push({ name, run: await runEval(file, columns, scorer, settings, toolset) });
     } finally {
       await scorer.close();
     }

@@ -2,13 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { NativeItem } from '../protocol/schemas.ts';
-import type { Component } from '../tools/toolset.ts';
+import { ConfigError } from '../config.ts';
+import type { Component, ToolsetDeclaration } from '../tools/toolset.ts';
 import { messageOf } from '../util/errors.ts';
 import { preferenceAccuracy, type Accuracy, type PreferenceScores } from './accuracy.ts';
 import { RowProblem, rowItem, type ColumnMap } from './columns.ts';
 import { compareToolsets } from './compare.ts';
 import { openDataset } from './dataset.ts';
-import { batchSettings, columnMap, inBatches, SCORING_OPTIONS, SCORING_USAGE, scorerFor, type BatchSettings } from './options.ts';
+import { batchSettings, columnMap, inBatches, readToolsetFile, SCORING_OPTIONS, SCORING_USAGE, scorerFor, type BatchSettings } from './options.ts';
 import { Progress } from './progress.ts';
 import { renderReport } from './report.ts';
 import { isScored, type Scorer } from './scorer.ts';
@@ -49,7 +50,8 @@ export interface Candidate {
   response: string;
   reward: number;
   signature: string;
-  toolset_version?: number;
+  toolset_version: number;
+  toolset_hash: string;
   components: Component[];
   error?: string;
 }
@@ -122,7 +124,7 @@ export async function runEval(
   columns: PreferenceColumns,
   scorer: Scorer,
   settings: BatchSettings,
-  requestOptions?: Record<string, unknown>,
+  toolset?: ToolsetDeclaration,
 ): Promise<EvalRun> {
   const dataset = await openDataset(file);
   const rows: PreferenceRow[] = [];
@@ -157,8 +159,9 @@ export async function runEval(
     await inBatches(all(), settings, async (batch) => {
       let results;
       try {
-        results = await scorer.score(batch.map((j) => j.item), requestOptions);
+        results = await scorer.score(batch.map((j) => j.item), toolset);
       } catch (error) {
+        if (error instanceof ConfigError) throw error;
         results = batch.map(() => ({ notScored: messageOf(error) }));
       }
       results.forEach((result, k) => {
@@ -176,7 +179,8 @@ export async function runEval(
           response: item.response,
           reward: result.reward,
           signature: result.signature,
-          ...(result.toolset_version !== undefined && { toolset_version: result.toolset_version }),
+          toolset_version: result.toolset_version,
+          toolset_hash: result.toolset_hash,
           components: result.components,
           ...(result.error !== undefined && { error: result.error }),
         });
@@ -207,11 +211,12 @@ export async function runEval(
 
 /** The JSON result: the public `{overall, subsets: {name: {accuracy, n}}}` and what else was learned. */
 export function resultJson(run: EvalRun, label?: string) {
-  const signatures: Record<string, { responses: number; versions: number[] }> = {};
+  const signatures: Record<string, { responses: number; versions: number[]; toolset_hashes: string[] }> = {};
   for (const c of run.candidates) {
-    const s = (signatures[c.signature] ??= { responses: 0, versions: [] });
+    const s = (signatures[c.signature] ??= { responses: 0, versions: [], toolset_hashes: [] });
     s.responses++;
-    if (c.toolset_version !== undefined && !s.versions.includes(c.toolset_version)) s.versions.push(c.toolset_version);
+    if (!s.versions.includes(c.toolset_version)) s.versions.push(c.toolset_version);
+    if (!s.toolset_hashes.includes(c.toolset_hash)) s.toolset_hashes.push(c.toolset_hash);
   }
   return {
     overall: run.accuracy.overall,
@@ -265,11 +270,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
   };
   const settings = batchSettings(values);
   if (values.compare !== undefined) return compareToolsets(file, values.out, values.compare.split(','), columns, settings, values);
+  const toolset = values.toolset === undefined ? undefined : readToolsetFile(values.toolset);
   const scorer = await scorerFor(values);
   let run: EvalRun;
   try {
     process.stderr.write(`rlar eval: ${file}; scoring ${scorer.where}\n`);
-    run = await runEval(file, columns, scorer, settings);
+    run = await runEval(file, columns, scorer, settings, toolset);
   } finally {
     await scorer.close();
   }

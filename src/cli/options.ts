@@ -1,4 +1,7 @@
 import { ConfigError, loadConfig } from '../config.ts';
+import { builtinRegistry } from '../tools/builtin.ts';
+import { toolsetProblems, ToolsetDeclaration } from '../tools/toolset.ts';
+import { FileError, readStructuredFile } from '../util/structured-file.ts';
 import { COLUMN_FLAGS, type ColumnMap, type ItemField } from './columns.ts';
 import { httpScorer, inProcessScorer, type Scorer } from './scorer.ts';
 
@@ -10,6 +13,8 @@ export const SCORING_OPTIONS = {
   'batch-size': { type: 'string' },
   concurrency: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  toolset: { type: 'string' },
+  recipes: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...(Object.fromEntries(Object.values(COLUMN_FLAGS).map((flag) => [flag, { type: 'string' }])) as Record<
     (typeof COLUMN_FLAGS)[ItemField],
@@ -23,6 +28,9 @@ export const SCORING_USAGE = `  --url URL               score against a running 
   --batch-size N          items per batch (default 64)
   --concurrency N         batches in flight (default 2)
   --timeout-ms N          longest one batch may take with --url (default 300000)
+  --toolset FILE          score every item with this toolset (YAML or JSON: tools, weights, params, gates,
+                          combination, fallback), sent as the request's options.toolset
+  --recipes FILE          in process: reward recipes that win over the planner, as rlar serve --recipes
   --prompt-col, --response-col, --reference-col, --task-col, --metadata-col, --id-col COLUMN
                           where each field is (dotted paths reach nested columns). Defaults: prompt; response;
                           reference, reward_model.ground_truth, ground_truth; task, data_source;
@@ -58,9 +66,23 @@ export function batchSettings(values: ScoringValues): BatchSettings {
   };
 }
 
+/** A toolset declaration file, checked against this build's tools; a problem names the file and line. */
+export function readToolsetFile(file: string): ToolsetDeclaration {
+  try {
+    const parsed = readStructuredFile<ToolsetDeclaration>(file, ToolsetDeclaration);
+    const problem = toolsetProblems(parsed.value, builtinRegistry())[0];
+    if (problem) throw parsed.problem(problem.path, problem.message);
+    return parsed.value;
+  } catch (error) {
+    if (error instanceof FileError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 /** The scorer the flags ask for: a running service (`--url`), or the embedded pipeline in this process. */
 export async function scorerFor(values: ScoringValues): Promise<Scorer> {
   if (typeof values.url === 'string') {
+    if (values.recipes !== undefined) throw new ConfigError('--recipes applies in process; a service uses its own (rlar serve --recipes)');
     if (!/^https?:\/\//.test(values.url)) throw new ConfigError(`--url=${values.url} is not an http(s) URL`);
     const apiKey = typeof values['api-key'] === 'string' ? values['api-key'] : process.env.RLAR_API_KEY;
     return httpScorer(values.url, {
@@ -68,7 +90,8 @@ export async function scorerFor(values: ScoringValues): Promise<Scorer> {
       ...(apiKey && { apiKey }),
     });
   }
-  return inProcessScorer(loadConfig());
+  const config = loadConfig();
+  return inProcessScorer(typeof values.recipes === 'string' ? { ...config, recipesFile: values.recipes } : config);
 }
 
 /** Runs `work` on each batch with at most `concurrency` batches in flight. */

@@ -5,14 +5,14 @@ import type { NativeItem } from '../protocol/schemas.ts';
 import { messageOf } from '../util/errors.ts';
 import { RowProblem, rowId, rowItem, type ColumnMap } from './columns.ts';
 import { openDataset, type DataRow } from './dataset.ts';
-import { batchSettings, columnMap, inBatches, SCORING_OPTIONS, SCORING_USAGE, scorerFor } from './options.ts';
+import { batchSettings, columnMap, inBatches, readToolsetFile, SCORING_OPTIONS, SCORING_USAGE, scorerFor } from './options.ts';
 import { Progress } from './progress.ts';
-import { isScored, type ScoredRow } from './scorer.ts';
+import { isScored } from './scorer.ts';
 
 export const SCORE_USAGE = `Usage: rlar score FILE --out OUT.jsonl [options]
 
 Scores every row of FILE (JSONL or Parquet) and writes one JSON line per row to OUT.jsonl:
-{"row", "id"?, "reward", "signature", "toolset_version", "components", "error"?}. Rows already in
+{"row", "id"?, "reward", "signature", "toolset_version", "toolset_hash", "components", "error"?}. Rows already in
 OUT.jsonl are skipped, so a stopped run goes on where it stopped. Rows are numbered from 1 (JSONL: the
 line number). A malformed row is reported with its number and left out; the others are scored.
 
@@ -24,7 +24,7 @@ ${SCORING_USAGE}
 interface RowOutcome {
   signature: string;
   reward: number;
-  version?: number;
+  version: number | undefined;
   failed: boolean;
 }
 
@@ -52,7 +52,7 @@ function loadDone(out: string): Map<number, RowOutcome> {
     done.set(entry.row, {
       signature: String(entry.signature),
       reward: entry.reward,
-      ...(typeof entry.toolset_version === 'number' && { version: entry.toolset_version }),
+      version: typeof entry.toolset_version === 'number' ? entry.toolset_version : undefined,
       failed: entry.error !== undefined,
     });
   }
@@ -130,6 +130,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const out = values.out;
   const columns = columnMap(values);
   const settings = batchSettings(values);
+  const toolset = values.toolset === undefined ? undefined : readToolsetFile(values.toolset);
   const dataset = await openDataset(file);
   const done = loadDone(out);
   const outcomes = new Map(done);
@@ -150,8 +151,9 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     await inBatches(pendingItems(dataset.rows(), columns, done, onProblem), settings, async (batch) => {
       let results;
       try {
-        results = await scorer.score(batch.map((p) => p.item));
+        results = await scorer.score(batch.map((p) => p.item), toolset);
       } catch (error) {
+        if (error instanceof ConfigError) throw error;
         results = batch.map(() => ({ notScored: messageOf(error) }));
       }
       const lines: string[] = [];
@@ -161,9 +163,10 @@ export async function scoreCommand(argv: string[]): Promise<number> {
           unscored.push({ row, why: result.notScored });
           return;
         }
-        const { reward, signature, toolset_version, components, error, ...rest } = result as ScoredRow;
-        lines.push(JSON.stringify({ row, ...(id !== undefined && { id }), reward, signature, toolset_version, ...rest, components, ...(error !== undefined && { error }) }));
-        outcomes.set(row, { signature, reward, ...(toolset_version !== undefined && { version: toolset_version }), failed: error !== undefined });
+        const { reward, signature, toolset_version, toolset_hash, components, error } = result;
+        const line = { row, ...(id !== undefined && { id }), reward, signature, toolset_version, toolset_hash, components, ...(error !== undefined && { error }) };
+        lines.push(JSON.stringify(line));
+        outcomes.set(row, { signature, reward, version: toolset_version, failed: error !== undefined });
       });
       if (lines.length > 0) appendFileSync(out, `${lines.join('\n')}\n`);
       progress.advance(batch.length);

@@ -1,11 +1,14 @@
-import type { Config } from '../config.ts';
+import { ConfigError, type Config } from '../config.ts';
 import { decodeRequest, encodeResponse } from '../protocol/dialects.ts';
-import type { ItemResult, NativeItem } from '../protocol/schemas.ts';
+import { RequestError } from '../protocol/errors.ts';
+import type { ItemResult, NativeItem, NativeRequest } from '../protocol/schemas.ts';
+import { requestToolsets } from '../protocol/toolsets.ts';
 import { buildApp } from '../server/app.ts';
+import type { ToolsetDeclaration } from '../tools/toolset.ts';
 import { messageOf } from '../util/errors.ts';
 
-/** One scored item as the native `POST /reward` answers it, plus the version of its toolset. */
-export type ScoredRow = ItemResult & { toolset_version?: number } & Record<string, unknown>;
+/** One scored item as the native `POST /reward` answers it (reward, signature, components, toolset version and hash). */
+export type ScoredRow = ItemResult;
 
 /** An item that was not scored (the deadline passed, the service refused it): worth trying again later. */
 export interface NotScored {
@@ -19,7 +22,8 @@ export interface NotScored {
 export interface Scorer {
   /** Where scoring happens, for messages. */
   readonly where: string;
-  score(items: NativeItem[], options?: Record<string, unknown>): Promise<(ScoredRow | NotScored)[]>;
+  /** With `toolset`, every item is scored by that declared toolset (the request's `options.toolset`). */
+  score(items: NativeItem[], toolset?: ToolsetDeclaration): Promise<(ScoredRow | NotScored)[]>;
   close(): Promise<void>;
 }
 
@@ -29,33 +33,26 @@ export function isScored(result: ScoredRow | NotScored): result is ScoredRow {
 
 const DEADLINE_PASSED = 'the request deadline passed before this item was scored';
 
-/** Adds the current version of each signature's toolset to its results. */
-async function withVersions(
-  results: (ScoredRow | NotScored)[],
-  version: (signature: string) => Promise<number | undefined>,
-): Promise<(ScoredRow | NotScored)[]> {
-  const signatures = [...new Set(results.filter(isScored).map((r) => r.signature))];
-  const versions = new Map(await Promise.all(signatures.map(async (s) => [s, await version(s)] as const)));
-  return results.map((r) => {
-    if (!isScored(r)) return r;
-    const v = versions.get(r.signature);
-    return v === undefined ? r : { ...r, toolset_version: v };
-  });
-}
-
 export async function inProcessScorer(config: Config): Promise<Scorer> {
   // Warnings (a tool failing, a re-plan) go to stderr; stdout carries the command's own output.
   const app = await buildApp(config, { logger: { level: 'warn', stream: process.stderr } });
   await app.ready();
   return {
     where: `in process (${app.scoring.mode} mode)`,
-    async score(items) {
-      const body = { items };
+    // What the POST /reward route does with a native body, without the HTTP around it.
+    async score(items, toolset) {
+      const body: NativeRequest = { items, ...(toolset && { options: { toolset } }) };
       const { items: scoringItems } = decodeRequest('native', body);
-      const scored = await app.scoring.pipeline.score(scoringItems);
-      const { results } = encodeResponse('native', body, scored) as { results: ScoredRow[] };
-      const marked = results.map(({ id: _id, ...r }, i): ScoredRow | NotScored => (scored[i]!.unscored ? { notScored: DEADLINE_PASSED } : r));
-      return withVersions(marked, async (signature) => (await app.scoring.store.get(signature))?.version);
+      let toolsets;
+      try {
+        toolsets = requestToolsets(body, app.scoring.registry);
+      } catch (error) {
+        if (error instanceof RequestError) throw new ConfigError(`the declared toolset: ${error.message}`);
+        throw error;
+      }
+      const scored = await app.scoring.pipeline.score(scoringItems, undefined, toolsets);
+      const { results } = encodeResponse('native', body, scored) as { results: (ScoredRow & { id: unknown })[] };
+      return results.map(({ id: _id, ...r }, i): ScoredRow | NotScored => (scored[i]!.unscored ? { notScored: DEADLINE_PASSED } : r));
     },
     close: () => app.close(),
   };
@@ -115,13 +112,17 @@ export function httpScorer(baseUrl: string, options: HttpScorerOptions): Scorer 
     return JSON.parse(text);
   }
 
-  async function postBatch(items: NativeItem[], extra: Record<string, unknown> | undefined): Promise<(ScoredRow | NotScored)[]> {
+  async function postBatch(items: NativeItem[], toolset: ToolsetDeclaration | undefined): Promise<(ScoredRow | NotScored)[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = (await request('POST', '/reward', { items, ...(extra && { options: extra }) })) as { results: ScoredRow[] };
-        return answer.results.map(({ id: _id, ...result }) => result as ScoredRow);
+        const answer = (await request('POST', '/reward', { items, ...(toolset && { options: { toolset } }) })) as {
+          results: (ScoredRow & { id: unknown })[];
+        };
+        return answer.results.map(({ id: _id, ...result }) => result);
       } catch (error) {
         if (!(error instanceof HttpFailure)) throw error;
+        // A declared toolset the service refuses fails every batch alike: stop with its message.
+        if (error.status === 400 && error.message.includes('body/options/')) throw new ConfigError(error.message);
         if (RETRYABLE.has(error.status) && attempt < attempts) {
           await new Promise((r) => setTimeout(r, Math.min(30_000, error.retryAfterMs ?? 500 * 2 ** attempt)));
           continue;
@@ -130,26 +131,12 @@ export function httpScorer(baseUrl: string, options: HttpScorerOptions): Scorer 
         // one bad item costs only itself.
         if ((error.status === 400 || error.status === 413) && items.length > 1) {
           const half = Math.ceil(items.length / 2);
-          return [...(await postBatch(items.slice(0, half), extra)), ...(await postBatch(items.slice(half), extra))];
+          return [...(await postBatch(items.slice(0, half), toolset)), ...(await postBatch(items.slice(half), toolset))];
         }
         return items.map(() => ({ notScored: error.message }));
       }
     }
   }
 
-  return {
-    where: url,
-    async score(items, extra) {
-      const results = await postBatch(items, extra);
-      return withVersions(results, async (signature) => {
-        try {
-          const toolset = (await request('GET', `/toolsets/${encodeURIComponent(signature)}`)) as { version?: number };
-          return toolset.version;
-        } catch {
-          return undefined;
-        }
-      });
-    },
-    close: async () => undefined,
-  };
+  return { where: url, score: postBatch, close: async () => undefined };
 }
