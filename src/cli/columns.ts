@@ -13,9 +13,9 @@ export type ItemField = 'prompt' | 'response' | 'reference' | 'task' | 'metadata
 export type ColumnMap = Partial<Record<ItemField, string>>;
 
 const DEFAULT_COLUMNS: Record<ItemField, string[]> = {
-  prompt: ['prompt'],
+  prompt: ['prompt', 'question', 'problem'],
   response: ['response'],
-  reference: ['reference', 'reward_model.ground_truth', 'ground_truth'],
+  reference: ['reference', 'reward_model.ground_truth', 'ground_truth', 'answer'],
   task: ['task', 'data_source'],
   metadata: ['metadata', 'extra_info'],
   id: ['id'],

@@ -32,9 +32,9 @@ export const SCORING_USAGE = `  --url URL               score against a running 
                           combination, fallback), sent as the request's options.toolset
   --recipes FILE          in process: reward recipes that win over the planner, as rlar serve --recipes
   --prompt-col, --response-col, --reference-col, --task-col, --metadata-col, --id-col COLUMN
-                          where each field is (dotted paths reach nested columns). Defaults: prompt; response;
-                          reference, reward_model.ground_truth, ground_truth; task, data_source;
-                          metadata, extra_info; id`;
+                          where each field is (dotted paths reach nested columns). Defaults, the first a row
+                          has: prompt, question, problem; response; reference, reward_model.ground_truth,
+                          ground_truth, answer; task, data_source; metadata, extra_info; id`;
 
 type ScoringValues = Partial<Record<keyof typeof SCORING_OPTIONS, string | boolean>>;
 

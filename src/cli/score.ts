@@ -20,6 +20,8 @@ Options:
 ${SCORING_USAGE}
 `;
 
+const MAX_PROBLEM_MESSAGES = 50;
+
 /** What the summary needs of a scored row. */
 interface RowOutcome {
   signature: string;
@@ -143,8 +145,11 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const progress = new Progress('scored', Math.max(0, dataset.total - done.size));
   const onProblem = (row: number, problem: string) => {
     problems.push(row);
-    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    process.stderr.write(`row ${row}: ${problem}; not scored\n`);
+    // The first messages say what is wrong; a wrong column flag would otherwise print one per row.
+    if (problems.length <= MAX_PROBLEM_MESSAGES) {
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      process.stderr.write(`row ${row}: ${problem}; not scored\n`);
+    }
     progress.advance(1);
   };
   try {
@@ -176,11 +181,12 @@ export async function scoreCommand(argv: string[]): Promise<number> {
     await scorer.close();
   }
   const scoredNow = outcomes.size - done.size;
-  process.stdout.write(`${summaryTable(outcomes.values())}\n`);
+  if (outcomes.size > 0) process.stdout.write(`${summaryTable(outcomes.values())}\n`);
   process.stdout.write(`rlar score: ${scoredNow} rows scored now, ${done.size} were already in ${out}; ${outcomes.size} rows in ${out}\n`);
   if (problems.length > 0) {
     const listed = problems.slice(0, 20).join(', ') + (problems.length > 20 ? ', ...' : '');
-    process.stdout.write(`rlar score: ${problems.length} malformed rows not scored (rows ${listed}); see the messages above\n`);
+    const shown = problems.length > MAX_PROBLEM_MESSAGES ? `the first ${MAX_PROBLEM_MESSAGES} messages` : 'the messages';
+    process.stdout.write(`rlar score: ${problems.length} malformed rows not scored (rows ${listed}); see ${shown} above\n`);
   }
   if (unscored.length > 0) {
     unscored.sort((a, b) => a.row - b.row);
