@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeLlm } from './helpers/fake-llm.ts';
 import { runCli, startService, type RunningService } from './helpers/service.ts';
 
 // `rlar score` and `rlar eval` run as a user runs them: the built CLI, on files in a temporary folder.
@@ -118,6 +119,22 @@ describe('rlar score', () => {
     expect(lines[0]).toBe(marked);
     expect(lines[1]).toBe(second);
     expect(lines.map((l) => JSON.parse(l).row).sort((a, b) => a - b)).toEqual([1, 2, 3, 8]);
+  });
+
+  it('draws a progress bar with rate and ETA when stderr is a terminal', async () => {
+    // util-linux `script` runs the command on a pseudo-terminal, as in an interactive shell.
+    const out = join(dir, 'tty.jsonl');
+    const command = `${process.execPath} dist/cli.js score ${join(dir, 'rows.jsonl')} --out ${out}`;
+    const { output } = await new Promise<{ output: string }>((resolve, reject) => {
+      const child = spawn('script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      child.stdout.on('data', (chunk) => (text += chunk));
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve({ output: text }) : reject(new Error(`exit ${code}: ${text}`))));
+    });
+    expect(output).toMatch(/\rscored \[#+\.*\] \d+\/7 \(\d+%\) [\d.]+\/s ETA /);
+    expect(output).toContain('\rscored [##############################] 7/7 (100%)');
+    expect(readJsonl(out)).toHaveLength(4);
   });
 
   it('reads verl Parquet (nested prompt, reward_model, extra_info) and reports a row without a response', async () => {
@@ -238,6 +255,43 @@ describe('rlar eval --compare', () => {
     const byRecipe = readJsonl(join(out, 'exact', 'scores.jsonl'));
     expect(byRecipe.every((c) => c.components[0].tool === 'exact_match')).toBe(true);
     expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain('<table id="ranking">');
+  });
+
+  it('ranks the agent planner (a local OpenAI-compatible server) against the heuristic one', async () => {
+    const mentions = 'function score(prompt, response, reference) { return response.includes(String(reference)) ? 1 : 0; }';
+    const llm = await startFakeLlm({
+      answer: () =>
+        JSON.stringify({
+          label: 'arithmetic',
+          basic_tasks: ['question answering'],
+          tools: [{ tool: 'length_penalty', weight: 0.5 }],
+          verifiers: [{ name: 'mentions_reference', description: 'names the reference', code: mentions, weight: 0.5 }],
+          rationale: 'the answer must appear',
+        }),
+    });
+    try {
+      const out = join(dir, 'compare-agent');
+      const env = { ...ENV, OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: 'test-key', RLAR_PLANNER_MODEL: 'planner-x' };
+      const { code, stderr } = await runCli(['eval', writePreferences(), '--out', out, '--compare', 'heuristic,agent'], env, CLI_TIMEOUT);
+      expect(code, stderr).toBe(0);
+      const { ranking } = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+      expect(ranking.map((r: any) => r.toolset).sort()).toEqual(['agent', 'heuristic']);
+      expect(ranking[0].overall).toBeGreaterThanOrEqual(ranking[1].overall);
+      // The agent's plan scored its run, and the heuristic run never asked the LLM.
+      const agentScores = readJsonl(join(out, 'agent', 'scores.jsonl'));
+      expect(agentScores.every((c) => c.components.map((k: any) => k.tool).join() === 'length_penalty,synthesized')).toBe(true);
+      expect(readJsonl(join(out, 'heuristic', 'scores.jsonl')).some((c) => c.components.some((k: any) => k.tool === 'synthesized'))).toBe(false);
+      const signatures = new Set(agentScores.map((c) => c.signature));
+      expect(llm.calls.length).toBe(signatures.size);
+    } finally {
+      await llm.close();
+    }
+  });
+
+  it('says what --compare agent needs when no LLM endpoint is configured', async () => {
+    const { code, stderr } = await runCli(['eval', writePreferences(), '--out', join(dir, 'no-agent'), '--compare', 'heuristic,agent'], ENV, CLI_TIMEOUT);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--compare agent needs the agent planner: set OPENAI_BASE_URL');
   });
 
   it('stops before scoring when a toolset file names a tool this build lacks, with the file and line', async () => {

@@ -2,17 +2,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { NativeItem } from '../protocol/schemas.ts';
-import { ConfigError } from '../config.ts';
 import type { Component, ToolsetDeclaration } from '../tools/toolset.ts';
-import { messageOf } from '../util/errors.ts';
 import { preferenceAccuracy, type Accuracy, type PreferenceScores } from './accuracy.ts';
 import { RowProblem, rowItem, type ColumnMap } from './columns.ts';
 import { compareToolsets } from './compare.ts';
 import { openDataset } from './dataset.ts';
-import { batchSettings, columnMap, inBatches, readToolsetFile, SCORING_OPTIONS, SCORING_USAGE, scorerFor, type BatchSettings } from './options.ts';
+import { batchSettings, columnMap, fileAndOut, inBatches, readToolsetFile, SCORING_OPTIONS, SCORING_USAGE, scorerFor, type BatchSettings } from './options.ts';
 import { Progress } from './progress.ts';
 import { renderReport } from './report.ts';
-import { isScored, type Scorer } from './scorer.ts';
+import { isScored, scoreBatch, type Scorer } from './scorer.ts';
 
 export const EVAL_USAGE = `Usage: rlar eval FILE --out DIR [options]
 
@@ -157,13 +155,7 @@ export async function runEval(
   }
   try {
     await inBatches(all(), settings, async (batch) => {
-      let results;
-      try {
-        results = await scorer.score(batch.map((j) => j.item), toolset);
-      } catch (error) {
-        if (error instanceof ConfigError) throw error;
-        results = batch.map(() => ({ notScored: messageOf(error) }));
-      }
+      const results = await scoreBatch(scorer, batch.map((j) => j.item), toolset);
       results.forEach((result, k) => {
         const { r, item, side, index } = batch[k]!;
         if (!isScored(result)) {
@@ -253,15 +245,9 @@ function printSubsets(accuracy: Accuracy): void {
 
 export async function evalCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: EVAL_OPTIONS });
-  if (values.help) {
-    process.stdout.write(EVAL_USAGE);
-    return 0;
-  }
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0 || values.out === undefined) {
-    process.stderr.write(EVAL_USAGE);
-    return 2;
-  }
+  const args = fileAndOut(positionals, values, EVAL_USAGE);
+  if (typeof args === 'number') return args;
+  const { file, out } = args;
   const columns: PreferenceColumns = {
     items: columnMap(values),
     chosen: values['chosen-col'] ?? 'chosen',
@@ -269,7 +255,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     subset: values['subset-col'] ?? 'subset',
   };
   const settings = batchSettings(values);
-  if (values.compare !== undefined) return compareToolsets(file, values.out, values.compare.split(','), columns, settings, values);
+  if (values.compare !== undefined) return compareToolsets(file, out, values.compare.split(','), columns, settings, values);
   const toolset = values.toolset === undefined ? undefined : readToolsetFile(values.toolset);
   const scorer = await scorerFor(values);
   let run: EvalRun;
@@ -279,8 +265,8 @@ export async function evalCommand(argv: string[]): Promise<number> {
   } finally {
     await scorer.close();
   }
-  writeRun(values.out, run);
+  writeRun(out, run);
   printSubsets(run.accuracy);
-  process.stdout.write(`rlar eval: ${run.accuracy.rows.length} rows judged, ${run.skipped.length} skipped; wrote ${join(values.out, 'result.json')} and ${join(values.out, 'report.html')}\n`);
+  process.stdout.write(`rlar eval: ${run.accuracy.rows.length} rows judged, ${run.skipped.length} skipped; wrote ${join(out, 'result.json')} and ${join(out, 'report.html')}\n`);
   return run.accuracy.rows.length > 0 ? 0 : 1;
 }

@@ -38,6 +38,20 @@ export const SCORING_USAGE = `  --url URL               score against a running 
 
 type ScoringValues = Partial<Record<keyof typeof SCORING_OPTIONS, string | boolean>>;
 
+/** FILE and --out of a command; or, when help was asked or they are missing, the usage printed and the exit code. */
+export function fileAndOut(positionals: string[], values: { help?: boolean; out?: string }, usage: string): { file: string; out: string } | number {
+  if (values.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const [file, ...extra] = positionals;
+  if (file === undefined || extra.length > 0 || values.out === undefined) {
+    process.stderr.write(usage);
+    return 2;
+  }
+  return { file, out: values.out };
+}
+
 export function positiveInteger(value: string | boolean | undefined, flag: string, fallback: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);

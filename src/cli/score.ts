@@ -2,12 +2,11 @@ import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs'
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
 import type { NativeItem } from '../protocol/schemas.ts';
-import { messageOf } from '../util/errors.ts';
 import { RowProblem, rowId, rowItem, type ColumnMap } from './columns.ts';
 import { openDataset, type DataRow } from './dataset.ts';
-import { batchSettings, columnMap, inBatches, readToolsetFile, SCORING_OPTIONS, SCORING_USAGE, scorerFor } from './options.ts';
+import { batchSettings, columnMap, fileAndOut, inBatches, readToolsetFile, SCORING_OPTIONS, SCORING_USAGE, scorerFor } from './options.ts';
 import { Progress } from './progress.ts';
-import { isScored } from './scorer.ts';
+import { isScored, scoreBatch } from './scorer.ts';
 
 export const SCORE_USAGE = `Usage: rlar score FILE --out OUT.jsonl [options]
 
@@ -120,16 +119,9 @@ function summaryTable(outcomes: Iterable<RowOutcome>): string {
 
 export async function scoreCommand(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: SCORING_OPTIONS });
-  if (values.help) {
-    process.stdout.write(SCORE_USAGE);
-    return 0;
-  }
-  const [file, ...extra] = positionals;
-  if (file === undefined || extra.length > 0 || values.out === undefined) {
-    process.stderr.write(SCORE_USAGE);
-    return 2;
-  }
-  const out = values.out;
+  const args = fileAndOut(positionals, values, SCORE_USAGE);
+  if (typeof args === 'number') return args;
+  const { file, out } = args;
   const columns = columnMap(values);
   const settings = batchSettings(values);
   const toolset = values.toolset === undefined ? undefined : readToolsetFile(values.toolset);
@@ -154,13 +146,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   };
   try {
     await inBatches(pendingItems(dataset.rows(), columns, done, onProblem), settings, async (batch) => {
-      let results;
-      try {
-        results = await scorer.score(batch.map((p) => p.item), toolset);
-      } catch (error) {
-        if (error instanceof ConfigError) throw error;
-        results = batch.map(() => ({ notScored: messageOf(error) }));
-      }
+      const results = await scoreBatch(scorer, batch.map((p) => p.item), toolset);
       const lines: string[] = [];
       results.forEach((result, k) => {
         const { row, id } = batch[k]!;

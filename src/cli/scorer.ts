@@ -31,6 +31,19 @@ export function isScored(result: ScoredRow | NotScored): result is ScoredRow {
   return !('notScored' in result);
 }
 
+/**
+ * Scores a batch. A failure of the whole batch marks each of its items not scored (to be tried again
+ * later); a configuration error (a declared toolset the service refuses) stops the command.
+ */
+export async function scoreBatch(scorer: Scorer, items: NativeItem[], toolset?: ToolsetDeclaration): Promise<(ScoredRow | NotScored)[]> {
+  try {
+    return await scorer.score(items, toolset);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    return items.map(() => ({ notScored: messageOf(error) }));
+  }
+}
+
 const DEADLINE_PASSED = 'the request deadline passed before this item was scored';
 
 export async function inProcessScorer(config: Config): Promise<Scorer> {
