@@ -383,6 +383,21 @@ describe('rlar score and rlar eval --url (native POST /reward batches)', () => {
     expect(rewardsByRow(out)).toMatchObject({ 2: 0, 3: 1 });
   });
 
+  it('sends the key of a service with RLAR_API_KEYS, and stops at once naming a 401 without it', async () => {
+    const guarded = await startService({ ...ENV, RLAR_API_KEYS: 'k-123' });
+    try {
+      const out = join(dir, 'keyed.jsonl');
+      const refused = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out, '--url', guarded.url], ENV, CLI_TIMEOUT);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/POST \/reward: 401/);
+      const { code, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out, '--url', guarded.url, '--api-key', 'k-123'], ENV, CLI_TIMEOUT);
+      expect(code, stderr).toBe(0);
+      expect(readJsonl(out)).toHaveLength(4);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('says so and exits 1 when the service cannot be reached, leaving the rows for a later run', async () => {
     const out = join(dir, 'unreachable.jsonl');
     const { code, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out, '--url', 'http://127.0.0.1:9'], ENV, CLI_TIMEOUT);

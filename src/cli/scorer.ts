@@ -119,8 +119,9 @@ export function httpScorer(baseUrl: string, options: HttpScorerOptions): Scorer 
       } catch {
         // not JSON: keep the text
       }
-      const retryAfter = Number(response.headers.get('retry-after'));
-      throw new HttpFailure(response.status, `${method} ${path}: ${response.status} ${message}`, Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined);
+      const retryAfter = response.headers.get('retry-after');
+      const retryAfterMs = retryAfter !== null && Number.isFinite(Number(retryAfter)) ? Number(retryAfter) * 1000 : undefined;
+      throw new HttpFailure(response.status, `${method} ${path}: ${response.status} ${message}`, retryAfterMs);
     }
     return JSON.parse(text);
   }
@@ -131,11 +132,17 @@ export function httpScorer(baseUrl: string, options: HttpScorerOptions): Scorer 
         const answer = (await request('POST', '/reward', { items, ...(toolset && { options: { toolset } }) })) as {
           results: (ScoredRow & { id: unknown })[];
         };
+        if (!Array.isArray(answer?.results) || answer.results.length !== items.length) {
+          throw new Error(`the service answered ${answer?.results?.length ?? 'no'} results for ${items.length} items`);
+        }
         return answer.results.map(({ id: _id, ...result }) => result);
       } catch (error) {
         if (!(error instanceof HttpFailure)) throw error;
-        // A declared toolset the service refuses fails every batch alike: stop with its message.
-        if (error.status === 400 && error.message.includes('body/options/')) throw new ConfigError(error.message);
+        // What fails every batch alike stops the command with its message: a declared toolset the
+        // service refuses, a missing or wrong key, a URL where no service answers POST /reward.
+        if ((error.status === 400 && error.message.includes('body/options/')) || [401, 403, 404].includes(error.status)) {
+          throw new ConfigError(`${url}: ${error.message}`);
+        }
         if (RETRYABLE.has(error.status) && attempt < attempts) {
           await new Promise((r) => setTimeout(r, Math.min(30_000, error.retryAfterMs ?? 500 * 2 ** attempt)));
           continue;
