@@ -28,7 +28,7 @@ function histogram(id: string, title: string, chosen: number[], rejected: number
   const lo = Math.min(0, ...all);
   const hi = Math.max(1, ...all);
   const bins = 20;
-  const width = 420;
+  const width = 460;
   const height = 160;
   const pad = { left: 46, bottom: 22, top: 20 };
   const plotW = width - pad.left - 8;
@@ -61,9 +61,10 @@ function histogram(id: string, title: string, chosen: number[], rejected: number
 <text x="${pad.left + plotW}" y="${height - 6}" font-size="10" text-anchor="end">${num(hi)}</text>
 <text x="${pad.left - 4}" y="${pad.top + 8}" font-size="10" text-anchor="end">${pct(top)}</text>
 <text x="${pad.left + plotW / 2}" y="${height - 6}" font-size="10" text-anchor="middle">reward</text>`;
-  const legend = `<text x="${pad.left}" y="12" font-size="11" font-weight="bold">${esc(title)}</text>
-<rect x="${width - 150}" y="4" width="10" height="10" fill="${CHOSEN}"/><text x="${width - 136}" y="13" font-size="10">chosen (${chosen.length})</text>
-<rect x="${width - 75}" y="4" width="10" height="10" fill="${REJECTED}"/><text x="${width - 61}" y="13" font-size="10">rejected (${rejected.length})</text>`;
+  const shortTitle = title.length > 40 ? `${title.slice(0, 39)}…` : title;
+  const legend = `<text x="${pad.left}" y="12" font-size="11" font-weight="bold">${esc(shortTitle)}<title>${esc(title)}</title></text>
+<rect x="${width - 200}" y="4" width="10" height="10" fill="${CHOSEN}"/><text x="${width - 186}" y="13" font-size="10">chosen (${chosen.length})</text>
+<rect x="${width - 100}" y="4" width="10" height="10" fill="${REJECTED}"/><text x="${width - 86}" y="13" font-size="10">rejected (${rejected.length})</text>`;
   return `<svg class="chart" data-chart="${esc(id)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="${esc(title)}">${legend}${axis}${bars}</svg>`;
 }
 
