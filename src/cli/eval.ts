@@ -1,13 +1,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { promptText } from '../protocol/items.ts';
 import type { NativeItem } from '../protocol/schemas.ts';
 import type { Component, ToolsetDeclaration } from '../tools/toolset.ts';
 import { preferenceAccuracy, type Accuracy, type PreferenceScores } from './accuracy.ts';
 import { RowProblem, rowItem, type ColumnMap } from './columns.ts';
 import { compareToolsets } from './compare.ts';
 import { openDataset } from './dataset.ts';
-import { batchSettings, columnMap, fileAndOut, inBatches, readToolsetFile, SCORING_OPTIONS, SCORING_USAGE, scorerFor, type BatchSettings } from './options.ts';
+import { batchSettings, columnMap, fileAndOut, inBatches, readToolsetFile, rowReporter, SCORING_OPTIONS, SCORING_USAGE, scorerFor, type BatchSettings } from './options.ts';
 import { Progress } from './progress.ts';
 import { renderReport } from './report.ts';
 import { isScored, scoreBatch, type Scorer } from './scorer.ts';
@@ -127,9 +128,10 @@ export async function runEval(
   const dataset = await openDataset(file);
   const rows: PreferenceRow[] = [];
   const skipped: EvalRun['skipped'] = [];
+  const reporter = rowReporter('not judged');
   const skip = (row: number, problem: string) => {
     skipped.push({ row, problem });
-    process.stderr.write(`row ${row}: ${problem}; not judged\n`);
+    reporter.report(row, problem);
   };
   for await (const entry of dataset.rows()) {
     if ('problem' in entry) {
@@ -150,11 +152,8 @@ export async function runEval(
   const candidates = new Map<string, Candidate>();
   const failed = new Map<number, string>();
   const progress = new Progress('responses scored', jobs.length);
-  async function* all() {
-    yield* jobs;
-  }
   try {
-    await inBatches(all(), settings, async (batch) => {
+    await inBatches(jobs, settings, async (batch) => {
       const results = await scoreBatch(scorer, batch.map((j) => j.item), toolset);
       results.forEach((result, k) => {
         const { r, item, side, index } = batch[k]!;
@@ -167,7 +166,7 @@ export async function runEval(
           subset: r.subset,
           side,
           index,
-          prompt: typeof item.prompt === 'string' ? item.prompt : item.prompt.map((m) => m.content).join('\n\n'),
+          prompt: promptText(item.prompt),
           response: item.response,
           reward: result.reward,
           signature: result.signature,

@@ -38,6 +38,28 @@ export const SCORING_USAGE = `  --url URL               score against a running 
 
 type ScoringValues = Partial<Record<keyof typeof SCORING_OPTIONS, string | boolean>>;
 
+const MAX_ROW_MESSAGES = 50;
+
+/**
+ * Reports rows that cannot be used on stderr. After the first 50 it only counts them: a wrong column
+ * flag would otherwise print one message per row.
+ */
+export function rowReporter(consequence: string): { report(row: number, problem: string): void; readonly rows: number[]; readonly cut: boolean } {
+  const rows: number[] = [];
+  return {
+    rows,
+    get cut() {
+      return rows.length > MAX_ROW_MESSAGES;
+    },
+    report(row, problem) {
+      rows.push(row);
+      if (rows.length > MAX_ROW_MESSAGES) return;
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+      process.stderr.write(`row ${row}: ${problem}; ${consequence}\n`);
+    },
+  };
+}
+
 /** FILE and --out of a command; or, when help was asked or they are missing, the usage printed and the exit code. */
 export function fileAndOut(positionals: string[], values: { help?: boolean; out?: string }, usage: string): { file: string; out: string } | number {
   if (values.help) {
@@ -110,7 +132,7 @@ export async function scorerFor(values: ScoringValues): Promise<Scorer> {
 
 /** Runs `work` on each batch with at most `concurrency` batches in flight. */
 export async function inBatches<T>(
-  source: AsyncIterable<T>,
+  source: AsyncIterable<T> | Iterable<T>,
   { batchSize, concurrency }: BatchSettings,
   work: (batch: T[]) => Promise<void>,
 ): Promise<void> {

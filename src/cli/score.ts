@@ -4,7 +4,7 @@ import { ConfigError } from '../config.ts';
 import type { NativeItem } from '../protocol/schemas.ts';
 import { RowProblem, rowId, rowItem, type ColumnMap } from './columns.ts';
 import { openDataset, type DataRow } from './dataset.ts';
-import { batchSettings, columnMap, fileAndOut, inBatches, readToolsetFile, SCORING_OPTIONS, SCORING_USAGE, scorerFor } from './options.ts';
+import { batchSettings, columnMap, fileAndOut, inBatches, readToolsetFile, rowReporter, SCORING_OPTIONS, SCORING_USAGE, scorerFor } from './options.ts';
 import { Progress } from './progress.ts';
 import { isScored, scoreBatch } from './scorer.ts';
 
@@ -18,8 +18,6 @@ line number). A malformed row is reported with its number and left out; the othe
 Options:
 ${SCORING_USAGE}
 `;
-
-const MAX_PROBLEM_MESSAGES = 50;
 
 /** What the summary needs of a scored row. */
 interface RowOutcome {
@@ -128,7 +126,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const dataset = await openDataset(file);
   const done = loadDone(out);
   const outcomes = new Map(done);
-  const problems: number[] = [];
+  const problems = rowReporter('not scored');
   const unscored: { row: number; why: string }[] = [];
   const scorer = await scorerFor(values);
   process.stderr.write(
@@ -136,12 +134,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   );
   const progress = new Progress('scored', Math.max(0, dataset.total - done.size));
   const onProblem = (row: number, problem: string) => {
-    problems.push(row);
-    // The first messages say what is wrong; a wrong column flag would otherwise print one per row.
-    if (problems.length <= MAX_PROBLEM_MESSAGES) {
-      if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-      process.stderr.write(`row ${row}: ${problem}; not scored\n`);
-    }
+    problems.report(row, problem);
     progress.advance(1);
   };
   try {
@@ -169,10 +162,10 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const scoredNow = outcomes.size - done.size;
   if (outcomes.size > 0) process.stdout.write(`${summaryTable(outcomes.values())}\n`);
   process.stdout.write(`rlar score: ${scoredNow} rows scored now, ${done.size} were already in ${out}; ${outcomes.size} rows in ${out}\n`);
-  if (problems.length > 0) {
-    const listed = problems.slice(0, 20).join(', ') + (problems.length > 20 ? ', ...' : '');
-    const shown = problems.length > MAX_PROBLEM_MESSAGES ? `the first ${MAX_PROBLEM_MESSAGES} messages` : 'the messages';
-    process.stdout.write(`rlar score: ${problems.length} malformed rows not scored (rows ${listed}); see ${shown} above\n`);
+  if (problems.rows.length > 0) {
+    const listed = problems.rows.slice(0, 20).join(', ') + (problems.rows.length > 20 ? ', ...' : '');
+    const shown = problems.cut ? 'the first messages' : 'the messages';
+    process.stdout.write(`rlar score: ${problems.rows.length} malformed rows not scored (rows ${listed}); see ${shown} above\n`);
   }
   if (unscored.length > 0) {
     unscored.sort((a, b) => a.row - b.row);
