@@ -78,7 +78,7 @@ async function exportToolsets(config: Config): Promise<void> {
     if (config.dataDir === IN_MEMORY) throw new ConfigError(`RLAR_DATA_DIR is ${IN_MEMORY}: there is no store to export`);
     if (!existsSync(storeFile(config.dataDir))) throw new ConfigError(`no toolset store in RLAR_DATA_DIR="${config.dataDir}" (${storeFile(config.dataDir)} does not exist)`);
   }
-  const store = openToolsetStore(config);
+  const store = openToolsetStore(config, 'command');
   try {
     process.stdout.write(`${JSON.stringify(await exportSnapshot(store), null, 2)}\n`);
   } finally {

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { postJson, runCli, startService, type RunningService } from './helpers/service.ts';
 
 // Declared rewards through HTTP and the CLI: request toolsets, combinations and gates, hashes, recipe
@@ -191,6 +192,13 @@ describe('recipe files', () => {
     expect(missing.output).toMatch(/none\.yaml: cannot be read/);
   });
 
+  it('examples/rewards.yaml has the rules the README shows', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('## Declare your rewards'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    expect(parse(block)).toEqual(parse(readFileSync('examples/rewards.yaml', 'utf8')));
+  });
+
   it('examples/rewards.yaml loads, and its rules score a multi-task mix', async () => {
     const example = await startService({}, ['--recipes', 'examples/rewards.yaml']);
     try {
@@ -256,11 +264,40 @@ describe('PUT /toolsets/{signature}', () => {
       [{ tools: [{ tool: 'exact_match' }], signature: 'qa.other.short_text' }, /body\/signature "qa.other.short_text" is not the signature of the path/],
       [{ tools: [{ tool: 'exact_match', weight: '1' }] }, /body\/tools\/0\/weight must be number/],
       [{ tools: [{ tool: 'exact_match' }], extra: 1 }, /must NOT have additional properties/],
+      [{ tools: [{ tool: 'regex_match', params: { pattern: Array.from({ length: 40 }).reduce((inner) => ({ inner }), 1) } }] }, /body is nested deeper than 32 levels/],
     ];
     for (const [body, message] of cases) {
       const response = await put(body);
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect((await response.json()).message).toMatch(message);
+    }
+  });
+
+  it('is never re-planned by the drift monitor, even when its rewards never vary', async () => {
+    const drifting = await startService({ RLAR_DRIFT_WINDOW: '20' });
+    try {
+      const declaredSignature = 'dialogue.declared_drift.none';
+      const put = await fetch(`${drifting.url}/toolsets/${declaredSignature}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ tools: [{ tool: 'length_penalty' }] }),
+      });
+      expect((await put.json()).version).toBe(1);
+      // The same constant rewards, for a declared and a planned signature, in one request.
+      const items = ['declared_drift', 'planned_drift'].flatMap((task) => Array.from({ length: 20 }, (_, i) => ({ prompt: `Say hi ${i}`, response: 'hi there', task })));
+      const { json } = await postJson(`${drifting.url}/reward`, { items });
+      expect(json.results[0].signature).toBe(declaredSignature);
+      const planned = json.results[20].signature;
+      let version = 1;
+      for (let i = 0; i < 200 && version < 2; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        version = (await (await fetch(`${drifting.url}/toolsets/${planned}`)).json()).version;
+      }
+      expect(version).toBe(2);
+      const declared = await (await fetch(`${drifting.url}/toolsets/${declaredSignature}/versions`)).json();
+      expect(declared.toolsets.map((t: any) => t.planner)).toEqual(['declared']);
+    } finally {
+      await drifting.stop();
     }
   });
 

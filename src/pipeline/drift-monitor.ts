@@ -1,6 +1,6 @@
 import type { ItemScore, Toolset, ToolsetPlan } from '../tools/toolset.ts';
 import type { ScoringItem } from '../tools/types.ts';
-import { isAgentFallback } from '../planning/planner.ts';
+import { DECLARED, isAgentFallback } from '../planning/planner.ts';
 import { messageOf } from '../util/errors.ts';
 import type { ToolsetResolver } from './toolset-resolver.ts';
 
@@ -53,6 +53,8 @@ export class DriftMonitor {
   }
 
   record(toolset: Toolset, items: ScoringItem[], scores: ItemScore[]): void {
+    // A user's declaration is what they want scored, even when it fails or never varies.
+    if (toolset.planner === DECLARED) return;
     let watch = this.#watches.get(toolset.signature);
     // A request still scoring with an older version must not reset the window of the newer one.
     if (watch && toolset.version < watch.version) return;

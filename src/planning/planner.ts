@@ -10,6 +10,9 @@ export interface Planner {
   plan(signature: string, samples: ScoringItem[], deadline?: number): Promise<ToolsetPlan>;
 }
 
+/** The `planner` of a toolset a user declared (`PUT /toolsets/{signature}`): never re-planned by itself. */
+export const DECLARED = 'declared';
+
 /** How a toolset planned by the fallback, because the agent failed, is marked in its `planner`. */
 const AGENT_FALLBACK = ' (agent fallback)';
 

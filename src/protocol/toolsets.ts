@@ -1,15 +1,22 @@
 import type { ToolRegistry } from '../tools/registry.ts';
 import { declaredPlan, formatProblem, toolsetProblems, type Toolset, type ToolsetDeclaration } from '../tools/toolset.ts';
 import { RequestError } from './errors.ts';
+import { checkNesting } from './items.ts';
 import type { NativeRequest } from './schemas.ts';
 
 /**
- * A toolset a request declares, checked against this build's tools; `path` names it in errors
- * (`body/options/toolset`). Not stored: its version is 0 and its hash identifies it.
+ * Checks a toolset sent over HTTP against this build's tools; a problem is a 400 whose message names
+ * the field under `path` (`body/options/toolset/tools/0/weight ...`).
  */
-export function requestToolset(declared: ToolsetDeclaration, registry: ToolRegistry, path: string): Toolset {
+export function checkDeclaration(declared: ToolsetDeclaration, registry: ToolRegistry, path: string): void {
+  checkNesting(declared, path);
   const problem = toolsetProblems(declared, registry)[0];
   if (problem) throw new RequestError(formatProblem(problem, path));
+}
+
+/** A toolset a request declares, checked. Not stored: its version is 0 and its hash identifies it. */
+export function requestToolset(declared: ToolsetDeclaration, registry: ToolRegistry, path: string): Toolset {
+  checkDeclaration(declared, registry, path);
   return { ...declaredPlan('request', declared, 'request', 'declared in the request'), version: 0, createdAt: new Date().toISOString() };
 }
 

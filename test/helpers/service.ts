@@ -69,6 +69,19 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pro
   });
 }
 
+/** Stops, after each test, what the test started with `track`. */
+export function tracker() {
+  const running: { stop(): Promise<void> }[] = [];
+  return {
+    async track<T extends { stop(): Promise<void> }>(started: Promise<T>): Promise<T> {
+      const value = await started;
+      running.push(value);
+      return value;
+    },
+    stopAll: () => Promise.all(running.splice(0).map((r) => r.stop())),
+  };
+}
+
 export interface RunningWorker {
   child: ChildProcess;
   output(): string;

@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { admission } from '../admission.ts';
 import { errorBody } from '../errors.ts';
 import { errorResponses } from '../schemas/errors.ts';
-import { declaredPlan, formatProblem, toolsetProblems, withHash } from '../../tools/toolset.ts';
+import { DECLARED } from '../../planning/planner.ts';
+import { checkDeclaration } from '../../protocol/toolsets.ts';
+import { declaredPlan, withHash } from '../../tools/toolset.ts';
 import { SignatureParam, Toolset, ToolsetDeclaration, ToolsetList } from '../schemas/toolsets.ts';
 
 function notFound(signature: string) {
@@ -78,10 +80,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (declared.signature !== undefined && declared.signature !== signature) {
         return reply.code(400).send(errorBody(400, `body/signature "${declared.signature}" is not the signature of the path, "${signature}"`));
       }
-      const problem = toolsetProblems(declared, app.scoring.registry)[0];
-      if (problem) return reply.code(400).send(errorBody(400, formatProblem(problem, 'body')));
-      const plan = declaredPlan(signature, declared, 'declared', 'declared through PUT /toolsets/{signature}');
-      return withHash(await app.scoring.declare(plan));
+      checkDeclaration(declared, app.scoring.registry, 'body');
+      return withHash(await app.scoring.declare(declaredPlan(signature, declared, DECLARED, 'declared through PUT /toolsets/{signature}')));
     },
   );
 

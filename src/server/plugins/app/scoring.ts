@@ -14,13 +14,15 @@ import { HeuristicPlanner } from '../../../planning/heuristic.ts';
 import { FrozenPlanner, type Planner } from '../../../planning/planner.ts';
 import { loadRecipes, type Recipes } from '../../../planning/recipes.ts';
 import { MemoryToolsetStore } from '../../../store/memory.ts';
-import { openToolsetStore } from '../../../store/open.ts';
+import { IN_MEMORY, openToolsetStore } from '../../../store/open.ts';
+import { storeFile } from '../../../store/sqlite.ts';
 import { readSnapshot } from '../../../store/snapshot.ts';
 import type { ToolsetStore } from '../../../store/toolset-store.ts';
 import { builtinRegistry } from '../../../tools/builtin.ts';
 import { configureTools } from '../../../tools/settings.ts';
 import type { ToolRegistry } from '../../../tools/registry.ts';
 import type { Toolset, ToolsetPlan } from '../../../tools/toolset.ts';
+import { messageOf } from '../../../util/errors.ts';
 import { FileError } from '../../../util/structured-file.ts';
 
 /** The domain services the routes use. */
@@ -63,6 +65,15 @@ function readSettingsFile<T>(read: () => T): T {
   }
 }
 
+/** The configured store; a data directory that cannot hold it stops the start, naming RLAR_DATA_DIR. */
+function openStore(config: Config): ToolsetStore {
+  try {
+    return openToolsetStore(config);
+  } catch (error) {
+    throw new ConfigError(`RLAR_DATA_DIR="${config.dataDir}": the toolset store cannot be opened there: ${messageOf(error)}`);
+  }
+}
+
 /**
  * Wires one pipeline for both modes. Embedded: file-backed (or memory) store, worker-thread runner.
  * Distributed (REDIS_URL): Redis store, queue runner, and optionally queue workers in this process.
@@ -76,7 +87,7 @@ export default fp(
     const snapshot = config.snapshotFile === undefined ? undefined : readSettingsFile(() => readSnapshot(config.snapshotFile!, registry));
     if (config.frozen && snapshot === undefined) throw new ConfigError('--frozen needs --toolsets FILE (the snapshot to serve)');
     const closers: (() => Promise<void>)[] = [];
-    const store: ToolsetStore = config.frozen ? new MemoryToolsetStore(snapshot) : openToolsetStore(config);
+    const store: ToolsetStore = config.frozen ? new MemoryToolsetStore(snapshot) : openStore(config);
     let runner: Runner;
     let unavailable: () => Promise<string | undefined> = async () => undefined;
     let queue: Queue | undefined;
@@ -133,6 +144,14 @@ export default fp(
       for (const toolset of snapshot) await declare({ ...toolset, rationale: [`declared from ${config.snapshotFile}`, ...toolset.rationale] });
     }
     const mode = config.redisUrl === undefined ? 'embedded' : 'distributed';
+    const kept = config.frozen
+      ? `the frozen snapshot ${config.snapshotFile} (${snapshot!.length} toolsets; nothing is planned)`
+      : mode === 'distributed'
+        ? 'Redis'
+        : config.dataDir === IN_MEMORY
+          ? 'memory only (RLAR_DATA_DIR=:memory:)'
+          : storeFile(config.dataDir);
+    app.log.info(`toolsets: ${kept}${recipes ? `; ${recipes.size} recipe rules from ${config.recipesFile}` : ''}`);
     app.decorate('scoring', { mode, registry, store, pipeline, unavailable, replan, declare, frozen: config.frozen, ...(queue && { queue }) });
     app.addHook('onClose', async () => {
       for (const close of closers) await close();
