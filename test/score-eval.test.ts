@@ -85,7 +85,7 @@ describe('rlar score', () => {
     const { code, stdout, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out], ENV, CLI_TIMEOUT);
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(/row 4: not valid JSON/);
-    expect(stderr).toMatch(/row 5: no response \(looked for "response"; --response-col names the column\)/);
+    expect(stderr).toMatch(/row 5: no response \(looked for "response", "responses"; --response-col names the column\)/);
     expect(stderr).toMatch(/row 6: item\/prompt must be one of: string, array/);
     const lines = readJsonl(out);
     expect(lines.map((l) => l.row).sort((a, b) => a - b)).toEqual([1, 2, 3, 8]);
@@ -98,6 +98,7 @@ describe('rlar score', () => {
     expect(byRow[3].signature).toMatch(/^translation\./);
     expect(byRow[8]).toMatchObject({ reward: 1 });
     // The summary: one line per signature, and the malformed rows by number.
+    expect(stdout).toMatch(/^signature\s+version\s+scored\s+mean\s+min\s+max\s+errors$/m);
     expect(stdout).toMatch(/^math\.gsm8k\.\S+\s+1\s+2\s+0\.500\s+0\.000\s+1\.000\s+0$/m);
     expect(stdout).toContain('3 malformed rows not scored (rows 4, 5, 6)');
     expect(stderr).toMatch(/scored 7\/7 \(100%\) [\d.]+\/s ETA/);
@@ -113,8 +114,8 @@ describe('rlar score', () => {
     writeFileSync(out, `${marked}\n${second}\n${third!.slice(0, 40)}`);
     const { code, stdout, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out], ENV, CLI_TIMEOUT);
     expect(code, stderr).toBe(0);
-    expect(stderr).toContain('2 already in');
-    expect(stdout).toContain('2 rows scored now, 2 were already in');
+    expect(stderr).toContain('2 responses already in');
+    expect(stdout).toContain('2 responses scored now, 2 were already in');
     const lines = readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
     expect(lines[0]).toBe(marked);
     expect(lines[1]).toBe(second);
@@ -135,6 +136,29 @@ describe('rlar score', () => {
     expect(output).toMatch(/\rscored \[#+\.*\] \d+\/7 \(\d+%\) [\d.]+\/s ETA /);
     expect(output).toContain('\rscored [##############################] 7/7 (100%)');
     expect(readJsonl(out)).toHaveLength(4);
+  });
+
+  it('scores each response of a list (verl generation output, n per prompt) and resumes by response', async () => {
+    const file = join(dir, 'generations.jsonl');
+    const row = { data_source: 'openai/gsm8k', prompt: chat(GSM8K_PROMPT), reward_model: { ground_truth: '72' } };
+    writeFileSync(file, [{ ...row, responses: ['#### 72', '#### 70', 'So 72.\n#### 72'] }, { ...row, responses: [] }].map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const out = join(dir, 'generations-scored.jsonl');
+    const first = await runCli(['score', file, '--out', out], ENV, CLI_TIMEOUT);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('row 2: "responses" is an empty list of responses');
+    const lines = readJsonl(out).sort((a, b) => a.sample - b.sample);
+    expect(lines.map((l) => [l.row, l.sample, l.reward])).toEqual([
+      [1, 0, 1],
+      [1, 1, 0],
+      [1, 2, 1],
+    ]);
+    // Keep two of the three responses: the run after scores only the third.
+    const kept = readFileSync(out, 'utf8').split('\n').filter((l) => l !== '' && JSON.parse(l).sample !== 2);
+    writeFileSync(out, `${kept.join('\n')}\n`);
+    const second = await runCli(['score', file, '--out', out], ENV, CLI_TIMEOUT);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('1 responses scored now, 2 were already in');
+    expect(readJsonl(out).map((l) => l.sample).sort()).toEqual([0, 1, 2]);
   });
 
   it('reads verl Parquet (nested prompt, reward_model, extra_info) and reports a row without a response', async () => {
@@ -402,6 +426,6 @@ describe('rlar score and rlar eval --url (native POST /reward batches)', () => {
     const out = join(dir, 'unreachable.jsonl');
     const { code, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out, '--url', 'http://127.0.0.1:9'], ENV, CLI_TIMEOUT);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/4 rows could not be scored now .*run the same command again/);
+    expect(stderr).toMatch(/4 responses could not be scored now .*run the same command again/);
   });
 });

@@ -14,7 +14,7 @@ export type ColumnMap = Partial<Record<ItemField, string>>;
 
 const DEFAULT_COLUMNS: Record<ItemField, string[]> = {
   prompt: ['prompt', 'question', 'problem'],
-  response: ['response'],
+  response: ['response', 'responses'],
   reference: ['reference', 'reward_model.ground_truth', 'ground_truth', 'answer'],
   task: ['task', 'data_source'],
   metadata: ['metadata', 'extra_info'],

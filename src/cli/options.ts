@@ -33,7 +33,7 @@ export const SCORING_USAGE = `  --url URL               score against a running 
   --recipes FILE          in process: reward recipes that win over the planner, as rlar serve --recipes
   --prompt-col, --response-col, --reference-col, --task-col, --metadata-col, --id-col COLUMN
                           where each field is (dotted paths reach nested columns). Defaults, the first a row
-                          has: prompt, question, problem; response; reference, reward_model.ground_truth,
+                          has: prompt, question, problem; response, responses; reference, reward_model.ground_truth,
                           ground_truth, answer; task, data_source; metadata, extra_info; id`;
 
 type ScoringValues = Partial<Record<keyof typeof SCORING_OPTIONS, string | boolean>>;

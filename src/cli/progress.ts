@@ -4,7 +4,7 @@
  */
 export class Progress {
   readonly #label: string;
-  readonly #total: number;
+  #total: number;
   readonly #stream: NodeJS.WriteStream;
   readonly #started = performance.now();
   #done = 0;
@@ -27,6 +27,11 @@ export class Progress {
       this.#printed = this.#done;
       this.#stream.write(`${this.#text(false)}\n`);
     }
+  }
+
+  /** Takes one unit out of the total: it needed no work (done by an earlier run). */
+  skip(): void {
+    this.#total--;
   }
 
   /** Ends the bar's line on a terminal; elsewhere prints the last count if it was not printed. */

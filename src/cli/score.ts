@@ -2,7 +2,7 @@ import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs'
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
 import type { NativeItem } from '../protocol/schemas.ts';
-import { RowProblem, rowId, rowItem, type ColumnMap } from './columns.ts';
+import { fieldOf, RowProblem, rowId, rowItem, type ColumnMap } from './columns.ts';
 import { openDataset, type DataRow } from './dataset.ts';
 import { batchSettings, columnMap, fileAndOut, inBatches, readToolsetFile, rowReporter, SCORING_OPTIONS, SCORING_USAGE, scorerFor } from './options.ts';
 import { Progress } from './progress.ts';
@@ -10,29 +10,36 @@ import { isScored, scoreBatch } from './scorer.ts';
 
 export const SCORE_USAGE = `Usage: rlar score FILE --out OUT.jsonl [options]
 
-Scores every row of FILE (JSONL or Parquet) and writes one JSON line per row to OUT.jsonl:
-{"row", "id"?, "reward", "signature", "toolset_version", "toolset_hash", "components", "error"?}. Rows already in
-OUT.jsonl are skipped, so a stopped run goes on where it stopped. Rows are numbered from 1 (JSONL: the
-line number). A malformed row is reported with its number and left out; the others are scored.
+Scores every row of FILE (JSONL or Parquet) and writes one JSON line per response to OUT.jsonl:
+{"row", "sample"?, "id"?, "reward", "signature", "toolset_version", "toolset_hash", "components", "error"?}.
+A response column holding a list (verl's generation output, "responses") gives one line per response,
+"sample" being its place in the list. Responses already in OUT.jsonl are skipped, so a stopped run goes
+on where it stopped. Rows are numbered from 1 (JSONL: the line number). A malformed row is reported
+with its number and left out; the others are scored.
 
 Options:
 ${SCORING_USAGE}
 `;
 
-/** What the summary needs of a scored row. */
-interface RowOutcome {
+/** What the summary needs of a scored response. */
+interface Outcome {
   signature: string;
   reward: number;
   version: number | undefined;
   failed: boolean;
 }
 
+/** A scored response's key: its row, and its place in the row's list of responses when it has one. */
+function keyOf(row: number, sample: number | undefined): string {
+  return sample === undefined ? String(row) : `${row}:${sample}`;
+}
+
 /**
- * The rows OUT already holds. A line cut short by a stopped run is dropped from the file, so the row
- * is scored again and the file stays valid JSONL.
+ * The responses OUT already holds, by key. A line cut short by a stopped run is dropped from the
+ * file, so that response is scored again and the file stays valid JSONL.
  */
-function loadDone(out: string): Map<number, RowOutcome> {
-  const done = new Map<number, RowOutcome>();
+function loadDone(out: string): Map<string, Outcome> {
+  const done = new Map<string, Outcome>();
   if (!existsSync(out)) return done;
   const text = readFileSync(out, 'utf8');
   const complete = text.endsWith('\n') || text === '' ? text.length : text.lastIndexOf('\n') + 1;
@@ -48,7 +55,7 @@ function loadDone(out: string): Map<number, RowOutcome> {
     if (typeof entry.row !== 'number' || typeof entry.reward !== 'number') {
       throw new ConfigError(`${out} holds lines without "row" and "reward"; is it the output of rlar score?`);
     }
-    done.set(entry.row, {
+    done.set(keyOf(entry.row, typeof entry.sample === 'number' ? entry.sample : undefined), {
       signature: String(entry.signature),
       reward: entry.reward,
       version: typeof entry.toolset_version === 'number' ? entry.toolset_version : undefined,
@@ -60,34 +67,57 @@ function loadDone(out: string): Map<number, RowOutcome> {
 
 interface Pending {
   row: number;
+  /** The response's place in its row's list (verl's generation output: `responses`, n per prompt). */
+  sample?: number;
   id?: string | number;
   item: NativeItem;
+  /** The row's last response still to score: the row is done with it. */
+  endsRow: boolean;
 }
 
-/** Turns data rows into items, reporting the rows that cannot be scored and skipping those done. */
+/** A row's items: one, or one per response when the response column holds a list of them. */
+function rowItems(record: Record<string, unknown>, columns: ColumnMap): { sample?: number; item: NativeItem }[] {
+  const responses = fieldOf(record, 'response', columns);
+  if (!Array.isArray(responses?.value)) return [{ item: rowItem(record, columns) }];
+  const list = responses.value;
+  if (list.length === 0) throw new RowProblem(`"${responses.column}" is an empty list of responses`);
+  const bad = list.findIndex((r) => typeof r !== 'string');
+  if (bad !== -1) throw new RowProblem(`"${responses.column}"[${bad}] is not text`);
+  return list.map((text, sample) => ({ sample, item: rowItem(record, columns, text) }));
+}
+
+/** Turns data rows into items, reporting the rows that cannot be scored and skipping what is done. */
 async function* pendingItems(
   rows: AsyncGenerator<DataRow>,
   columns: ColumnMap,
-  done: Map<number, RowOutcome>,
+  done: Map<string, Outcome>,
   onProblem: (row: number, problem: string) => void,
+  onRowDone: () => void,
 ): AsyncGenerator<Pending> {
   for await (const entry of rows) {
-    if (done.has(entry.row)) continue;
     if ('problem' in entry) {
       onProblem(entry.row, entry.problem);
       continue;
     }
+    let items;
+    let id;
     try {
-      const id = rowId(entry.value, columns);
-      yield { row: entry.row, item: rowItem(entry.value, columns), ...(id !== undefined && { id }) };
+      id = rowId(entry.value, columns);
+      items = rowItems(entry.value, columns);
     } catch (error) {
       if (!(error instanceof RowProblem)) throw error;
       onProblem(entry.row, error.message);
+      continue;
+    }
+    const todo = items.filter((x) => !done.has(keyOf(entry.row, x.sample)));
+    if (todo.length === 0) onRowDone();
+    for (const [k, x] of todo.entries()) {
+      yield { row: entry.row, ...(x.sample !== undefined && { sample: x.sample }), ...(id !== undefined && { id }), item: x.item, endsRow: k === todo.length - 1 };
     }
   }
 }
 
-function summaryTable(outcomes: Iterable<RowOutcome>): string {
+function summaryTable(outcomes: Iterable<Outcome>): string {
   const bySignature = new Map<string, { rows: number; sum: number; min: number; max: number; errors: number; versions: Set<number> }>();
   for (const o of outcomes) {
     const s = bySignature.get(o.signature) ?? { rows: 0, sum: 0, min: Infinity, max: -Infinity, errors: 0, versions: new Set<number>() };
@@ -99,7 +129,7 @@ function summaryTable(outcomes: Iterable<RowOutcome>): string {
     if (o.version !== undefined) s.versions.add(o.version);
     bySignature.set(o.signature, s);
   }
-  const header = ['signature', 'version', 'rows', 'mean', 'min', 'max', 'errors'];
+  const header = ['signature', 'version', 'scored', 'mean', 'min', 'max', 'errors'];
   const lines = [...bySignature]
     .sort((a, b) => b[1].rows - a[1].rows)
     .map(([signature, s]) => [
@@ -130,30 +160,41 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const unscored: { row: number; why: string }[] = [];
   const scorer = await scorerFor(values);
   process.stderr.write(
-    `rlar score: ${file}: ${dataset.total} rows${done.size > 0 ? `, ${done.size} already in ${out} (skipped)` : ''}; scoring ${scorer.where}\n`,
+    `rlar score: ${file}: ${dataset.total} rows${done.size > 0 ? `; ${done.size} responses already in ${out} are skipped` : ''}; scoring ${scorer.where}\n`,
   );
-  const progress = new Progress('scored', Math.max(0, dataset.total - done.size));
+  // Progress in rows; rows already done leave the total.
+  const progress = new Progress('scored', dataset.total);
   const onProblem = (row: number, problem: string) => {
     problems.report(row, problem);
     progress.advance(1);
   };
   try {
-    await inBatches(pendingItems(dataset.rows(), columns, done, onProblem), settings, async (batch) => {
+    await inBatches(pendingItems(dataset.rows(), columns, done, onProblem, () => progress.skip()), settings, async (batch) => {
       const results = await scoreBatch(scorer, batch.map((p) => p.item), toolset);
       const lines: string[] = [];
       results.forEach((result, k) => {
-        const { row, id } = batch[k]!;
+        const { row, sample, id } = batch[k]!;
         if (!isScored(result)) {
           unscored.push({ row, why: result.notScored });
           return;
         }
         const { reward, signature, toolset_version, toolset_hash, components, error } = result;
-        const line = { row, ...(id !== undefined && { id }), reward, signature, toolset_version, toolset_hash, components, ...(error !== undefined && { error }) };
+        const line = {
+          row,
+          ...(sample !== undefined && { sample }),
+          ...(id !== undefined && { id }),
+          reward,
+          signature,
+          toolset_version,
+          toolset_hash,
+          components,
+          ...(error !== undefined && { error }),
+        };
         lines.push(JSON.stringify(line));
-        outcomes.set(row, { signature, reward, version: toolset_version, failed: error !== undefined });
+        outcomes.set(keyOf(row, sample), { signature, reward, version: toolset_version, failed: error !== undefined });
       });
       if (lines.length > 0) appendFileSync(out, `${lines.join('\n')}\n`);
-      progress.advance(batch.length);
+      progress.advance(batch.filter((p) => p.endsRow).length);
     });
   } finally {
     progress.finish();
@@ -161,7 +202,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   }
   const scoredNow = outcomes.size - done.size;
   if (outcomes.size > 0) process.stdout.write(`${summaryTable(outcomes.values())}\n`);
-  process.stdout.write(`rlar score: ${scoredNow} rows scored now, ${done.size} were already in ${out}; ${outcomes.size} rows in ${out}\n`);
+  process.stdout.write(`rlar score: ${scoredNow} responses scored now, ${done.size} were already in ${out}; ${outcomes.size} in ${out}\n`);
   if (problems.rows.length > 0) {
     const listed = problems.rows.slice(0, 20).join(', ') + (problems.rows.length > 20 ? ', ...' : '');
     const shown = problems.cut ? 'the first messages' : 'the messages';
@@ -169,7 +210,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   }
   if (unscored.length > 0) {
     unscored.sort((a, b) => a.row - b.row);
-    process.stderr.write(`rlar score: ${unscored.length} rows could not be scored now (first: row ${unscored[0]!.row}: ${unscored[0]!.why}); run the same command again to score them\n`);
+    process.stderr.write(`rlar score: ${unscored.length} responses could not be scored now (first: row ${unscored[0]!.row}: ${unscored[0]!.why}); run the same command again to score them\n`);
     return 1;
   }
   return 0;
