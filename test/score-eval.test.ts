@@ -237,6 +237,46 @@ describe('rlar eval', () => {
     expect(scores.every((s) => s.components.length > 0)).toBe(true);
   });
 
+  it('reads RewardBench 2 rows from Parquet (lists of responses, int64 num_correct)', async () => {
+    const file = join(dir, 'preferences.parquet');
+    const str = (name: string, repetition: 'OPTIONAL' | 'REQUIRED' = 'OPTIONAL') => ({ name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: repetition }) as const;
+    const list = (name: string) => [
+      { name, converted_type: 'LIST', repetition_type: 'OPTIONAL', num_children: 1 },
+      { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+      str('element'),
+    ] as const;
+    const rows = PREFERENCE_ROWS.filter((r) => Array.isArray(r.chosen) && r.chosen.length > 0);
+    const buffer = parquetWriteBuffer({
+      columnData: [
+        { name: 'id', data: rows.map((r) => r.id ?? null) },
+        { name: 'prompt', data: rows.map((r) => r.prompt) },
+        { name: 'chosen', data: rows.map((r) => r.chosen) },
+        { name: 'rejected', data: rows.map((r) => r.rejected) },
+        { name: 'num_correct', data: rows.map((r) => (r.num_correct === undefined ? null : BigInt(r.num_correct))) },
+        { name: 'subset', data: rows.map((r) => r.subset ?? null) },
+        { name: 'reference', data: rows.map((r) => r.reference ?? null) },
+      ],
+      schema: [
+        { name: 'root', num_children: 7 },
+        str('id'),
+        str('prompt'),
+        ...list('chosen'),
+        ...list('rejected'),
+        { name: 'num_correct', type: 'INT64', repetition_type: 'OPTIONAL' },
+        str('subset'),
+        str('reference'),
+      ],
+    });
+    writeFileSync(file, Buffer.from(buffer));
+    const out = join(dir, 'eval-parquet');
+    const { code, stderr } = await runCli(['eval', file, '--out', out], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expect(result.subsets.Math).toMatchObject({ accuracy: 0.5, n: 3 });
+    expect(result.subsets.Ties).toMatchObject({ accuracy: 1, n: 2 });
+    expect(result.subsets.Ties.ties_terms).toMatchObject({ tied_accuracy: 1, ref_accuracy: 1 });
+  });
+
   it('draws the report: headless Chromium lays out the subset table and every chart', async () => {
     const out = join(dir, 'eval-report');
     const { code, stderr } = await runCli(['eval', writePreferences(), '--out', out], ENV, CLI_TIMEOUT);

@@ -136,7 +136,11 @@ function tiesScore(rows: PreferenceScores[], notes: string[]): { score: number; 
 export function preferenceAccuracy(rows: PreferenceScores[]): Accuracy {
   const notes: string[] = [];
   const bySubset = new Map<string, PreferenceScores[]>();
-  for (const r of rows) bySubset.set(r.subset, [...(bySubset.get(r.subset) ?? []), r]);
+  for (const r of rows) {
+    const subset = bySubset.get(r.subset);
+    if (subset) subset.push(r);
+    else bySubset.set(r.subset, [r]);
+  }
   const subsets: Record<string, SubsetAccuracy> = {};
   const outcomes: RowOutcome[] = [];
   for (const [name, subsetRows] of bySubset) {

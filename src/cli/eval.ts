@@ -228,7 +228,9 @@ export function resultJson(run: EvalRun, label?: string) {
 export function writeRun(dir: string, run: EvalRun, label?: string): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'result.json'), `${JSON.stringify(resultJson(run, label), null, 2)}\n`);
-  writeFileSync(join(dir, 'scores.jsonl'), run.candidates.map((c) => JSON.stringify(c)).join('\n') + (run.candidates.length > 0 ? '\n' : ''));
+  // Without the prompt, which every response of a row repeats: `row` finds it in the input file.
+  const lines = run.candidates.map(({ prompt: _prompt, ...c }) => `${JSON.stringify(c)}\n`);
+  writeFileSync(join(dir, 'scores.jsonl'), lines.join(''));
   writeFileSync(join(dir, 'report.html'), renderReport(run, label));
 }
 

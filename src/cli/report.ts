@@ -24,9 +24,13 @@ function excerpt(text: string, max = 600): string {
 
 /** Two overlaid histograms of rewards, chosen against rejected, as an inline SVG. */
 function histogram(id: string, title: string, chosen: number[], rejected: number[]): string {
-  const all = [...chosen, ...rejected];
-  const lo = Math.min(0, ...all);
-  const hi = Math.max(1, ...all);
+  // A loop, not Math.min(...values): spreading a large run's rewards would overflow the stack.
+  let lo = 0;
+  let hi = 1;
+  for (const v of [chosen, rejected].flat()) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
   const bins = 20;
   const width = 460;
   const height = 160;
@@ -100,7 +104,12 @@ function bySide(candidates: Candidate[]) {
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
-  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
   return groups;
 }
 
