@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, truncateSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
 import type { NativeItem } from '../protocol/schemas.ts';
@@ -35,20 +35,21 @@ function keyOf(row: number, sample: number | undefined): string {
 }
 
 /**
- * The responses OUT already holds, by key. A line cut short by a stopped run is dropped from the
- * file, so that response is scored again and the file stays valid JSONL.
+ * The responses OUT already holds, by key (read as a stream: outputs can be large). A line cut short
+ * by a stopped run is dropped from the file, so that response is scored again and the file stays
+ * valid JSONL.
  */
-function loadDone(out: string): Map<string, Outcome> {
+async function loadDone(out: string): Promise<Map<string, Outcome>> {
   const done = new Map<string, Outcome>();
   if (!existsSync(out)) return done;
-  const text = readFileSync(out, 'utf8');
-  const complete = text.endsWith('\n') || text === '' ? text.length : text.lastIndexOf('\n') + 1;
-  if (complete < text.length) truncateSync(out, Buffer.byteLength(text.slice(0, complete)));
-  for (const line of text.slice(0, complete).split('\n')) {
-    if (line.trim() === '') continue;
+  let complete = 0;
+  let rest = Buffer.alloc(0);
+  const take = (line: Buffer) => {
+    const text = line.toString('utf8');
+    if (text.trim() === '') return;
     let entry: Record<string, unknown>;
     try {
-      entry = JSON.parse(line);
+      entry = JSON.parse(text);
     } catch {
       throw new ConfigError(`${out} holds a line that is not JSON; is it the output of rlar score?`);
     }
@@ -61,7 +62,17 @@ function loadDone(out: string): Map<string, Outcome> {
       version: typeof entry.toolset_version === 'number' ? entry.toolset_version : undefined,
       failed: entry.error !== undefined,
     });
+  };
+  for await (const chunk of createReadStream(out) as AsyncIterable<Buffer>) {
+    let data = rest.length > 0 ? Buffer.concat([rest, chunk]) : chunk;
+    for (let end = data.indexOf(10); end !== -1; end = data.indexOf(10)) {
+      take(data.subarray(0, end));
+      complete += end + 1;
+      data = data.subarray(end + 1);
+    }
+    rest = Buffer.from(data);
   }
+  if (rest.length > 0) truncateSync(out, complete);
   return done;
 }
 
@@ -154,7 +165,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const settings = batchSettings(values);
   const toolset = values.toolset === undefined ? undefined : readToolsetFile(values.toolset);
   const dataset = await openDataset(file);
-  const done = loadDone(out);
+  const done = await loadDone(out);
   const outcomes = new Map(done);
   const problems = rowReporter('not scored');
   const unscored: { row: number; why: string }[] = [];
