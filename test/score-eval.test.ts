@@ -358,6 +358,25 @@ describe('rlar eval --compare', () => {
     expect(stderr).toContain('--compare agent needs the agent planner: set OPENAI_BASE_URL');
   });
 
+  it('takes a snapshot from rlar toolsets export as a contender, served frozen', async () => {
+    // In process, rlar eval plans and keeps toolsets in RLAR_DATA_DIR as rlar serve would; export them.
+    const data = join(dir, 'data');
+    const planned = await runCli(['eval', writePreferences(), '--out', join(dir, 'planned')], { ...ENV, RLAR_DATA_DIR: data }, CLI_TIMEOUT);
+    expect(planned.code, planned.stderr).toBe(0);
+    const exported = await runCli(['toolsets', 'export'], { ...ENV, RLAR_DATA_DIR: data }, CLI_TIMEOUT);
+    expect(exported.code, exported.output).toBe(0);
+    const snapshot = join(dir, 'snapshot.json');
+    writeFileSync(snapshot, exported.stdout);
+    const out = join(dir, 'compare-snapshot');
+    const { code, stderr } = await runCli(['eval', writePreferences(), '--out', out, '--compare', `heuristic,${snapshot}`], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    const { ranking } = JSON.parse(readFileSync(join(out, 'compare.json'), 'utf8'));
+    // The snapshot holds the heuristic planner's toolsets: the same accuracy, the same toolset hashes.
+    expect(ranking.map((r: any) => r.overall)).toEqual([ranking[0].overall, ranking[0].overall]);
+    const hashes = (name: string) => new Set(readJsonl(join(out, name, 'scores.jsonl')).map((c) => c.toolset_hash));
+    expect(hashes('snapshot')).toEqual(hashes('heuristic'));
+  });
+
   it('stops before scoring when a toolset file names a tool this build lacks, with the file and line', async () => {
     const bad = join(dir, 'bad-toolset.yaml');
     writeFileSync(bad, 'tools:\n  - { tool: math_answer }\n  - { tool: no_such_tool }\n');
