@@ -292,6 +292,8 @@ describe('rlar eval', () => {
     const table = /<table id="subsets">[\s\S]*?<\/table>/.exec(dom)![0];
     expect([...table.matchAll(/<tr><td>([^<]+)<\/td>/g)].map((m) => m[1])).toEqual(['Math', 'Ties', 'all']);
     expect(dom).toMatch(/id="overall">overall 66\.7%/);
+    // Which toolset scored each signature: its version and hash.
+    expect(dom).toMatch(/<table id="toolsets">[\s\S]*<tr><td>math\.[a-z0-9_.+-]+<\/td><td class="num">\d+<\/td><td class="num">1<\/td><td><code title="sha256:[0-9a-f]{64}">/);
     expect(dom).toContain('Worst misses');
   });
 });

@@ -237,6 +237,15 @@ export function renderReport(run: EvalRun, label?: string): string {
       return histogram(`signature:${signature}`, `${signature}`, sides.chosen, sides.rejected);
     })
     .join('\n');
+  const toolsetRows = [...bySignature]
+    .sort((a, b) => b[1].length - a[1].length)
+    .map(([signature, cs]) => {
+      const versions = [...new Set(cs.map((c) => c.toolset_version))].sort((a, b) => a - b).join(', ');
+      const hashes = [...new Set(cs.map((c) => c.toolset_hash))].map((h) => `<code title="${esc(h)}">${esc(h.replace(/^sha256:/, '').slice(0, 12))}</code>`).join(' ');
+      const tools = [...new Set(cs.flatMap((c) => c.components.map((k) => k.tool)))].join(', ');
+      return `<tr><td>${esc(signature)}</td><td class="num">${cs.length}</td><td class="num">${esc(versions)}</td><td>${hashes}</td><td>${esc(tools)}</td></tr>`;
+    })
+    .join('\n');
   const tools = toolStats(run.candidates).sort((a, b) => b.chosenMean - b.rejectedMean - (a.chosenMean - a.rejectedMean));
   const toolRows = tools
     .map(
@@ -278,6 +287,11 @@ ${ties}${notes}
 <div class="charts">${accuracyChart}</div>
 <h2>Reward distributions per subset</h2>
 <div class="charts">${subsetCharts}</div>
+<h2>Toolsets</h2>
+<table id="toolsets"><thead><tr><th>signature</th><th>responses</th><th>version</th><th>toolset hash</th><th>tools</th></tr></thead>
+<tbody>
+${toolsetRows}
+</tbody></table>
 <h2>Reward distributions per signature</h2>
 <div class="charts">${signatureCharts}</div>
 <h2>Per-tool contributions</h2>
