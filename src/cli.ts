@@ -24,8 +24,9 @@ Usage:
   rlar toolsets export           print the current toolsets as a JSON snapshot, read from the store of
                                  REDIS_URL or RLAR_DATA_DIR (a running service may keep using it)
   rlar worker [--concurrency N]  run a queue worker (needs REDIS_URL); N jobs at once (default: RLAR_THREADS)
-  rlar score FILE --out OUT.jsonl  score every row of a JSONL or Parquet file (rlar score --help)
-  rlar eval FILE --out DIR       accuracy on preference data, DIR/result.json and DIR/report.html (rlar eval --help)
+  rlar score FILE --out OUT.jsonl
+                                 score every row of a JSONL or Parquet file (rlar score --help)
+  rlar eval FILE --out DIR       accuracy on preference data: DIR/result.json, DIR/report.html (rlar eval --help)
   rlar openapi                   print the OpenAPI document (YAML) the server serves at /docs/json
   rlar --version                 print the version
 `;
