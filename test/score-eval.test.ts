@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
@@ -481,6 +481,15 @@ describe('rlar score and rlar eval --url (native POST /reward batches)', () => {
     } finally {
       await guarded.stop();
     }
+  });
+
+  it('eval writes no result when no row could be judged (the service is away), and exits 1', async () => {
+    const out = join(dir, 'eval-unreachable');
+    const { code, stderr } = await runCli(['eval', writePreferences(), '--out', out, '--url', 'http://127.0.0.1:9', '--batch-size', '100'], ENV, CLI_TIMEOUT);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/row 1: a response could not be scored \(POST http:\/\/127\.0\.0\.1:9\/reward failed/);
+    expect(stderr).toContain('nothing written');
+    expect(existsSync(join(out, 'result.json'))).toBe(false);
   });
 
   it('says so and exits 1 when the service cannot be reached, leaving the rows for a later run', async () => {

@@ -78,7 +78,9 @@ export async function compareToolsets(
     process.stderr.write(`rlar eval --compare: scoring under ${name}\n`);
     const scorer = await inProcessScorer(config);
     try {
-      runs.push({ name, run: await runEval(file, columns, scorer, settings, toolset) });
+      const run = await runEval(file, columns, scorer, settings, toolset);
+      if (run.accuracy.rows.length === 0) throw new ConfigError(`--compare ${name}: no row of ${file} could be judged (see above)`);
+      runs.push({ name, run });
     } finally {
       await scorer.close();
     }

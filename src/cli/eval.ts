@@ -266,8 +266,13 @@ export async function evalCommand(argv: string[]): Promise<number> {
   } finally {
     await scorer.close();
   }
+  // An accuracy of nothing would read as 0: write no result at all.
+  if (run.accuracy.rows.length === 0) {
+    process.stderr.write(`rlar eval: no row of ${file} could be judged (${run.skipped.length} skipped, see above); nothing written\n`);
+    return 1;
+  }
   writeRun(out, run);
   printSubsets(run.accuracy);
   process.stdout.write(`rlar eval: ${run.accuracy.rows.length} rows judged, ${run.skipped.length} skipped; wrote ${join(out, 'result.json')} and ${join(out, 'report.html')}\n`);
-  return run.accuracy.rows.length > 0 ? 0 : 1;
+  return 0;
 }
