@@ -1,4 +1,5 @@
-import { appendFileSync, createReadStream, existsSync, truncateSync } from 'node:fs';
+import { appendFileSync, createReadStream, existsSync, mkdirSync, truncateSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
 import type { NativeItem } from '../protocol/schemas.ts';
@@ -165,6 +166,7 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   const settings = batchSettings(values);
   const toolset = values.toolset === undefined ? undefined : readToolsetFile(values.toolset);
   const dataset = await openDataset(file);
+  mkdirSync(dirname(out), { recursive: true });
   const done = await loadDone(out);
   const outcomes = new Map(done);
   const problems = rowReporter('not scored');
