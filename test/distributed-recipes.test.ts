@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, runCli, startRedis, startService, startWorker, tracker, type RunningRedis } from './helpers/service.ts';
+import { postJson, runCli, startRedis, startService, startWorker, tracker, waitForReady, type RunningRedis } from './helpers/service.ts';
 import { GATED_GSM8K_RECIPES, mixedItems } from './helpers/mixed-items.ts';
 
 // Recipes, PUT /toolsets/{signature} and snapshots in distributed mode: a real redis-server, two API
@@ -31,6 +31,7 @@ describe('declared rewards in distributed mode', () => {
     writeFileSync(recipes, GATED_GSM8K_RECIPES);
     const nodes = [await track(startService(env(), ['--workers', '0', '--recipes', recipes])), await track(startService(env(), ['--workers', '0', '--recipes', recipes]))];
     await track(startWorker(env()));
+    for (const node of nodes) await waitForReady(node.url);
     const gsm8k = { prompt: 'What is 2+2?', response: 'The answer is \\boxed{4}', reference: '4', task: 'openai/gsm8k' };
     for (const node of nodes) expect((await postJson(`${node.url}/reward`, { items: [gsm8k] })).json.rewards).toEqual([0]);
 
@@ -58,6 +59,7 @@ describe('declared rewards in distributed mode', () => {
   it('exports the Redis store and serves the snapshot frozen with identical rewards', async () => {
     const items = mixedItems(200);
     const original = await track(startService(env()));
+    await waitForReady(original.url);
     const run = await postJson(`${original.url}/reward`, { items });
     expect(run.status).toBe(200);
     const exported = await runCli(['toolsets', 'export'], env());
@@ -65,6 +67,7 @@ describe('declared rewards in distributed mode', () => {
     const file = join(dir, 'run.json');
     writeFileSync(file, exported.stdout);
     const frozen = await track(startService(env(), ['--toolsets', file, '--frozen']));
+    await waitForReady(frozen.url);
     const replay = await postJson(`${frozen.url}/reward`, { items });
     expect(JSON.stringify(replay.json.rewards)).toBe(JSON.stringify(run.json.rewards));
     expect(replay.json.results.map((r: any) => r.toolset_hash)).toEqual(run.json.results.map((r: any) => r.toolset_hash));

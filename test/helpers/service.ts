@@ -69,6 +69,15 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pro
   });
 }
 
+/** Waits until the service answers /readyz with 200 (in distributed mode: Redis connected). */
+export async function waitForReady(url: string): Promise<void> {
+  const until = Date.now() + 20_000;
+  while ((await fetch(`${url}/readyz`)).status !== 200) {
+    if (Date.now() > until) throw new Error(`${url} did not become ready`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Stops, after each test, what the test started with `track`. */
 export function tracker() {
   const running: { stop(): Promise<void> }[] = [];
