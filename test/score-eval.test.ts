@@ -122,6 +122,14 @@ describe('rlar score', () => {
     expect(lines.map((l) => JSON.parse(l).row).sort((a, b) => a - b)).toEqual([1, 2, 3, 8]);
   });
 
+  it('scores only the first rows with --limit', async () => {
+    const out = join(dir, 'limited.jsonl');
+    const { code, stderr } = await runCli(['score', join(dir, 'rows.jsonl'), '--out', out, '--limit', '3'], ENV, CLI_TIMEOUT);
+    expect(code, stderr).toBe(0);
+    expect(Object.keys(rewardsByRow(out))).toEqual(['1', '2', '3']);
+    expect(stderr).toMatch(/scored 3\/3 \(100%\)/);
+  });
+
   it('draws a progress bar with rate and ETA when stderr is a terminal', async () => {
     // util-linux `script` runs the command on a pseudo-terminal, as in an interactive shell.
     const out = join(dir, 'tty.jsonl');

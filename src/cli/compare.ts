@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, type Config } from '../config.ts';
 import type { ToolsetDeclaration } from '../tools/toolset.ts';
 import { messageOf } from '../util/errors.ts';
 import { runEval, resultJson, writeRun, type EvalRun, type PreferenceColumns } from './eval.ts';
-import { readToolsetFile, type BatchSettings } from './options.ts';
+import { readToolsetFile, type RunSettings } from './options.ts';
 import { renderComparison } from './report.ts';
 import { inProcessScorer } from './scorer.ts';
 
@@ -61,7 +61,7 @@ export async function compareToolsets(
   out: string,
   specs: string[],
   columns: PreferenceColumns,
-  settings: BatchSettings,
+  settings: RunSettings,
   values: { url?: string; toolset?: string; recipes?: string },
 ): Promise<number> {
   if (values.url !== undefined) throw new ConfigError('--compare scores in this process; leave out --url');

@@ -13,7 +13,7 @@ import { messageOf } from '../util/errors.ts';
 export type DataRow = { row: number; value: Record<string, unknown> } | { row: number; problem: string };
 
 export interface Dataset {
-  /** Rows in the file (JSONL: its lines that are not blank). */
+  /** Rows in the file (JSONL: its lines that are not blank), or the limit when smaller. */
   total: number;
   rows(): AsyncGenerator<DataRow>;
 }
@@ -105,9 +105,20 @@ async function parquetDataset(file: string): Promise<Dataset> {
   };
 }
 
-/** Opens a JSONL or Parquet file (Parquet by its `.parquet` name or its magic bytes). */
-export async function openDataset(file: string): Promise<Dataset> {
+/** Opens a JSONL or Parquet file (Parquet by its `.parquet` name or its magic bytes); `limit`: its first rows only. */
+export async function openDataset(file: string, limit = Infinity): Promise<Dataset> {
   const info = await stat(file).catch(() => undefined);
   if (!info?.isFile()) throw new Error(`${file} is not a file`);
-  return (await isParquet(file)) ? parquetDataset(file) : jsonlDataset(file);
+  const dataset = (await isParquet(file)) ? await parquetDataset(file) : await jsonlDataset(file);
+  if (limit >= dataset.total) return dataset;
+  return {
+    total: limit,
+    async *rows() {
+      let count = 0;
+      for await (const row of dataset.rows()) {
+        if (count++ >= limit) return;
+        yield row;
+      }
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { preferenceAccuracy, type Accuracy, type PreferenceScores } from './accu
 import { RowProblem, rowItem, type ColumnMap } from './columns.ts';
 import { compareToolsets } from './compare.ts';
 import { openDataset } from './dataset.ts';
-import { batchSettings, columnMap, fileAndOut, inBatches, readToolsetFile, rowReporter, SCORING_OPTIONS, SCORING_USAGE, scorerFor, type BatchSettings } from './options.ts';
+import { runSettings, columnMap, fileAndOut, inBatches, readToolsetFile, rowReporter, SCORING_OPTIONS, SCORING_USAGE, scorerFor, type RunSettings } from './options.ts';
 import { Progress } from './progress.ts';
 import { renderReport } from './report.ts';
 import { isScored, scoreBatch, type Scorer } from './scorer.ts';
@@ -122,10 +122,10 @@ export async function runEval(
   file: string,
   columns: PreferenceColumns,
   scorer: Scorer,
-  settings: BatchSettings,
+  settings: RunSettings,
   toolset?: ToolsetDeclaration,
 ): Promise<EvalRun> {
-  const dataset = await openDataset(file);
+  const dataset = await openDataset(file, settings.limit);
   const rows: PreferenceRow[] = [];
   const skipped: EvalRun['skipped'] = [];
   const reporter = rowReporter('not judged');
@@ -255,7 +255,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     rejected: values['rejected-col'] ?? 'rejected',
     subset: values['subset-col'] ?? 'subset',
   };
-  const settings = batchSettings(values);
+  const settings = runSettings(values);
   if (values.compare !== undefined) return compareToolsets(file, out, values.compare.split(','), columns, settings, values);
   const toolset = values.toolset === undefined ? undefined : readToolsetFile(values.toolset);
   const scorer = await scorerFor(values);

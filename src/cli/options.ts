@@ -13,6 +13,7 @@ export const SCORING_OPTIONS = {
   'batch-size': { type: 'string' },
   concurrency: { type: 'string' },
   'timeout-ms': { type: 'string' },
+  limit: { type: 'string' },
   toolset: { type: 'string' },
   recipes: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -28,6 +29,7 @@ export const SCORING_USAGE = `  --url URL               score against a running 
   --batch-size N          items per batch (default 64)
   --concurrency N         batches in flight (default 2)
   --timeout-ms N          longest one batch may take with --url (default 300000)
+  --limit N               the first N rows of FILE only (a quick look before a full run)
   --toolset FILE          score every item with this toolset (YAML or JSON: tools, weights, params, gates,
                           combination, fallback), sent as the request's options.toolset
   --recipes FILE          in process: reward recipes that win over the planner, as rlar serve --recipes
@@ -90,15 +92,18 @@ export function columnMap(values: ScoringValues): ColumnMap {
   return map;
 }
 
-export interface BatchSettings {
+export interface RunSettings {
   batchSize: number;
   concurrency: number;
+  /** Rows of the file read at most. */
+  limit: number;
 }
 
-export function batchSettings(values: ScoringValues): BatchSettings {
+export function runSettings(values: ScoringValues): RunSettings {
   return {
     batchSize: positiveInteger(values['batch-size'], 'batch-size', 64, 10_000),
     concurrency: positiveInteger(values.concurrency, 'concurrency', 2, 64),
+    limit: positiveInteger(values.limit, 'limit', Infinity, Number.MAX_SAFE_INTEGER),
   };
 }
 
@@ -133,7 +138,7 @@ export async function scorerFor(values: ScoringValues): Promise<Scorer> {
 /** Runs `work` on each batch with at most `concurrency` batches in flight. */
 export async function inBatches<T>(
   source: AsyncIterable<T> | Iterable<T>,
-  { batchSize, concurrency }: BatchSettings,
+  { batchSize, concurrency }: Pick<RunSettings, 'batchSize' | 'concurrency'>,
   work: (batch: T[]) => Promise<void>,
 ): Promise<void> {
   const running = new Set<Promise<void>>();

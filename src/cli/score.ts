@@ -5,7 +5,7 @@ import { ConfigError } from '../config.ts';
 import type { NativeItem } from '../protocol/schemas.ts';
 import { fieldOf, RowProblem, rowId, rowItem, type ColumnMap } from './columns.ts';
 import { openDataset, type DataRow } from './dataset.ts';
-import { batchSettings, columnMap, fileAndOut, inBatches, readToolsetFile, rowReporter, SCORING_OPTIONS, SCORING_USAGE, scorerFor } from './options.ts';
+import { runSettings, columnMap, fileAndOut, inBatches, readToolsetFile, rowReporter, SCORING_OPTIONS, SCORING_USAGE, scorerFor } from './options.ts';
 import { Progress } from './progress.ts';
 import { isScored, scoreBatch } from './scorer.ts';
 
@@ -163,9 +163,9 @@ export async function scoreCommand(argv: string[]): Promise<number> {
   if (typeof args === 'number') return args;
   const { file, out } = args;
   const columns = columnMap(values);
-  const settings = batchSettings(values);
+  const settings = runSettings(values);
   const toolset = values.toolset === undefined ? undefined : readToolsetFile(values.toolset);
-  const dataset = await openDataset(file);
+  const dataset = await openDataset(file, settings.limit);
   mkdirSync(dirname(out), { recursive: true });
   const done = await loadDone(out);
   const outcomes = new Map(done);
