@@ -289,7 +289,7 @@ describe('PUT /toolsets/{signature}', () => {
       expect(json.results[0].signature).toBe(declaredSignature);
       const planned = json.results[20].signature;
       let version = 1;
-      for (let i = 0; i < 200 && version < 2; i++) {
+      for (let i = 0; i < 600 && version < 2; i++) {
         await new Promise((r) => setTimeout(r, 50));
         version = (await (await fetch(`${drifting.url}/toolsets/${planned}`)).json()).version;
       }

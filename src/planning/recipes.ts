@@ -13,7 +13,7 @@ import { readStructuredFile } from '../util/structured-file.ts';
 
 const Glob = (description: string) => Type.String({ minLength: 1, maxLength: 200, description });
 
-export const RecipeRule = Type.Object(
+const RecipeRule = Type.Object(
   {
     name: Type.Optional(Type.String({ maxLength: 100 })),
     match: Type.Object(
@@ -34,12 +34,12 @@ export const RecipeRule = Type.Object(
   { additionalProperties: false },
 );
 
-export const RecipeFile = Type.Object({ rules: Type.Array(RecipeRule, { maxItems: 1000 }) }, { additionalProperties: false });
+const RecipeFile = Type.Object({ rules: Type.Array(RecipeRule, { maxItems: 1000 }) }, { additionalProperties: false });
 
-export type RecipeRule = Static<typeof RecipeRule>;
+type RecipeRule = Static<typeof RecipeRule>;
 
 /** `*` any run of characters, `?` one character; everything else literal; the whole text must match. */
-export function globRegExp(glob: string, flags = ''): RegExp {
+function globRegExp(glob: string, flags = ''): RegExp {
   const body = [...glob].map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
   return new RegExp(`^${body}$`, `s${flags}`);
 }
@@ -80,12 +80,9 @@ function compile(rule: RecipeRule, toolset: Toolset): CompiledRule {
 
 export class Recipes {
   readonly #rules: CompiledRule[];
-  /** The rules as declared, for snapshots. */
-  readonly rules: readonly RecipeRule[];
 
-  /** Rules already checked (`loadRecipes`, or a snapshot's); `source` names them in rationales. */
+  /** Rules already checked (`loadRecipes`); `source` names them in rationales. */
   constructor(rules: readonly RecipeRule[], source: string) {
-    this.rules = rules;
     this.#rules = rules.map((rule, i) => {
       const name = rule.name ?? `rule ${i + 1}`;
       const plan = declaredPlan(`recipe:${name}`, rule.toolset, 'recipe', `${source}: ${name}`);
@@ -103,15 +100,12 @@ export class Recipes {
   }
 }
 
-/** What is wrong with rules (their toolsets against this build's tools), by path in the file. */
-export function ruleProblems(rules: readonly RecipeRule[], registry: ToolRegistry): { path: (string | number)[]; message: string }[] {
-  return rules.flatMap((rule, i) => toolsetProblems(rule.toolset, registry).map((p) => ({ ...p, path: ['rules', i, 'toolset', ...p.path] })));
-}
-
 /** Reads and checks a recipe file; throws a FileError naming the file, the line and the field. */
 export function loadRecipes(file: string, registry: ToolRegistry): Recipes {
   const parsed = readStructuredFile<Static<typeof RecipeFile>>(file, RecipeFile);
-  const problem = ruleProblems(parsed.value.rules, registry)[0];
-  if (problem) throw parsed.problem(problem.path, problem.message);
+  parsed.value.rules.forEach((rule, i) => {
+    const problem = toolsetProblems(rule.toolset, registry)[0];
+    if (problem) throw parsed.problem(['rules', i, 'toolset', ...problem.path], problem.message);
+  });
   return new Recipes(parsed.value.rules, file);
 }

@@ -15,7 +15,7 @@ export function checkDeclaration(declared: ToolsetDeclaration, registry: ToolReg
 }
 
 /** A toolset a request declares, checked. Not stored: its version is 0 and its hash identifies it. */
-export function requestToolset(declared: ToolsetDeclaration, registry: ToolRegistry, path: string): Toolset {
+function requestToolset(declared: ToolsetDeclaration, registry: ToolRegistry, path: string): Toolset {
   checkDeclaration(declared, registry, path);
   return { ...declaredPlan('request', declared, 'request', 'declared in the request'), version: 0, createdAt: new Date().toISOString() };
 }

@@ -8,7 +8,7 @@ import type { ToolsetStore } from './toolset-store.ts';
  * A snapshot: the current toolset of every signature, with versions and content hashes, as
  * `rlar toolsets export` writes it and `rlar serve --toolsets FILE` reads it.
  */
-export const Snapshot = Type.Object(
+const Snapshot = Type.Object(
   {
     rlar_snapshot: Type.Literal(1, { description: 'The format version.' }),
     exported_at: Type.Optional(Type.String()),
@@ -17,7 +17,7 @@ export const Snapshot = Type.Object(
   { additionalProperties: false, title: 'Snapshot' },
 );
 
-export type Snapshot = Static<typeof Snapshot>;
+type Snapshot = Static<typeof Snapshot>;
 
 export async function exportSnapshot(store: ToolsetStore): Promise<Snapshot> {
   return { rlar_snapshot: 1, exported_at: new Date().toISOString(), toolsets: (await store.list()).map(withHash) };

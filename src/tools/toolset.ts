@@ -26,7 +26,7 @@ export const ToolSpec = Type.Object({
   gate: Type.Optional(Gate),
 });
 
-export const Combination = Type.Union([Type.Literal('mean'), Type.Literal('min'), Type.Literal('max'), Type.Literal('product')], {
+const Combination = Type.Union([Type.Literal('mean'), Type.Literal('min'), Type.Literal('max'), Type.Literal('product')], {
   description:
     'How the scores of the tools of positive weight make the reward: their weighted mean (the default), ' +
     'the lowest, the highest, or the product. Gates apply first.',
@@ -96,7 +96,7 @@ export const ToolsetDeclaration = Type.Object(
 
 export type ToolSpec = Static<typeof ToolSpec>;
 export type Toolset = Static<typeof Toolset>;
-export type Combination = Static<typeof Combination>;
+type Combination = Static<typeof Combination>;
 export type ToolsetDeclaration = Static<typeof ToolsetDeclaration>;
 export type Component = Static<typeof Component>;
 
