@@ -8,6 +8,8 @@ import { buildApp } from './server/app.ts';
 import { IN_MEMORY, openToolsetStore } from './store/open.ts';
 import { exportSnapshot } from './store/snapshot.ts';
 import { storeFile } from './store/sqlite.ts';
+import { evalCommand } from './cli/eval.ts';
+import { scoreCommand } from './cli/score.ts';
 import { messageOf } from './util/errors.ts';
 import { VERSION } from './version.ts';
 
@@ -22,6 +24,9 @@ Usage:
   rlar toolsets export           print the current toolsets as a JSON snapshot, read from the store of
                                  REDIS_URL or RLAR_DATA_DIR (a running service may keep using it)
   rlar worker [--concurrency N]  run a queue worker (needs REDIS_URL); N jobs at once (default: RLAR_THREADS)
+  rlar score FILE --out OUT.jsonl
+                                 score every row of a JSONL or Parquet file (rlar score --help)
+  rlar eval FILE --out DIR       accuracy on preference data: DIR/result.json, DIR/report.html (rlar eval --help)
   rlar openapi                   print the OpenAPI document (YAML) the server serves at /docs/json
   rlar --version                 print the version
 `;
@@ -91,6 +96,9 @@ async function printOpenApi(): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // These commands parse their own flags.
+  if (argv[0] === 'score') return scoreCommand(argv.slice(1));
+  if (argv[0] === 'eval') return evalCommand(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -159,8 +159,12 @@ export async function startRedis(): Promise<RunningRedis> {
   };
 }
 
-/** Runs the CLI to completion and returns its exit code, its output (stdout and stderr) and its stdout alone. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string; stdout: string }> {
+/** Runs the CLI to completion and returns its exit code and output (both streams, and each alone). */
+export function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<{ code: number; output: string; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['dist/cli.js', ...args], {
       cwd: ROOT,
@@ -169,15 +173,20 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     });
     let output = '';
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (chunk) => {
       output += chunk;
       stdout += chunk;
     });
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('exit', (code) => {
+    child.stderr.on('data', (chunk) => {
+      output += chunk;
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    // 'close', not 'exit': the output is complete only once the streams have closed.
+    child.on('close', (code) => {
       clearTimeout(timer);
-      resolve({ code: code ?? -1, output, stdout });
+      resolve({ code: code ?? -1, output, stdout, stderr });
     });
   });
 }
