@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { promptText } from '../protocol/items.ts';
+import { textMessages } from '../protocol/cleanup.ts';
 import type { NativeItem } from '../protocol/schemas.ts';
 import type { Component, ToolsetDeclaration } from '../tools/toolset.ts';
 import { preferenceAccuracy, type Accuracy, type PreferenceScores } from './accuracy.ts';
@@ -166,7 +167,7 @@ export async function runEval(
           subset: r.subset,
           side,
           index,
-          prompt: promptText(item.prompt),
+          prompt: typeof item.prompt === 'string' ? item.prompt : promptText(textMessages(item.prompt).messages),
           response: item.response,
           reward: result.reward,
           signature: result.signature,

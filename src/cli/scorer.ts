@@ -1,8 +1,7 @@
 import { ConfigError, type Config } from '../config.ts';
-import { decodeRequest, encodeResponse } from '../protocol/dialects.ts';
 import { RequestError } from '../protocol/errors.ts';
 import type { ItemResult, NativeItem, NativeRequest } from '../protocol/schemas.ts';
-import { requestToolsets } from '../protocol/toolsets.ts';
+import { checkDeclaration } from '../protocol/toolsets.ts';
 import { buildApp } from '../server/app.ts';
 import type { ToolsetDeclaration } from '../tools/toolset.ts';
 import { messageOf } from '../util/errors.ts';
@@ -54,17 +53,17 @@ export async function inProcessScorer(config: Config): Promise<Scorer> {
     where: `in process (${app.scoring.mode} mode)`,
     // What the POST /reward route does with a native body, without the HTTP around it.
     async score(items, toolset) {
-      const body: NativeRequest = { items, ...(toolset && { options: { toolset } }) };
-      const { items: scoringItems } = decodeRequest('native', body);
-      let toolsets;
-      try {
-        toolsets = requestToolsets(body, app.scoring.registry);
-      } catch (error) {
-        if (error instanceof RequestError) throw new ConfigError(`the declared toolset: ${error.message}`);
-        throw error;
+      if (toolset) {
+        try {
+          checkDeclaration(toolset, app.scoring.registry, 'toolset');
+        } catch (error) {
+          if (error instanceof RequestError) throw new ConfigError(`the declared toolset: ${error.message}`);
+          throw error;
+        }
       }
-      const scored = await app.scoring.pipeline.score(scoringItems, undefined, toolsets);
-      const { results } = encodeResponse('native', body, scored) as { results: (ScoredRow & { id: unknown })[] };
+      const body: NativeRequest = { items, ...(toolset && { options: { toolset } }) };
+      const { scored, answer } = await app.scoring.reward('native', body);
+      const { results } = answer as { results: (ScoredRow & { id: unknown })[] };
       return results.map(({ id: _id, ...r }, i): ScoredRow | NotScored => (scored[i]!.unscored ? { notScored: DEADLINE_PASSED } : r));
     },
     close: () => app.close(),

@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
-import { decodeRequest, detectDialect, encodeResponse, type Dialect } from '../../protocol/dialects.ts';
+import { detectDialect, type Dialect } from '../../protocol/dialects.ts';
 import { RequestError } from '../../protocol/errors.ts';
-import { requestToolsets } from '../../protocol/toolsets.ts';
 import { NativeRequest, OpenRLHFRequest, RewardQuery, RewardRequest, RewardResponse, SlimeRequest } from '../../protocol/schemas.ts';
 import { admission } from '../admission.ts';
 import { errorResponses } from '../schemas/errors.ts';
@@ -61,15 +60,13 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (bare && dialect !== 'slime') {
         throw new RequestError('format=number answers a bare reward and is only for one-sample (slime) requests');
       }
-      const { items, details, timeoutMs } = decodeRequest(dialect, request.body, app.scoring.cleanup);
-      const toolsets = dialect === 'native' ? requestToolsets(request.body as NativeRequest, app.scoring.registry) : [];
-      const scored = await app.scoring.pipeline.score(items, timeoutMs, toolsets);
+      const { scored, answer } = await app.scoring.reward(dialect, request.body);
       if (bare) {
         const [result] = scored;
         if (result!.error !== undefined) request.log.warn({ error: result!.error }, 'slime item got its fallback reward');
         return result!.reward;
       }
-      return encodeResponse(dialect, request.body, scored, details);
+      return answer;
     },
   );
 };

@@ -6,8 +6,11 @@ import { ThreadPoolRunner } from '../../../execution/embedded/thread-pool-runner
 import { QueueRunner } from '../../../execution/queue/queue-runner.ts';
 import { QueueWorker } from '../../../execution/queue/queue-worker.ts';
 import type { Runner } from '../../../execution/runner.ts';
+import { decodeRequest, encodeResponse, type Dialect } from '../../../protocol/dialects.ts';
 import type { CleanupOptions } from '../../../protocol/items.ts';
-import { ScoringPipeline, type PipelineObserver } from '../../../pipeline/pipeline.ts';
+import type { NativeRequest, RewardResponse } from '../../../protocol/schemas.ts';
+import { requestToolsets } from '../../../protocol/toolsets.ts';
+import { ScoringPipeline, type PipelineObserver, type ScoredItem } from '../../../pipeline/pipeline.ts';
 import { DriftMonitor } from '../../../pipeline/drift-monitor.ts';
 import { ToolsetResolver } from '../../../pipeline/toolset-resolver.ts';
 import { AgentPlanner, FallbackPlanner } from '../../../planning/agent/agent-planner.ts';
@@ -39,6 +42,12 @@ export interface Scoring {
   replan(signature: string, reason: string): Promise<Toolset>;
   /** The clean-up every dialect applies to items (RLAR_STRIP_TOKENS). */
   cleanup: CleanupOptions;
+  /**
+   * What `POST /reward` does with a body valid in its dialect: decode and clean its items, score them
+   * (with the toolsets a native body declares), and answer in the same dialect. `rlar score` and
+   * `rlar eval` call it in process, so there is one scoring path.
+   */
+  reward(dialect: Dialect, body: unknown): Promise<{ scored: ScoredItem[]; answer: RewardResponse }>;
   /** Stores a declared toolset as its signature's next version (kept as is when it scores the same). */
   declare(plan: ToolsetPlan): Promise<Toolset>;
   /** Serving a snapshot frozen: nothing is planned, re-planned or declared. */
@@ -176,7 +185,15 @@ export default fp(
           : storeFile(config.dataDir);
     app.log.info(`toolsets: ${kept}${recipes ? `; ${recipes.size} recipe rules from ${config.recipesFile}` : ''}`);
     const cleanup = { stripTokens: config.stripTokens };
-    app.decorate('scoring', { mode, registry, store, pipeline, unavailable, replan, declare, frozen: config.frozen, cleanup, ...(queue && { queue }) });
+    const reward = async (dialect: Dialect, body: unknown) => {
+      const { items, details, timeoutMs } = decodeRequest(dialect, body, cleanup);
+      const toolsets = dialect === 'native' ? requestToolsets(body as NativeRequest, registry) : [];
+      const scored = await pipeline.score(items, timeoutMs, toolsets);
+      return { scored, answer: encodeResponse(dialect, body, scored, details) };
+    };
+    app.decorate('scoring', {
+      mode, registry, store, pipeline, unavailable, replan, declare, frozen: config.frozen, cleanup, reward, ...(queue && { queue }),
+    });
     app.addHook('onClose', async () => {
       for (const close of closers) await close();
       await runner.close();
