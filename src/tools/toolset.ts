@@ -41,6 +41,9 @@ export const Component = Type.Object({
   weight: Type.Number(),
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'What the tool saw and decided.' })),
   error: Type.Optional(Type.String()),
+  abstained: Type.Optional(
+    Type.Boolean({ description: "The tool gave no score (a Python function returned None); its weight went to the others'." }),
+  ),
 });
 
 export type ToolSpec = Static<typeof ToolSpec>;
@@ -75,6 +78,7 @@ export function normalizeWeights(tools: ToolSpec[]): ToolSpec[] {
 /** A tool's outcome as a component; a failure becomes a component with an error and score 0. */
 export function component(spec: ToolSpec, outcome: ToolOutcome | { error: unknown }): Component {
   if ('error' in outcome) return { tool: spec.tool, score: 0, weight: spec.weight, error: `${spec.tool}: ${messageOf(outcome.error)}` };
+  if (outcome.abstained) return { tool: spec.tool, score: 0, weight: spec.weight, abstained: true, ...(outcome.detail && { detail: outcome.detail }) };
   try {
     const score = clampScore(outcome.score);
     return { tool: spec.tool, score, weight: spec.weight, ...(outcome.detail && { detail: outcome.detail }) };
@@ -85,24 +89,41 @@ export function component(spec: ToolSpec, outcome: ToolOutcome | { error: unknow
 
 /**
  * An item's reward from its components, in toolset order: the weighted sum, or the toolset's fallback
- * and an `error` naming the tools that failed. A failing tool never throws out of here.
+ * and an `error` naming the tools that failed. A tool that abstains leaves the item to the others: its
+ * weight becomes 0 and theirs grow in proportion; when every tool abstains the item gets the fallback
+ * and an error saying so. A failing tool never throws out of here.
  */
 export function combine(toolset: Toolset, components: Component[]): ItemScore {
   const errors = components.filter((c) => c.error !== undefined).map((c) => c.error!);
   if (errors.length > 0) return { reward: toolset.fallback, components, error: errors.join('; ') };
   if (components.length === 0) return { reward: toolset.fallback, components, error: 'the toolset has no tools' };
+  const voting = components.filter((c) => !c.abstained);
+  if (voting.length === 0) return { reward: toolset.fallback, components, error: 'every tool abstained (gave no score)' };
+  if (voting.length < components.length) {
+    const total = voting.reduce((sum, c) => sum + c.weight, 0);
+    components = components.map((c) => ({ ...c, weight: c.abstained ? 0 : total > 0 ? c.weight / total : 1 / voting.length }));
+  }
   return { reward: components.reduce((sum, c) => sum + c.weight * c.score, 0), components };
 }
 
-/** Runs every tool of a toolset on one item, one after another, and combines the scores by weight. */
+/**
+ * Runs every tool of a toolset on one item, one after another, and combines the scores by weight;
+ * `batched` holds the outcomes, by tool index, of tools that already scored the item with others.
+ */
 export async function applyToolset(
   registry: ToolRegistry,
   toolset: Toolset,
   item: ScoringItem,
   timings: ToolTimings,
+  batched?: Map<number, ToolOutcome | Error>,
 ): Promise<ItemScore> {
   const components: Component[] = [];
-  for (const spec of toolset.tools) {
+  for (const [index, spec] of toolset.tools.entries()) {
+    const done = batched?.get(index);
+    if (done !== undefined) {
+      components.push(component(spec, done instanceof Error ? { error: done } : done));
+      continue;
+    }
     const tool = registry.get(spec.tool);
     const started = performance.now();
     try {

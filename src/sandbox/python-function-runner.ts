@@ -1,0 +1,332 @@
+/**
+ * The runner of a Python reward function inside one sandbox (see python-function.ts). Two processes:
+ *
+ * - the framer (this script's main process) holds the only channel to the service and never runs
+ *   user code. It is non-dumpable, so no other process of the sandbox user can read or write its
+ *   memory or descriptors;
+ * - the worker, forked from the framer, imports the user's module once and then calls its entry point
+ *   for one item at a time. Its stdin, stdout and stderr are /dev/null; it holds only a request pipe and
+ *   a result pipe to the framer.
+ *
+ * Framing: the framer sends one call at a time with a fresh random nonce and accepts, as that item's
+ * result, only the first line that starts with that nonce and arrives before the call's deadline. A
+ * worker cannot learn a later item's nonce before the framer has taken the current item's result; any
+ * other bytes on the result pipe are a protocol violation. After each call the framer reads the PID
+ * namespace's last allocated pid: a call that started a thread or a process (which could read the next
+ * request, or write later) gets its worker replaced, along with every process it left. A timeout, a
+ * crash, a MemoryError or a protocol violation also replace the worker; the item is retried once in a
+ * fresh worker when the failed one had served earlier items (what failed might be their doing).
+ *
+ * Service protocol, UTF-8 lines. Request: {"id","count","time_ms"} then `count` lines, one JSON item
+ * each. Answer: one line per item, `<id> <index> <kind> <payload>`: kind `ok` with the worker's frame
+ * (JSON, untrusted: the service validates it), or `timeout` / `error` with a JSON string.
+ * The first line the runner writes is `ready <JSON>` ({"entry","form"} or {"error"}).
+ */
+export const PYTHON_FUNCTION_RUNNER = String.raw`
+import ctypes, json, os, select, signal, sys, time, traceback, resource
+
+try:
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+except Exception:
+    pass
+
+ENTRY = sys.argv[1]
+MEMORY = int(sys.argv[2]) * 1024 * 1024
+LOAD_MS = int(sys.argv[3])
+FRAME_LIMIT = 65536
+MAX_FD = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
+control_in = sys.stdin.buffer
+control_out = sys.stdout.buffer
+# Read once: the service removes the work directory as soon as the runner is ready.
+with open("/work/reward_fn.py", encoding="utf-8") as file:
+    SOURCE = file.read()
+
+
+def trusted_pids():
+    pids, pid = set(), os.getpid()
+    while pid > 0:
+        pids.add(pid)
+        with open("/proc/%d/stat" % pid) as stat:
+            pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+    return pids
+
+
+TRUSTED = trusted_pids()
+LAST_PID = os.open("/proc/sys/kernel/ns_last_pid", os.O_RDONLY)
+
+
+def last_pid():
+    return os.pread(LAST_PID, 32, 0)
+
+
+def worker_main(request_fd, result_fd):
+    """The worker: import the module, then answer calls. Everything here is reachable by user code."""
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+    import inspect, numbers, types
+    write = os.write
+    requests = os.fdopen(request_fd, "rb")
+    os.chdir("/tmp")
+    sys.path.insert(0, "/work")
+
+    def send(nonce, frame):
+        try:
+            data = json.dumps(frame, allow_nan=False, default=plain)
+        except (TypeError, ValueError):
+            detail = frame.pop("detail", None)
+            frame["detail"] = {"unserializable": repr(detail)[:1000]}
+            data = json.dumps(frame, allow_nan=False, default=plain)
+        data = nonce + b" " + data.encode() + b"\n"
+        while data:
+            data = data[write(result_fd, data):]
+
+    def plain(value):
+        if hasattr(value, "item"):
+            return value.item()
+        if isinstance(value, (set, tuple)):
+            return list(value)
+        return str(value)
+
+    def failure(error):
+        text = "".join(traceback.format_exception_only(type(error), error)).strip()
+        frames = traceback.extract_tb(error.__traceback__)
+        where = [f for f in frames if f.filename == "/work/reward_fn.py"]
+        if where:
+            text += " (line %d)" % where[-1].lineno
+        return text[-1000:]
+
+    try:
+        module = types.ModuleType("reward_fn")
+        module.__file__ = "/work/reward_fn.py"
+        sys.modules["reward_fn"] = module
+        exec(compile(SOURCE, "/work/reward_fn.py", "exec"), module.__dict__)
+        names = [ENTRY] if ENTRY else ["compute_score", "score", "grade"]
+        name = next((n for n in names if callable(getattr(module, n, None))), None)
+        if name is None:
+            raise LookupError("the source defines no function " + (ENTRY if ENTRY else "compute_score, score or grade"))
+        fn = getattr(module, name)
+        params = inspect.signature(fn).parameters
+        keywords = any(p.kind == p.VAR_KEYWORD for p in params.values())
+        form = {"compute_score": "verl", "score": "score", "grade": "grade"}.get(name)
+        if form is None:
+            if "data_source" in params or "solution_str" in params:
+                form = "verl"
+            elif "sample" in params or len(params) == 2:
+                form = "grade"
+            else:
+                form = "score"
+        extra_info = "extra_info" in params or keywords
+    except BaseException as error:
+        send(b"ready", {"error": "loading the source failed: " + failure(error)})
+        os._exit(0)
+    send(b"ready", {"entry": name, "form": form})
+
+    def call(item):
+        metadata = item.get("metadata") or {}
+        reference = item.get("reference")
+        if form == "verl":
+            data_source = metadata.get("data_source", item.get("task", ""))
+            if extra_info:
+                return fn(data_source=data_source, solution_str=item["response"], ground_truth=reference, extra_info=metadata or None)
+            return fn(data_source=data_source, solution_str=item["response"], ground_truth=reference)
+        if form == "grade":
+            response = item["response"]
+            try:
+                output_json = json.loads(response)
+            except ValueError:
+                output_json = None
+            sample = {"output_text": response, "output_json": output_json, "output_tools": [], "choices": []}
+            row = {"prompt": item["prompt"], "reference": reference, "reference_answer": reference, "task": item.get("task")}
+            if "messages" in item:
+                row["messages"] = item["messages"]
+            row.update(metadata)
+            return fn(sample, row)
+        return fn(item["prompt"], item["response"], reference)
+
+    def number(value):
+        if isinstance(value, (str, bytes)) or not (isinstance(value, numbers.Real) or hasattr(value, "__float__")):
+            raise TypeError("returned %s, not a number, a dict with \"score\", or None" % type(value).__name__)
+        return float(value)
+
+    def outcome(value):
+        if value is None:
+            return {"abstain": True}
+        if isinstance(value, dict):
+            if "score" not in value:
+                raise TypeError("returned a dict without \"score\"")
+            detail = {str(k): v for k, v in value.items() if k != "score"}
+            if value["score"] is None:
+                return {"abstain": True, "detail": detail}
+            return {"score": number(value["score"]), "detail": detail}
+        return {"score": number(value)}
+
+    while True:
+        line = requests.readline()
+        if not line:
+            os._exit(0)
+        nonce, _, payload = line.partition(b" ")
+        try:
+            frame = outcome(call(json.loads(payload)))
+        except MemoryError:
+            frame = {"error": "MemoryError: the function ran out of memory", "replace": True}
+        except BaseException as error:
+            frame = {"error": failure(error)}
+        send(nonce, frame)
+
+
+class Worker:
+    def __init__(self):
+        request_r, self.request_w = os.pipe()
+        self.result_r, result_w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                os.setpgid(0, 0)
+                null = os.open("/dev/null", os.O_RDWR)
+                for fd in (0, 1, 2):
+                    os.dup2(null, fd)
+                os.dup2(request_r, 3)
+                os.dup2(result_w, 4)
+                os.closerange(5, MAX_FD)
+                signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+                worker_main(3, 4)
+            finally:
+                os._exit(70)
+        os.close(request_r)
+        os.close(result_w)
+        os.set_blocking(self.request_w, False)
+        self.buffer = b""
+        self.served = 0
+        self.ready = self.read(b"ready", time.monotonic() + LOAD_MS / 1000)
+        self.baseline = last_pid()
+
+    def read(self, nonce, deadline):
+        """The frame of this nonce: ("ok", bytes) or (kind, message)."""
+        while b"\n" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return ("timeout", None)
+            readable, _, _ = select.select([self.result_r], [], [], left)
+            if not readable:
+                continue
+            data = os.read(self.result_r, 65536)
+            if not data:
+                for _ in range(200):  # a process closes its descriptors just before it can be reaped
+                    done, status = os.waitpid(self.pid, os.WNOHANG)
+                    if done:
+                        break
+                    time.sleep(0.001)
+                if not done:
+                    return ("error", "the function closed the result channel (protocol violation)")
+                self.pid = 0
+                if os.WIFSIGNALED(status):
+                    return ("error", "the function's process was killed by %s" % signal.Signals(os.WTERMSIG(status)).name)
+                return ("error", "the function ended its process (exit code %d)" % os.WEXITSTATUS(status))
+            self.buffer += data
+            if len(self.buffer) > FRAME_LIMIT + 64 and b"\n" not in self.buffer:
+                return ("error", "the result is larger than %d bytes" % FRAME_LIMIT)
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        if not line.startswith(nonce + b" ") or self.buffer:
+            return ("error", "the function wrote to the result channel itself (protocol violation)")
+        return ("ok", line[len(nonce) + 1:])
+
+    def call(self, payload, time_ms):
+        """(kind, value, replace, suspect): suspect when earlier calls in this worker may be to blame."""
+        nonce = os.urandom(12).hex().encode()
+        deadline = time.monotonic() + time_ms / 1000
+        self.served += 1
+        if not self.send(nonce + b" " + payload, deadline):
+            return "timeout", None, True, True
+        kind, value = self.read(nonce, deadline)
+        out_of_memory = kind == "ok" and value.endswith(b'"replace": true}')
+        replace = kind != "ok" or out_of_memory or last_pid() != self.baseline
+        return kind, value, replace, self.served > 1 and (kind == "error" or out_of_memory)
+
+    def send(self, data, deadline):
+        view = memoryview(data)
+        while view:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [self.request_w], [], left)[1]:
+                return False
+            try:
+                view = view[os.write(self.request_w, view[:65536]):]
+            except BlockingIOError:
+                continue
+            except OSError:
+                return True  # the worker is gone: read() reports how it ended
+        return True
+
+    def stop(self):
+        if self.pid:
+            try:
+                os.killpg(self.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+        os.close(self.request_w)
+        os.close(self.result_r)
+        kill_strays()
+
+
+def kill_strays():
+    """Kills every process of the sandbox but the framer and its ancestors (forks that left the group)."""
+    for _ in range(100):
+        strays = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in TRUSTED]
+        if not strays:
+            return
+        for pid in strays:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:
+                pass
+        except ChildProcessError:
+            pass
+        time.sleep(0.001)
+
+
+worker = Worker()
+ready = worker.ready
+if ready[0] == "ok":
+    load = ready[1].decode()
+elif ready[0] == "timeout":
+    load = json.dumps({"error": "loading the source took longer than %d ms" % LOAD_MS})
+else:
+    load = json.dumps({"error": "loading the source failed: " + ready[1]})
+control_out.write(("ready " + load + "\n").encode())
+control_out.flush()
+load_error = "error" in json.loads(load)
+if load_error:
+    worker.stop()
+
+while True:
+    header = control_in.readline()
+    if not header:
+        break
+    request = json.loads(header)
+    chunk, lines = request["id"], []
+    for index in range(request["count"]):
+        payload = control_in.readline()
+        if load_error:
+            lines.append("%d %d error %s\n" % (chunk, index, json.dumps(json.loads(load)["error"])))
+            continue
+        for attempt in (0, 1):
+            if worker is None:
+                worker = Worker()
+            kind, value, replace, suspect = worker.call(payload, request["time_ms"])
+            if replace:
+                worker.stop()
+                worker = None
+            if not (suspect and attempt == 0):
+                break
+        if kind == "ok":
+            lines.append("%d %d ok %s\n" % (chunk, index, value.decode()))
+        elif kind == "timeout":
+            lines.append("%d %d timeout %s\n" % (chunk, index, json.dumps("the call took longer than %d ms" % request["time_ms"])))
+        else:
+            lines.append("%d %d error %s\n" % (chunk, index, json.dumps(value)))
+    control_out.write("".join(lines).encode())
+    control_out.flush()
+`;

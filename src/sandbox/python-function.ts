@@ -1,0 +1,212 @@
+import { createInterface } from 'node:readline';
+import { killSandboxed, makeWorkDir, removeWorkDir, spawnSandboxed } from './process-sandbox.ts';
+import { PYTHON_FUNCTION_RUNNER } from './python-function-runner.ts';
+
+/**
+ * A Python reward function loaded once in a sandbox and called for whole chunks of items: the runner
+ * inside (PYTHON_FUNCTION_RUNNER) keeps a warm worker with the module imported, frames each call's
+ * result and enforces the per-call time limit. Chunks go one at a time.
+ */
+
+/** How the entry point is called: verl's compute_score, score(prompt, response, reference), OpenAI's grade(sample, item). */
+export type FunctionForm = 'verl' | 'score' | 'grade';
+export type Loaded = { entry: string; form: FunctionForm } | { error: string };
+/** One item's answer: the worker's frame (untrusted JSON, for the caller to validate) or why there is none. */
+export type CallResult = { kind: 'ok'; frame: unknown } | { kind: 'timeout' | 'error'; message: string };
+
+export interface FunctionItem {
+  prompt: string;
+  response: string;
+  reference?: unknown;
+  task?: string;
+  metadata?: Record<string, unknown>;
+  messages?: unknown[];
+}
+
+const LOAD_MS = 20_000;
+/** A session's sandbox is killed after this long whatever it does; the cache retires sessions well before. */
+const LIFETIME_MS = 60 * 60_000;
+/** Slack per call for replacing a worker (fork and import) on top of the call's own limit. */
+const RESTART_MS = 2_000;
+
+interface Chunk {
+  id: number;
+  results: CallResult[];
+  missing: number;
+  resolve: (results: CallResult[]) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class PythonFunctionSession {
+  readonly loaded: Promise<Loaded>;
+  readonly startedAt = Date.now();
+  readonly #child: ReturnType<typeof spawnSandboxed>;
+  #chunk: Chunk | undefined;
+  #next = 0;
+  #dead = false;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(workDir: string, entry: string, memoryMb: number) {
+    this.#child = spawnSandboxed(workDir, {
+      argv: ['python3', '-B', '.rlar_fn_runner.py', entry, String(memoryMb), String(LOAD_MS)],
+      timeLimitMs: LIFETIME_MS,
+      memoryMb,
+      env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
+    });
+    this.#child.stderr.resume();
+    this.#child.stdin.on('error', () => {});
+    let onLoaded: (loaded: Loaded) => void;
+    this.loaded = new Promise((resolve) => (onLoaded = resolve));
+    const loadTimer = setTimeout(() => onLoaded({ error: 'the Python runner did not start' }), LOAD_MS + 10_000);
+    createInterface({ input: this.#child.stdout }).on('line', (line) => {
+      if (line.startsWith('ready ')) {
+        clearTimeout(loadTimer);
+        // The runner has read its files; workers re-run the source from memory.
+        void removeWorkDir(workDir);
+        onLoaded(JSON.parse(line.slice(6)) as Loaded);
+        return;
+      }
+      this.#answer(line);
+    });
+    this.#child.on('close', () => {
+      clearTimeout(loadTimer);
+      onLoaded({ error: 'the Python runner stopped while loading the source' });
+      this.#dead = true;
+      void removeWorkDir(workDir);
+      if (this.#chunk) this.#finish(this.#chunk, 'the Python runner stopped');
+    });
+  }
+
+  static async open(source: string, entry: string | undefined, memoryMb: number): Promise<PythonFunctionSession> {
+    const workDir = await makeWorkDir({ '.rlar_fn_runner.py': PYTHON_FUNCTION_RUNNER, 'reward_fn.py': source });
+    return new PythonFunctionSession(workDir, entry ?? '', memoryMb);
+  }
+
+  get alive(): boolean {
+    return !this.#dead;
+  }
+
+  /** Calls the function on each item; never rejects. */
+  run(items: FunctionItem[], timeLimitMs: number): Promise<CallResult[]> {
+    const turn = this.#queue.then(() => this.#send(items, timeLimitMs));
+    this.#queue = turn;
+    return turn;
+  }
+
+  #send(items: FunctionItem[], timeLimitMs: number): Promise<CallResult[]> {
+    if (this.#dead) return Promise.resolve(items.map(() => ({ kind: 'error', message: 'the Python runner stopped' })));
+    const id = this.#next++;
+    return new Promise((resolve) => {
+      // The runner bounds every call; this timer only covers a runner that stopped answering.
+      const timer = setTimeout(() => {
+        this.close();
+        this.#finish(chunk, 'the Python runner stopped answering');
+      }, items.length * (timeLimitMs + RESTART_MS) + LOAD_MS);
+      const chunk: Chunk = { id, results: new Array<CallResult>(items.length), missing: items.length, resolve, timer };
+      this.#chunk = chunk;
+      const lines = items.map((item) => JSON.stringify(item));
+      this.#child.stdin.write(`${JSON.stringify({ id, count: items.length, time_ms: timeLimitMs })}\n${lines.join('\n')}\n`);
+    });
+  }
+
+  /** One line of the runner: `<chunk> <index> <kind> <payload>`. */
+  #answer(line: string): void {
+    const chunk = this.#chunk;
+    const [id, index, kind] = line.split(' ', 3);
+    if (!chunk || Number(id) !== chunk.id) return;
+    const at = Number(index);
+    if (!(at >= 0 && at < chunk.results.length) || chunk.results[at] !== undefined) return;
+    const payload = line.slice(id!.length + index!.length + kind!.length + 3);
+    let value: unknown;
+    try {
+      value = JSON.parse(payload);
+    } catch {
+      value = undefined;
+    }
+    if (kind === 'ok') {
+      chunk.results[at] = value === undefined ? { kind: 'error', message: 'the function sent a result that is not JSON' } : { kind: 'ok', frame: value };
+    } else {
+      chunk.results[at] = { kind: kind === 'timeout' ? 'timeout' : 'error', message: typeof value === 'string' ? value : 'the call failed' };
+    }
+    if (--chunk.missing === 0) this.#finish(chunk, '');
+  }
+
+  #finish(chunk: Chunk, missingReason: string): void {
+    clearTimeout(chunk.timer);
+    if (this.#chunk === chunk) this.#chunk = undefined;
+    for (let i = 0; i < chunk.results.length; i++) chunk.results[i] ??= { kind: 'error', message: missingReason };
+    chunk.resolve(chunk.results);
+  }
+
+  close(): void {
+    this.#dead = true;
+    this.#child.stdin.end();
+    killSandboxed(this.#child);
+  }
+}
+
+/** Idle sessions close after this long; busy ones are retired (no new chunks) past RETIRE_MS of age. */
+const IDLE_MS = 60_000;
+const RETIRE_MS = 30 * 60_000;
+const MAX_SESSIONS = 8;
+
+interface Cached {
+  session: Promise<PythonFunctionSession>;
+  idle?: ReturnType<typeof setTimeout>;
+  busy: number;
+}
+
+/** Warm sessions of this thread by source, entry and memory limit; a few at most, closed when idle. */
+const sessions = new Map<string, Cached>();
+
+async function closeCached(key: string, cached: Cached): Promise<void> {
+  if (sessions.get(key) === cached) sessions.delete(key);
+  clearTimeout(cached.idle);
+  (await cached.session.catch(() => undefined))?.close();
+}
+
+/** Runs a chunk of items through the warm session of a function, opening one when needed. */
+export async function callFunction(
+  source: string,
+  entry: string | undefined,
+  memoryMb: number,
+  items: FunctionItem[],
+  timeLimitMs: number,
+): Promise<{ loaded: Loaded; results: CallResult[] }> {
+  const key = JSON.stringify([source, entry ?? '', memoryMb]);
+  let cached = sessions.get(key);
+  if (cached) {
+    const session = await cached.session.catch(() => undefined);
+    if (!session?.alive || Date.now() - session.startedAt > RETIRE_MS) {
+      if (cached.busy === 0) void closeCached(key, cached);
+      else sessions.delete(key);
+      cached = undefined;
+    }
+  }
+  if (!cached) {
+    if (sessions.size >= MAX_SESSIONS) {
+      const [oldKey, old] = [...sessions].find(([, c]) => c.busy === 0) ?? [];
+      if (oldKey !== undefined) void closeCached(oldKey, old!);
+    }
+    cached = { session: PythonFunctionSession.open(source, entry, memoryMb), busy: 0 };
+    sessions.set(key, cached);
+  }
+  const mine = cached;
+  clearTimeout(mine.idle);
+  mine.busy++;
+  try {
+    const session = await mine.session;
+    const loaded = await session.loaded;
+    if ('error' in loaded) {
+      // A source that does not load fails the same way every time: the cached session keeps saying why.
+      return { loaded, results: [] };
+    }
+    return { loaded, results: await session.run(items, timeLimitMs) };
+  } finally {
+    mine.busy--;
+    if (mine.busy === 0) {
+      mine.idle = setTimeout(() => void closeCached(key, mine), IDLE_MS);
+      mine.idle.unref();
+    }
+  }
+}
