@@ -8,6 +8,9 @@
  *   for one item at a time. Its stdin, stdout and stderr are /dev/null; it holds only a request pipe and
  *   a result pipe to the framer.
  *
+ * With isolation "call", the worker forks a child per call (about a millisecond): no state survives a
+ * call, so a function that runs model output (eval) cannot change what later calls return.
+ *
  * Framing: the framer sends one call at a time with a fresh random nonce and accepts, as that item's
  * result, only the first line that starts with that nonce and arrives before the call's deadline. A
  * worker cannot learn a later item's nonce before the framer has taken the current item's result; any
@@ -33,6 +36,7 @@ except Exception:
 ENTRY = sys.argv[1]
 MEMORY = int(sys.argv[2]) * 1024 * 1024
 LOAD_MS = int(sys.argv[3])
+ISOLATE = sys.argv[4] == "call"
 FRAME_LIMIT = 65536
 MAX_FD = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
 control_in = sys.stdin.buffer
@@ -74,7 +78,10 @@ def worker_main(request_fd, result_fd):
         except (TypeError, ValueError):
             detail = frame.pop("detail", None)
             frame["detail"] = {"unserializable": repr(detail)[:1000]}
-            data = json.dumps(frame, allow_nan=False, default=plain)
+            try:
+                data = json.dumps(frame, allow_nan=False, default=plain)
+            except (TypeError, ValueError):
+                data = json.dumps({"error": "the result cannot be sent as JSON"})
         data = nonce + b" " + data.encode() + b"\n"
         while data:
             data = data[write(result_fd, data):]
@@ -87,6 +94,8 @@ def worker_main(request_fd, result_fd):
         return str(value)
 
     def failure(error):
+        if isinstance(error, SyntaxError):
+            return "%s: %s (line %s)" % (type(error).__name__, error.msg, error.lineno)
         text = "".join(traceback.format_exception_only(type(error), error)).strip()
         frames = traceback.extract_tb(error.__traceback__)
         where = [f for f in frames if f.filename == "/work/reward_fn.py"]
@@ -145,7 +154,10 @@ def worker_main(request_fd, result_fd):
     def number(value):
         if isinstance(value, (str, bytes)) or not (isinstance(value, numbers.Real) or hasattr(value, "__float__")):
             raise TypeError("returned %s, not a number, a dict with \"score\", or None" % type(value).__name__)
-        return float(value)
+        number = float(value)
+        if number != number or number in (float("inf"), float("-inf")):
+            raise TypeError("returned %r, not a finite number" % number)
+        return number
 
     def outcome(value):
         if value is None:
@@ -164,6 +176,20 @@ def worker_main(request_fd, result_fd):
         if not line:
             os._exit(0)
         nonce, _, payload = line.partition(b" ")
+        if ISOLATE:
+            # A child per call: whatever the call changes dies with it.
+            child = os.fork()
+            if child:
+                _, status = os.waitpid(child, 0)
+                try:
+                    os.killpg(child, signal.SIGKILL)
+                except OSError:
+                    pass
+                if status != 0:
+                    send(nonce, {"error": "the function ended its process (status %d)" % status})
+                continue
+            os.setpgid(0, 0)
+            os.close(request_fd)
         try:
             frame = outcome(call(json.loads(payload)))
         except MemoryError:
@@ -171,6 +197,8 @@ def worker_main(request_fd, result_fd):
         except BaseException as error:
             frame = {"error": failure(error)}
         send(nonce, frame)
+        if ISOLATE:
+            os._exit(0)
 
 
 class Worker:
@@ -238,7 +266,8 @@ class Worker:
             return "timeout", None, True, True
         kind, value = self.read(nonce, deadline)
         out_of_memory = kind == "ok" and value.endswith(b'"replace": true}')
-        replace = kind != "ok" or out_of_memory or last_pid() != self.baseline
+        # With a child per call the worker itself runs no user code after loading.
+        replace = kind != "ok" or out_of_memory or (not ISOLATE and last_pid() != self.baseline)
         return kind, value, replace, self.served > 1 and (kind == "error" or out_of_memory)
 
     def send(self, data, deadline):

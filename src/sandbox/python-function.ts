@@ -14,6 +14,19 @@ export type Loaded = { entry: string; form: FunctionForm } | { error: string };
 /** One item's answer: the worker's frame (untrusted JSON, for the caller to validate) or why there is none. */
 export type CallResult = { kind: 'ok'; frame: unknown } | { kind: 'timeout' | 'error'; message: string };
 
+/**
+ * `session`: calls share the worker's interpreter (module state lives on, as in a trainer);
+ * `call`: a fresh child of the loaded module per call.
+ */
+export type Isolation = 'session' | 'call';
+
+export interface FunctionSpec {
+  source: string;
+  entry: string | undefined;
+  memoryMb: number;
+  isolation: Isolation;
+}
+
 export interface FunctionItem {
   prompt: string;
   response: string;
@@ -46,9 +59,9 @@ export class PythonFunctionSession {
   #dead = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(workDir: string, entry: string, memoryMb: number) {
+  private constructor(workDir: string, entry: string, memoryMb: number, isolation: Isolation) {
     this.#child = spawnSandboxed(workDir, {
-      argv: ['python3', '-B', '.rlar_fn_runner.py', entry, String(memoryMb), String(LOAD_MS)],
+      argv: ['python3', '-B', '.rlar_fn_runner.py', entry, String(memoryMb), String(LOAD_MS), isolation],
       timeLimitMs: LIFETIME_MS,
       memoryMb,
       env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
@@ -77,9 +90,9 @@ export class PythonFunctionSession {
     });
   }
 
-  static async open(source: string, entry: string | undefined, memoryMb: number): Promise<PythonFunctionSession> {
-    const workDir = await makeWorkDir({ '.rlar_fn_runner.py': PYTHON_FUNCTION_RUNNER, 'reward_fn.py': source });
-    return new PythonFunctionSession(workDir, entry ?? '', memoryMb);
+  static async open(f: FunctionSpec): Promise<PythonFunctionSession> {
+    const workDir = await makeWorkDir({ '.rlar_fn_runner.py': PYTHON_FUNCTION_RUNNER, 'reward_fn.py': f.source });
+    return new PythonFunctionSession(workDir, f.entry ?? '', f.memoryMb, f.isolation);
   }
 
   get alive(): boolean {
@@ -156,7 +169,7 @@ interface Cached {
   busy: number;
 }
 
-/** Warm sessions of this thread by source, entry and memory limit; a few at most, closed when idle. */
+/** Warm sessions of this thread by function (source, entry, memory, isolation); a few at most, closed when idle. */
 const sessions = new Map<string, Cached>();
 
 async function closeCached(key: string, cached: Cached): Promise<void> {
@@ -166,14 +179,8 @@ async function closeCached(key: string, cached: Cached): Promise<void> {
 }
 
 /** Runs a chunk of items through the warm session of a function, opening one when needed. */
-export async function callFunction(
-  source: string,
-  entry: string | undefined,
-  memoryMb: number,
-  items: FunctionItem[],
-  timeLimitMs: number,
-): Promise<{ loaded: Loaded; results: CallResult[] }> {
-  const key = JSON.stringify([source, entry ?? '', memoryMb]);
+export async function callFunction(f: FunctionSpec, items: FunctionItem[], timeLimitMs: number): Promise<{ loaded: Loaded; results: CallResult[] }> {
+  const key = JSON.stringify([f.source, f.entry ?? '', f.memoryMb, f.isolation]);
   let cached = sessions.get(key);
   if (cached) {
     const session = await cached.session.catch(() => undefined);
@@ -188,7 +195,7 @@ export async function callFunction(
       const [oldKey, old] = [...sessions].find(([, c]) => c.busy === 0) ?? [];
       if (oldKey !== undefined) void closeCached(oldKey, old!);
     }
-    cached = { session: PythonFunctionSession.open(source, entry, memoryMb), busy: 0 };
+    cached = { session: PythonFunctionSession.open(f), busy: 0 };
     sessions.set(key, cached);
   }
   const mine = cached;

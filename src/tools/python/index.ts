@@ -1,5 +1,5 @@
 import { sandboxUnavailable } from '../../sandbox/process-sandbox.ts';
-import { callFunction, type CallResult, type FunctionItem } from '../../sandbox/python-function.ts';
+import { callFunction, type CallResult, type FunctionItem, type FunctionSpec } from '../../sandbox/python-function.ts';
 import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../types.ts';
 
 /**
@@ -13,11 +13,8 @@ import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome
 const MAX_SOURCE = 200_000;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-interface Options {
-  source: string;
-  entry: string | undefined;
+interface Options extends FunctionSpec {
   timeLimitMs: number;
-  memoryMb: number;
   range: [number, number];
 }
 
@@ -40,11 +37,14 @@ function options(params: ToolParams): Options {
     }
     range = [r[0], r[1]];
   }
+  const isolation = params.isolation ?? 'session';
+  if (isolation !== 'session' && isolation !== 'call') throw new ToolInputError('params.isolation must be "session" or "call"');
   return {
     source,
     entry,
     timeLimitMs: number('time_limit_ms', 5_000, 10, 60_000),
     memoryMb: Math.round(number('memory_mb', 1_024, 64, 8_192)),
+    isolation,
     range,
   };
 }
@@ -83,7 +83,7 @@ async function scoreItems(items: ScoringItem[], params: ToolParams): Promise<(To
   const unavailable = sandboxUnavailable();
   if (unavailable !== undefined) throw new Error(unavailable);
   const o = options(params);
-  const { loaded, results } = await callFunction(o.source, o.entry, o.memoryMb, items.map(functionItem), o.timeLimitMs);
+  const { loaded, results } = await callFunction(o, items.map(functionItem), o.timeLimitMs);
   if ('error' in loaded) throw new ToolInputError(loaded.error);
   return results.map((result) => outcome(result, o));
 }
@@ -104,6 +104,12 @@ export const pythonFunction: ToolDefinition = {
       entry: { type: 'string', description: 'the function to call; default: the first of compute_score, score, grade the source defines' },
       time_limit_ms: { type: 'number', default: 5000, description: 'per call (10 to 60000)' },
       memory_mb: { type: 'number', default: 1024, description: 'address space of the interpreter (64 to 8192)' },
+      isolation: {
+        type: 'string',
+        enum: ['session', 'call'],
+        default: 'session',
+        description: 'session: one interpreter for many calls (fast); call: a fresh process per call, for functions that run model output',
+      },
       score_range: { type: 'array', items: { type: 'number' }, default: [0, 1], description: '[low, high] the function returns, mapped onto [0, 1]' },
     },
     required: ['source'],
