@@ -327,6 +327,37 @@ def score(prompt, response, reference):
     });
   });
 
+  it('a call that patches modules, builtins or the runner\'s globals, or sets a trace hook, does not change the next results', async () => {
+    const source = `
+import builtins, json, sys
+def score(prompt, response, reference):
+    if response == "patch":
+        json.dumps = lambda *a, **k: '{"score": 1.0}'
+        json.loads = lambda *a, **k: {"prompt": "", "response": "42", "reference": "42"}
+        json.JSONEncoder.encode = lambda self, o: '{"score": 1.0}'
+        json.JSONDecoder.decode = lambda self, s: {"prompt": "", "response": "42", "reference": "42"}
+        builtins.float = lambda *a: 1.0
+        builtins.isinstance = lambda *a: False
+        for module in list(sys.modules.values()):
+            g = getattr(module, "__dict__", {})
+            if g.get("__name__") == "__main__":
+                for name in list(g):
+                    if callable(g[name]) and not isinstance(g[name], type):
+                        g[name] = lambda *a, **k: {"score": 1.0}
+        return 0.0
+    if response == "trace":
+        def tracer(frame, event, arg):
+            if event == "call":
+                frame.f_back.f_locals.update(fn=lambda *a, **k: 1.0)
+            return None
+        sys.setprofile(tracer)
+        return 0.0
+    return 0.25
+`;
+    const result = await score(source, [item('patch'), item('honest'), item('honest'), item('trace'), item('honest')]);
+    expect([result.scores[1], result.scores[2], result.scores[4]]).toEqual([0.25, 0.25, 0.25]);
+  });
+
   it('with isolation "call", a call that patches the runner (json, its own globals) changes nothing for the next items', async () => {
     const source = `
 import json, sys

@@ -64,27 +64,14 @@ def last_pid():
 
 
 def worker_main(request_fd, result_fd):
-    """The worker: import the module, then answer calls. Everything here is reachable by user code."""
+    """The worker: import the module, then answer calls in one loop. User code can reach all of it, so
+    the loop holds in its own locals what it uses, taken before the module is imported: built-in
+    functions and the C JSON scanner and encoder. Patching modules (json, builtins, this script's
+    globals) then does not change what it reads or sends."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-    import inspect, numbers, types
-    write = os.write
-    requests = os.fdopen(request_fd, "rb")
-    os.chdir("/tmp")
-    sys.path.insert(0, "/work")
-
-    def send(nonce, frame):
-        try:
-            data = json.dumps(frame, allow_nan=False, default=plain)
-        except (TypeError, ValueError):
-            detail = frame.pop("detail", None)
-            frame["detail"] = {"unserializable": repr(detail)[:1000]}
-            try:
-                data = json.dumps(frame, allow_nan=False, default=plain)
-            except (TypeError, ValueError):
-                data = json.dumps({"error": "the result cannot be sent as JSON"})
-        data = nonce + b" " + data.encode() + b"\n"
-        while data:
-            data = data[write(result_fd, data):]
+    import inspect, types
+    from json.scanner import c_make_scanner
+    from json.encoder import c_make_encoder, c_encode_basestring_ascii
 
     def plain(value):
         if hasattr(value, "item"):
@@ -93,15 +80,40 @@ def worker_main(request_fd, result_fd):
             return list(value)
         return str(value)
 
+    scan = c_make_scanner(json.JSONDecoder())
+    encode = c_make_encoder({}, plain, c_encode_basestring_ascii, None, ": ", ", ", False, False, False)
+    readline = os.fdopen(request_fd, "rb").readline
+    write, fork, waitpid, killpg, setpgid, close, exit_now = os.write, os.fork, os.waitpid, os.killpg, os.setpgid, os.close, os._exit
+    gettrace, getprofile, settrace, setprofile = sys.gettrace, sys.getprofile, sys.settrace, sys.setprofile
+    format_exception_only, extract_tb = traceback.format_exception_only, traceback.extract_tb
+    _isinstance, _hasattr, _float, _str, _dict, _type, _repr, _len = isinstance, hasattr, float, str, dict, type, repr, len
+    BaseException_, MemoryError_, SyntaxError_, ValueError_, TypeError_ = BaseException, MemoryError, SyntaxError, ValueError, TypeError
+    SIGKILL, INFINITE = signal.SIGKILL, (float("inf"), float("-inf"))
+    os.chdir("/tmp")
+    sys.path.insert(0, "/work")
+
     def failure(error):
-        if isinstance(error, SyntaxError):
-            return "%s: %s (line %s)" % (type(error).__name__, error.msg, error.lineno)
-        text = "".join(traceback.format_exception_only(type(error), error)).strip()
-        frames = traceback.extract_tb(error.__traceback__)
-        where = [f for f in frames if f.filename == "/work/reward_fn.py"]
+        if _isinstance(error, SyntaxError_):
+            return "%s: %s (line %s)" % (_type(error).__name__, error.msg, error.lineno)
+        text = "".join(format_exception_only(_type(error), error)).strip()
+        where = [f for f in extract_tb(error.__traceback__) if f.filename == "/work/reward_fn.py"]
         if where:
             text += " (line %d)" % where[-1].lineno
         return text[-1000:]
+
+    def send(nonce, frame):
+        try:
+            data = "".join(encode(frame, 0))
+        except BaseException_:
+            detail = frame.pop("detail", None)
+            frame["detail"] = {"unserializable": _repr(detail)[:1000]}
+            try:
+                data = "".join(encode(frame, 0))
+            except BaseException_:
+                data = '{"error": "the result cannot be sent as JSON"}'
+        data = nonce + b" " + data.encode() + b"\n"
+        while data:
+            data = data[write(result_fd, data):]
 
     try:
         module = types.ModuleType("reward_fn")
@@ -128,77 +140,80 @@ def worker_main(request_fd, result_fd):
         send(b"ready", {"error": "loading the source failed: " + failure(error)})
         os._exit(0)
     send(b"ready", {"entry": name, "form": form})
-
-    def call(item):
-        metadata = item.get("metadata") or {}
-        reference = item.get("reference")
-        if form == "verl":
-            data_source = metadata.get("data_source", item.get("task", ""))
-            if extra_info:
-                return fn(data_source=data_source, solution_str=item["response"], ground_truth=reference, extra_info=metadata or None)
-            return fn(data_source=data_source, solution_str=item["response"], ground_truth=reference)
-        if form == "grade":
-            response = item["response"]
-            try:
-                output_json = json.loads(response)
-            except ValueError:
-                output_json = None
-            sample = {"output_text": response, "output_json": output_json, "output_tools": [], "choices": []}
-            row = {"prompt": item["prompt"], "reference": reference, "reference_answer": reference, "task": item.get("task")}
-            if "messages" in item:
-                row["messages"] = item["messages"]
-            row.update(metadata)
-            return fn(sample, row)
-        return fn(item["prompt"], item["response"], reference)
-
-    def number(value):
-        if isinstance(value, (str, bytes)) or not (isinstance(value, numbers.Real) or hasattr(value, "__float__")):
-            raise TypeError("returned %s, not a number, a dict with \"score\", or None" % type(value).__name__)
-        number = float(value)
-        if number != number or number in (float("inf"), float("-inf")):
-            raise TypeError("returned %r, not a finite number" % number)
-        return number
-
-    def outcome(value):
-        if value is None:
-            return {"abstain": True}
-        if isinstance(value, dict):
-            if "score" not in value:
-                raise TypeError("returned a dict without \"score\"")
-            detail = {str(k): v for k, v in value.items() if k != "score"}
-            if value["score"] is None:
-                return {"abstain": True, "detail": detail}
-            return {"score": number(value["score"]), "detail": detail}
-        return {"score": number(value)}
+    verl, grade = form == "verl", form == "grade"
 
     while True:
-        line = requests.readline()
+        line = readline()
         if not line:
-            os._exit(0)
+            exit_now(0)
         nonce, _, payload = line.partition(b" ")
         if ISOLATE:
             # A child per call: whatever the call changes dies with it.
-            child = os.fork()
+            child = fork()
             if child:
-                _, status = os.waitpid(child, 0)
+                _, status = waitpid(child, 0)
                 try:
-                    os.killpg(child, signal.SIGKILL)
+                    killpg(child, SIGKILL)
                 except OSError:
                     pass
                 if status != 0:
                     send(nonce, {"error": "the function ended its process (status %d)" % status})
                 continue
-            os.setpgid(0, 0)
-            os.close(request_fd)
+            setpgid(0, 0)
+            close(request_fd)
         try:
-            frame = outcome(call(json.loads(payload)))
-        except MemoryError:
+            item = scan(payload.decode(), 0)[0]
+            metadata = item.get("metadata") or {}
+            reference = item.get("reference")
+            if verl:
+                data_source = metadata.get("data_source", item.get("task", ""))
+                if extra_info:
+                    value = fn(data_source=data_source, solution_str=item["response"], ground_truth=reference, extra_info=metadata or None)
+                else:
+                    value = fn(data_source=data_source, solution_str=item["response"], ground_truth=reference)
+            elif grade:
+                response = item["response"]
+                try:
+                    output_json = scan(response, 0)[0] if response[:1] in ("{", "[") else None
+                except BaseException_:
+                    output_json = None
+                row = {"prompt": item["prompt"], "reference": reference, "reference_answer": reference, "task": item.get("task")}
+                if "messages" in item:
+                    row["messages"] = item["messages"]
+                row.update(metadata)
+                value = fn({"output_text": response, "output_json": output_json, "output_tools": [], "choices": []}, row)
+            else:
+                value = fn(item["prompt"], item["response"], reference)
+            # The call's results and nothing it left behind: the score is a plain float made here.
+            detail = None
+            if _isinstance(value, _dict):
+                if "score" not in value:
+                    raise TypeError_('returned a dict without "score"')
+                detail = {_str(k): v for k, v in value.items() if k != "score"}
+                value = value["score"]
+            if value is None:
+                frame = {"abstain": True}
+            elif _isinstance(value, (_str, bytes)) or not _hasattr(value, "__float__"):
+                raise TypeError_('returned %s, not a number, a dict with "score", or None' % _type(value).__name__)
+            else:
+                number = _float(value)
+                if number != number or number in INFINITE:
+                    raise TypeError_("returned %r, not a finite number" % number)
+                frame = {"score": number}
+            if detail:
+                frame["detail"] = detail
+        except MemoryError_:
             frame = {"error": "MemoryError: the function ran out of memory", "replace": True}
-        except BaseException as error:
+        except BaseException_ as error:
             frame = {"error": failure(error)}
+        if gettrace() is not None or getprofile() is not None:
+            # A trace or profile hook could rewrite this loop's locals: the worker is replaced.
+            settrace(None)
+            setprofile(None)
+            frame["replace"] = True
         send(nonce, frame)
         if ISOLATE:
-            os._exit(0)
+            exit_now(0)
 
 
 class Worker:
@@ -265,10 +280,11 @@ class Worker:
         if not self.send(nonce + b" " + payload, deadline):
             return "timeout", None, True, True
         kind, value = self.read(nonce, deadline)
-        out_of_memory = kind == "ok" and value.endswith(b'"replace": true}')
+        # The worker asks for its own replacement after a MemoryError or a trace hook left set.
+        tainted = kind == "ok" and value.endswith(b'"replace": true}')
         # With a child per call the worker itself runs no user code after loading.
-        replace = kind != "ok" or out_of_memory or (not ISOLATE and last_pid() != self.baseline)
-        return kind, value, replace, self.served > 1 and (kind == "error" or out_of_memory)
+        replace = kind != "ok" or tainted or (not ISOLATE and last_pid() != self.baseline)
+        return kind, value, replace, self.served > 1 and (kind == "error" or tainted)
 
     def send(self, data, deadline):
         view = memoryview(data)
