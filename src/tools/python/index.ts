@@ -90,7 +90,8 @@ async function scoreItems(items: ScoringItem[], params: ToolParams): Promise<(To
 
 export const pythonFunction: ToolDefinition = {
   name: 'python',
-  kind: 'verifier',
+  // Code from outside, like the agent's verifiers: not a built-in the planners may pick.
+  kind: 'synthesized',
   description:
     'Your Python reward function: params.source defines compute_score(data_source, solution_str, ground_truth, extra_info=None) (verl), ' +
     'score(prompt, response, reference) or grade(sample, item) (OpenAI python grader), returning a number in [0, 1], a dict with "score", ' +
