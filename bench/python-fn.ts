@@ -2,19 +2,19 @@
  * Python reward functions: what the service adds per item over the same function in a plain python3
  * loop, both measured in this run. Two functions over 10,000 items: a trivial one and a realistic one
  * (verl's gsm8k style, regex answer extraction: test/fixtures/python-fn/gsm8k_reward.py). The service
- * side is one HTTP request of 10,000 items to the built service (`rlar serve`, all cores), through
+ * side is one HTTP request of 10,000 items to the built service (`rlar serve`, 2 worker threads), through
  * `POST /tools/python/score`: the native `POST /reward` cannot carry a toolset on this branch (the
  * `options.toolset` of the recipes work), and both routes run the same pipeline, runner and tool.
  * A few hundred items with `isolation: "call"` (a process per call) show that mode's price.
  *
  * Run: npm run build && node bench/python-fn.ts   (only on a quiet machine: cat /proc/pressure/cpu)
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startService } from '../test/helpers/service.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ITEMS = 10_000;
@@ -66,14 +66,6 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 function plainLoop(source: string, items: Item[]): number {
   const dir = mkdtempSync(join(tmpdir(), 'rlar-bench-'));
@@ -105,22 +97,9 @@ async function throughService(url: string, source: string, items: Item[], params
 }
 
 const items = makeItems(ITEMS);
-const port = await freePort();
-const child = spawn(process.execPath, ['dist/cli.js', 'serve'], {
-  cwd: ROOT,
-  env: { ...process.env, PORT: String(port), RLAR_LOG_LEVEL: 'warn' },
-  stdio: 'inherit',
-});
-const url = `http://127.0.0.1:${port}`;
+const service = await startService({ RLAR_LOG_LEVEL: 'warn' });
+const url = service.url;
 try {
-  for (let tries = 0; ; tries++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      if (tries > 200) throw new Error('service did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
   console.log(`pressure before: ${readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]}`);
   console.log(`items ${ITEMS}, median of ${ROUNDS} rounds, µs per item`);
   for (const [name, source] of [
@@ -139,5 +118,5 @@ try {
   console.log(`gsm8k regex, isolation "call" (${CALL_ITEMS} items): service ${isolated.toFixed(1)} µs per item`);
   console.log(`pressure after:  ${readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]}`);
 } finally {
-  child.kill('SIGTERM');
+  await service.stop();
 }

@@ -7,13 +7,10 @@
  *
  * Run: npm run build && node bench/verifier-language.ts
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { startFakeLlm } from '../test/helpers/fake-llm.ts';
+import { startService } from '../test/helpers/service.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ITEMS = 5_000;
 const ROUNDS = 3;
 
@@ -54,14 +51,6 @@ const item = (i: number, language: string) => ({
   task: `apples-${language}`,
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 async function post(url: string, body: unknown): Promise<{ rewards: number[]; results: { signature: string; error?: string }[] }> {
   const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -69,22 +58,9 @@ async function post(url: string, body: unknown): Promise<{ rewards: number[]; re
 }
 
 const llm = await startFakeLlm({ answer: (request) => answer(request.messages[1]!.content.includes('apples_python') ? 'python' : 'javascript') });
-const port = await freePort();
-const child = spawn(process.execPath, ['dist/cli.js', 'serve'], {
-  cwd: ROOT,
-  env: { ...process.env, PORT: String(port), RLAR_LOG_LEVEL: 'warn', OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: 'bench' },
-  stdio: 'inherit',
-});
-const url = `http://127.0.0.1:${port}`;
+const service = await startService({ RLAR_LOG_LEVEL: 'warn', OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: 'bench' });
+const url = service.url;
 try {
-  for (let tries = 0; ; tries++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch {
-      if (tries > 200) throw new Error('service did not start');
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
   console.log(`pressure before: ${readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]}`);
   for (const language of ['javascript', 'python'] as const) {
     const started = performance.now();
@@ -110,6 +86,6 @@ try {
   }
   console.log(`pressure after:  ${readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]}`);
 } finally {
-  child.kill('SIGTERM');
+  await service.stop();
   await llm.close();
 }
