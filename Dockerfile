@@ -10,9 +10,10 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim
-# bubblewrap: the process sandbox for code rewards (candidate programs run inside it).
+# bubblewrap: the process sandbox for code rewards (candidate programs run inside it); python3: the
+# interpreter of the python tool (add the libraries your reward functions import, e.g. python3-numpy).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends bubblewrap \
+ && apt-get install -y --no-install-recommends bubblewrap python3 \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000
 WORKDIR /app

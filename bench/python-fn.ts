@@ -107,10 +107,10 @@ try {
     ['gsm8k regex', GSM8K],
   ] as const) {
     const loop = plainLoop(source, items);
-    const service = await throughService(url, source, items);
+    const served = await throughService(url, source, items);
     console.log(
-      `${name.padEnd(12)} python3 loop ${loop.toFixed(2).padStart(7)}   service ${service.toFixed(2).padStart(7)}   ` +
-        `added ${(service - loop).toFixed(2).padStart(7)}   ratio ${(service / loop).toFixed(1)}`,
+      `${name.padEnd(12)} python3 loop ${loop.toFixed(2).padStart(7)}   service ${served.toFixed(2).padStart(7)}   ` +
+        `added ${(served - loop).toFixed(2).padStart(7)}   ratio ${(served / loop).toFixed(1)}`,
     );
   }
   const few = items.slice(0, CALL_ITEMS);
