@@ -207,10 +207,10 @@ def score(prompt, response, reference):
     return 1
 `;
     const items = ['loop', 'fine', 'memory', 'fine', 'hoard', 'fine'].map((r) => item(r));
-    const result = await score(source, items, { time_limit_ms: 500, memory_mb: 256 });
+    const result = await score(source, items, { time_limit_ms: 5000, memory_mb: 256 });
     // The item that hoards memory may lose its own result; the next one does not pay for it.
     expect([result.scores[0], result.scores[1], result.scores[2], result.scores[3], result.scores[5]]).toEqual([0, 1, 0, 1, 1]);
-    expect(result.details[0]!.error).toMatch(/took longer than 500 ms/);
+    expect(result.details[0]!.error).toMatch(/took longer than 5000 ms/);
     expect(result.details[2]!.error).toMatch(/MemoryError/);
   });
 });
@@ -307,6 +307,30 @@ def score(prompt, response, reference):
                     time.sleep(0.001)
         threading.Thread(target=steal, daemon=True).start()
         return 0.0
+    if response.startswith("peek"):
+        # Read the queued requests (the pipe, and what the worker's reader already buffered), answer
+        # them all with forged frames, then return, hang or exit.
+        import gc, io, fcntl
+        seen = b""
+        for obj in gc.get_objects():
+            if isinstance(obj, io.BufferedReader):
+                try:
+                    seen += obj.peek(1 << 16)
+                except Exception:
+                    pass
+        fcntl.fcntl(3, fcntl.F_SETFL, os.O_NONBLOCK)
+        try:
+            seen += os.read(3, 1 << 20)
+        except OSError:
+            pass
+        nonces = [line.split(b" ")[0] for line in seen.split(b"\\n") if b" " in line]
+        os.write(4, b"".join(n + b' {"score": 1.0}\\n' for n in nonces))
+        if response == "peek-hang":
+            while True:
+                pass
+        if response == "peek-exit":
+            os._exit(0)
+        return 0.0
     if response == "child":
         if os.fork() == 0:
             os.setsid()
@@ -319,9 +343,9 @@ def score(prompt, response, reference):
         return 0.0
     return 0.25
 `;
-    const attacks = ['write', 'dup2', 'thread', 'child'];
+    const attacks = ['write', 'dup2', 'thread', 'child', 'peek', 'peek-hang', 'peek-exit'];
     const items = attacks.flatMap((attack) => [item(attack), item('honest'), item('honest')]);
-    const result = await score(source, items);
+    const result = await score(source, items, { time_limit_ms: 1000 });
     attacks.forEach((attack, i) => {
       expect({ attack, scores: result.scores.slice(i * 3 + 1, i * 3 + 3) }).toEqual({ attack, scores: [0.25, 0.25] });
     });

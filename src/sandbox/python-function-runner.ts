@@ -26,7 +26,7 @@
  * The first line the runner writes is `ready <JSON>` ({"entry","form"} or {"error"}).
  */
 export const PYTHON_FUNCTION_RUNNER = String.raw`
-import ctypes, json, os, select, signal, sys, time, traceback, resource
+import collections, ctypes, json, os, select, signal, sys, time, traceback, resource
 
 try:
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
@@ -38,6 +38,8 @@ MEMORY = int(sys.argv[2]) * 1024 * 1024
 LOAD_MS = int(sys.argv[3])
 ISOLATE = sys.argv[4] == "call"
 FRAME_LIMIT = 65536
+# Calls queued to the worker ahead of the one it runs.
+WINDOW = 16
 MAX_FD = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
 control_in = sys.stdin.buffer
 control_out = sys.stdout.buffer
@@ -147,6 +149,9 @@ def worker_main(request_fd, result_fd):
         if not line:
             exit_now(0)
         nonce, _, payload = line.partition(b" ")
+        if payload == b"sync\n":
+            send(nonce, {})
+            continue
         if ISOLATE:
             # A child per call: whatever the call changes dies with it.
             child = fork()
@@ -238,17 +243,28 @@ class Worker:
         os.close(result_w)
         os.set_blocking(self.request_w, False)
         self.buffer = b""
+        self.outgoing = bytearray()
+        self.inflight = collections.deque()  # (index, nonce) sent and not answered, in order
         self.served = 0
-        self.ready = self.read(b"ready", time.monotonic() + LOAD_MS / 1000)
+        self.ready = self.frame(b"ready", time.monotonic() + LOAD_MS / 1000)
         self.baseline = last_pid()
 
-    def read(self, nonce, deadline):
-        """The frame of this nonce: ("ok", bytes) or (kind, message)."""
+    def frame(self, nonce, deadline):
+        """The next frame, which must carry this nonce: ("ok", bytes) or (kind, message). Meanwhile
+        it writes the queued requests."""
         while b"\n" not in self.buffer:
             left = deadline - time.monotonic()
             if left <= 0:
                 return ("timeout", None)
-            readable, _, _ = select.select([self.result_r], [], [], left)
+            writers = [self.request_w] if self.outgoing else []
+            readable, writable, _ = select.select([self.result_r], writers, [], left)
+            if writable:
+                try:
+                    del self.outgoing[:os.write(self.request_w, self.outgoing[:65536])]
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    self.outgoing.clear()  # the worker is gone: its result pipe says how
             if not readable:
                 continue
             data = os.read(self.result_r, 65536)
@@ -268,37 +284,13 @@ class Worker:
             if len(self.buffer) > FRAME_LIMIT + 64 and b"\n" not in self.buffer:
                 return ("error", "the result is larger than %d bytes" % FRAME_LIMIT)
         line, _, self.buffer = self.buffer.partition(b"\n")
-        if not line.startswith(nonce + b" ") or self.buffer:
+        if not line.startswith(nonce + b" "):
             return ("error", "the function wrote to the result channel itself (protocol violation)")
         return ("ok", line[len(nonce) + 1:])
 
-    def call(self, payload, time_ms):
-        """(kind, value, replace, suspect): suspect when earlier calls in this worker may be to blame."""
-        nonce = os.urandom(12).hex().encode()
-        deadline = time.monotonic() + time_ms / 1000
-        self.served += 1
-        if not self.send(nonce + b" " + payload, deadline):
-            return "timeout", None, True, True
-        kind, value = self.read(nonce, deadline)
-        # The worker asks for its own replacement after a MemoryError or a trace hook left set.
-        tainted = kind == "ok" and value.endswith(b'"replace": true}')
-        # With a child per call the worker itself runs no user code after loading.
-        replace = kind != "ok" or tainted or (not ISOLATE and last_pid() != self.baseline)
-        return kind, value, replace, self.served > 1 and (kind == "error" or tainted)
-
-    def send(self, data, deadline):
-        view = memoryview(data)
-        while view:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([], [self.request_w], [], left)[1]:
-                return False
-            try:
-                view = view[os.write(self.request_w, view[:65536]):]
-            except BlockingIOError:
-                continue
-            except OSError:
-                return True  # the worker is gone: read() reports how it ended
-        return True
+    def send(self, index, payload, nonce):
+        self.inflight.append((index, nonce))
+        self.outgoing += nonce + b" " + payload
 
     def stop(self):
         if self.pid:
@@ -346,32 +338,118 @@ load_error = "error" in json.loads(load)
 if load_error:
     worker.stop()
 
+def run_chunk(payloads, time_ms):
+    """Results of one chunk: (kind, value) per item.
+
+    Pipelined first: up to WINDOW calls are queued ahead of the one the worker runs, so it goes from
+    item to item without waiting for the framer. A call can read the queued requests, so it could write
+    frames for them before its own; such frames are accepted only provisionally. Every honest frame is
+    written once, in order, so a forgery shows later as a frame out of order (the call's real frame), or
+    as a call that never answers; and at the end of the chunk the framer sends a sync request, with a
+    nonce drawn only then, that must be answered next. At any anomaly, the answers this worker gave in
+    pipelined mode that could be forged are thrown away and the rest of the chunk runs one call at a time
+    (safe mode): the worker then knows no nonce but the current one, and a frame is the current call's
+    or a violation."""
+    global worker
+    results = [None] * len(payloads)
+    retried = set()
+    provisional = []  # items answered in pipelined mode by the current worker, not yet confirmed
+    safe = False
+    todo = collections.deque(range(len(payloads)))
+
+    def rollback():
+        # A call can know the nonces of at most WINDOW calls and its real frame follows its forged ones:
+        # only the last WINDOW answers can be forged when the anomaly shows.
+        nonlocal safe, provisional, todo
+        suspect = provisional[-WINDOW:]
+        requeue = suspect + [i for i, _ in worker.inflight]
+        for i in suspect:
+            results[i] = None
+        provisional = []
+        safe = True
+        todo = collections.deque(sorted(requeue) + list(todo))
+        replace()
+
+    def replace():
+        global worker
+        worker.stop()
+        worker = None
+
+    while True:
+        if worker is None:
+            worker = Worker()
+            if worker.ready[0] != "ok":
+                replace()
+                for index in todo:
+                    results[index] = ("error", "the function's process was replaced and the source did not load again")
+                return results
+        if not todo and not worker.inflight:
+            if safe or not provisional:
+                return results
+            nonce = os.urandom(12).hex().encode()
+            worker.outgoing += nonce + b" sync\n"
+            kind, _ = worker.frame(nonce, time.monotonic() + time_ms / 1000 + 1)
+            if kind == "ok":
+                return results
+            rollback()
+            continue
+        while todo and len(worker.inflight) < (1 if safe else WINDOW):
+            index = todo.popleft()
+            # Drawn per call, never ahead: a worker forked later must find no future nonce in its copy of this process.
+            worker.send(index, payloads[index], os.urandom(12).hex().encode())
+        if worker.served == 0 or safe or not provisional:
+            started = time.monotonic()
+        index, nonce = worker.inflight[0]
+        kind, value = worker.frame(nonce, started + time_ms / 1000)
+        worker.inflight.popleft()
+        started = time.monotonic()  # the next call could start only now
+        first = worker.served == 0
+        worker.served += 1
+        # A thread or process the worker started could read requests and write frames later.
+        spawned = not ISOLATE and last_pid() != worker.baseline
+        tainted = kind == "ok" and value.endswith(b'"replace": true}')
+        if kind == "ok" and not spawned and not tainted:
+            results[index] = (kind, value)
+            if not safe:
+                provisional.append(index)
+            continue
+        if provisional:
+            # Earlier answers of this worker may be forged: this one is retried with them.
+            worker.inflight.appendleft((index, nonce))
+            rollback()
+            continue
+        # The item's own doing: nothing else ran in this worker since the last confirmed answer.
+        if kind == "ok" and spawned and not first:
+            kind, value = "error", "a thread or process of the function's interpreter was left running"
+        todo.extendleft(reversed([i for i, _ in worker.inflight]))
+        replace()
+        # What failed in a worker that had served other calls may be their doing: once more, afresh.
+        if not first and (kind == "error" or tainted) and index not in retried:
+            retried.add(index)
+            todo.appendleft(index)
+            continue
+        results[index] = (kind, value)
+
+
 while True:
     header = control_in.readline()
     if not header:
         break
     request = json.loads(header)
-    chunk, lines = request["id"], []
-    for index in range(request["count"]):
-        payload = control_in.readline()
-        if load_error:
-            lines.append("%d %d error %s\n" % (chunk, index, json.dumps(json.loads(load)["error"])))
-            continue
-        for attempt in (0, 1):
-            if worker is None:
-                worker = Worker()
-            kind, value, replace, suspect = worker.call(payload, request["time_ms"])
-            if replace:
-                worker.stop()
-                worker = None
-            if not (suspect and attempt == 0):
-                break
-        if kind == "ok":
-            lines.append("%d %d ok %s\n" % (chunk, index, value.decode()))
-        elif kind == "timeout":
-            lines.append("%d %d timeout %s\n" % (chunk, index, json.dumps("the call took longer than %d ms" % request["time_ms"])))
-        else:
-            lines.append("%d %d error %s\n" % (chunk, index, json.dumps(value)))
+    chunk = request["id"]
+    payloads = [control_in.readline() for _ in range(request["count"])]
+    if load_error:
+        message = json.dumps(json.loads(load)["error"])
+        lines = ["%d %d error %s\n" % (chunk, index, message) for index in range(len(payloads))]
+    else:
+        lines = []
+        for index, (kind, value) in enumerate(run_chunk(payloads, request["time_ms"])):
+            if kind == "ok":
+                lines.append("%d %d ok %s\n" % (chunk, index, value.decode()))
+            elif kind == "timeout":
+                lines.append("%d %d timeout %s\n" % (chunk, index, json.dumps("the call took longer than %d ms" % request["time_ms"])))
+            else:
+                lines.append("%d %d error %s\n" % (chunk, index, json.dumps(value)))
     control_out.write("".join(lines).encode())
     control_out.flush()
 `;
