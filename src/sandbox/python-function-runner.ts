@@ -5,20 +5,20 @@
  *   user code. It is non-dumpable, so no other process of the sandbox user can read or write its
  *   memory or descriptors;
  * - the worker, forked from the framer, imports the user's module once and then calls its entry point
- *   for one item at a time. Its stdin, stdout and stderr are /dev/null; it holds only a request pipe and
- *   a result pipe to the framer.
+ *   item after item. Its stdin, stdout and stderr are /dev/null; it holds only a request pipe and a
+ *   result pipe to the framer.
  *
  * With isolation "call", the worker forks a child per call (about a millisecond): no state survives a
  * call, so a function that runs model output (eval) cannot change what later calls return.
  *
- * Framing: the framer sends one call at a time with a fresh random nonce and accepts, as that item's
- * result, only the first line that starts with that nonce and arrives before the call's deadline. A
- * worker cannot learn a later item's nonce before the framer has taken the current item's result; any
- * other bytes on the result pipe are a protocol violation. After each call the framer reads the PID
- * namespace's last allocated pid: a call that started a thread or a process (which could read the next
- * request, or write later) gets its worker replaced, along with every process it left. A timeout, a
- * crash, a MemoryError or a protocol violation also replace the worker; the item is retried once in a
- * fresh worker when the failed one had served earlier items (what failed might be their doing).
+ * Framing: every call carries a fresh random nonce and its frame must start with it; frames must come
+ * in the order of the calls. Calls are pipelined (see run_chunk): answers stay provisional until a
+ * sync at the end of the chunk, and any anomaly sends the answers that could be forged back for one
+ * call at a time, where a worker knows no nonce but the current one. After each frame the framer reads
+ * the PID namespace's last allocated pid: a worker that started a thread or a process (which could
+ * read requests, or write later) is replaced, along with every process it left. A timeout, a crash, a
+ * MemoryError or a protocol violation also replace the worker; the item is retried once in a fresh
+ * worker when the failed one had served earlier items (what failed might be their doing).
  *
  * Service protocol, UTF-8 lines. Request: {"id","count","time_ms"} then `count` lines, one JSON item
  * each. Answer: one line per item, `<id> <index> <kind> <payload>`: kind `ok` with the worker's frame
