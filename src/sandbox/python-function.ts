@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
-import { killSandboxed, makeWorkDir, removeWorkDir, spawnSandboxed } from './process-sandbox.ts';
+import { rmSync } from 'node:fs';
+import { killSandboxed, makeWorkDir, spawnSandboxed } from './process-sandbox.ts';
 import { PYTHON_FUNCTION_RUNNER } from './python-function-runner.ts';
 
 /**
@@ -74,8 +75,9 @@ export class PythonFunctionSession {
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
       if (line.startsWith('ready ')) {
         clearTimeout(loadTimer);
-        // The runner has read its files; workers re-run the source from memory.
-        void removeWorkDir(workDir);
+        // The runner has read its files; workers re-run the source from memory. Removed at once: an
+        // idle pool thread may sleep (piscina waits on Atomics) before an async removal completes.
+        rmSync(workDir, { recursive: true, force: true });
         onLoaded(JSON.parse(line.slice(6)) as Loaded);
         return;
       }
@@ -85,7 +87,7 @@ export class PythonFunctionSession {
       clearTimeout(loadTimer);
       onLoaded({ error: 'the Python runner stopped while loading the source' });
       this.#dead = true;
-      void removeWorkDir(workDir);
+      rmSync(workDir, { recursive: true, force: true });
       if (this.#chunk) this.#finish(this.#chunk, 'the Python runner stopped');
     });
   }
