@@ -5,7 +5,8 @@
  * side is one HTTP request of 10,000 items to the built service (`rlar serve`, 2 worker threads), through
  * `POST /tools/python/score`: the native `POST /reward` cannot carry a toolset on this branch (the
  * `options.toolset` of the recipes work), and both routes run the same pipeline, runner and tool.
- * A few hundred items with `isolation: "call"` (a process per call) show that mode's price.
+ * A few hundred items with `isolation: "call"` (a process per call) show that mode's price, and a
+ * built-in tool (`exact_match`) on the same items the service's own cost per item, Python or not.
  *
  * Run: npm run build && node bench/python-fn.ts   (only on a quiet machine: cat /proc/pressure/cpu)
  */
@@ -81,12 +82,12 @@ function plainLoop(source: string, items: Item[]): number {
 }
 
 /** Median µs per item of one request of all the items (after a first request that warms the sessions). */
-async function throughService(url: string, source: string, items: Item[], params: Record<string, unknown> = {}): Promise<number> {
-  const body = JSON.stringify({ items, params: { source, ...params } });
+async function throughService(url: string, source: string, items: Item[], params: Record<string, unknown> = {}, tool = 'python'): Promise<number> {
+  const body = JSON.stringify({ items, params: tool === 'python' ? { source, ...params } : params });
   const times: number[] = [];
   for (let round = 0; round < ROUNDS + 1; round++) {
     const started = performance.now();
-    const response = await fetch(`${url}/tools/python/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const response = await fetch(`${url}/tools/${tool}/score`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const json = (await response.json()) as { scores: number[]; details: { error?: string }[] };
     if (json.scores?.length !== items.length) throw new Error(`expected ${items.length} scores: ${JSON.stringify(json).slice(0, 300)}`);
     const failed = json.details.find((d) => d.error !== undefined);
@@ -113,6 +114,9 @@ try {
         `added ${(served - loop).toFixed(2).padStart(7)}   ratio ${(served / loop).toFixed(1)}`,
     );
   }
+  // The service's own cost per item, whatever the tool: a built-in on the same items.
+  const builtin = await throughService(url, '', items, {}, 'exact_match');
+  console.log(`exact_match (built-in, for the service's own per-item cost): ${builtin.toFixed(2)} µs per item`);
   const few = items.slice(0, CALL_ITEMS);
   const isolated = await throughService(url, GSM8K, few, { isolation: 'call' });
   console.log(`gsm8k regex, isolation "call" (${CALL_ITEMS} items): service ${isolated.toFixed(1)} µs per item`);
