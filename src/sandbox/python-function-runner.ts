@@ -443,7 +443,8 @@ while True:
         lines = ["%d %d error %s\n" % (chunk, index, message) for index in range(len(payloads))]
     else:
         lines = []
-        for index, (kind, value) in enumerate(run_chunk(payloads, request["time_ms"])):
+        for index, result in enumerate(run_chunk(payloads, request["time_ms"])):
+            kind, value = result or ("error", "the item was not scored")
             if kind == "ok":
                 lines.append("%d %d ok %s\n" % (chunk, index, value.decode()))
             elif kind == "timeout":
