@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { combine, type Toolset } from '../src/tools/toolset.ts';
 import { postJson, startService, type RunningService } from './helpers/service.ts';
@@ -400,5 +403,54 @@ def score(prompt, response, reference):
     const result = await score(source, [item('patch'), item('honest'), item('honest')], { isolation: 'call' });
     // The patching call decides its own result (its patched json wrote it); the others keep theirs.
     expect(result.scores.slice(1)).toEqual([0.25, 0.25]);
+  });
+});
+
+describe('python tool: another interpreter (RLAR_PYTHON)', () => {
+  let dir: string;
+  const isRoot = process.getuid?.() === 0;
+
+  /** A virtualenv of the system Python with one module of its own in its site-packages. */
+  function venv(at: string): string {
+    execFileSync('/usr/bin/python3', ['-m', 'venv', '--without-pip', at]);
+    const lib = join(at, 'lib');
+    writeFileSync(join(lib, readdirSync(lib)[0]!, 'site-packages', 'rlar_probe_lib.py'), 'ANSWER = 0.75\n');
+    return join(at, 'bin', 'python3');
+  }
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'rlar-pyfn-venv-'));
+    chmodSync(dir, 0o755);
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const source = 'import rlar_probe_lib\ndef score(prompt, response, reference):\n    return rlar_probe_lib.ANSWER\n';
+
+  it('imports what the interpreter RLAR_PYTHON names has installed (a virtualenv, bound read-only)', async () => {
+    const own = await startService({ RLAR_PYTHON: venv(join(dir, 'env')) });
+    try {
+      const { json } = await postJson(`${own.url}/tools/python/score`, { items: [item('x')], params: { source } });
+      expect(json.details[0].error).toBeUndefined();
+      expect(json.scores).toEqual([0.75]);
+    } finally {
+      await own.stop();
+    }
+    // The system Python does not have it.
+    const system = await score(source, [item('x')]);
+    expect(system.details[0]!.error).toMatch(/ModuleNotFoundError: No module named 'rlar_probe_lib'/);
+  });
+
+  it.runIf(isRoot)('says so when the sandbox user (nobody) cannot read that interpreter', async () => {
+    const hidden = join(dir, 'hidden');
+    mkdirSync(hidden, { mode: 0o700 });
+    const own = await startService({ RLAR_PYTHON: venv(join(hidden, 'env')) });
+    try {
+      const { json } = await postJson(`${own.url}/tools/python/score`, { items: [item('x')], params: { source } });
+      expect(json.details[0].error).toMatch(/needs .*hidden\/env, which the sandbox user \(nobody: the service runs as root\) cannot read/);
+    } finally {
+      await own.stop();
+    }
   });
 });

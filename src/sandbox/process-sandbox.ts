@@ -20,6 +20,8 @@ export interface SandboxCommand {
   /** Address-space limit in MB (not applied to Node.js, whose heap is limited by its own flag). */
   memoryMb?: number;
   env?: Record<string, string>;
+  /** Host directories bound read-only at the same path (an interpreter outside /usr and its packages). */
+  readOnly?: string[];
 }
 
 export type SandboxStatus = 'exited' | 'timeout' | 'output_limit' | 'sandbox_error';
@@ -34,7 +36,7 @@ export interface SandboxResult {
 }
 
 export const OUTPUT_LIMIT = 8 * 1024 * 1024;
-const READ_ONLY = ['/usr', '/bin', '/lib', '/lib64', '/etc/alternatives'];
+export const READ_ONLY = ['/usr', '/bin', '/lib', '/lib64', '/etc/alternatives'];
 const NOBODY = 65534;
 
 let available: string | undefined | null = null;
@@ -54,9 +56,10 @@ export function sandboxUnavailable(): string | undefined {
   return available ?? undefined;
 }
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+/** When the service runs as root the sandbox drops to `nobody`: what it reads must be readable by others. */
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-function bwrapArgs(workDir: string): string[] {
+function bwrapArgs(workDir: string, readOnly: string[] = []): string[] {
   const args: string[] = [];
   for (const dir of READ_ONLY) args.push('--ro-bind-try', dir, dir);
   args.push(
@@ -75,6 +78,8 @@ function bwrapArgs(workDir: string): string[] {
     '--setenv', 'TMPDIR', '/tmp',
     '--setenv', 'LANG', 'C.UTF-8',
   );
+  // After the tmpfs on /tmp, which would hide them.
+  for (const dir of readOnly) args.push('--ro-bind', dir, dir);
   return args;
 }
 
@@ -123,7 +128,7 @@ export function spawnSandboxed(workDir: string, command: SandboxCommand): ChildP
   const env: string[] = [];
   for (const [key, value] of Object.entries(command.env ?? {})) env.push('--setenv', key, value);
   // As root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups).
-  return spawn('bwrap', [...bwrapArgs(workDir), ...env, ...inner], {
+  return spawn('bwrap', [...bwrapArgs(workDir, command.readOnly), ...env, ...inner], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
     env: {},

@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline';
-import { rmSync } from 'node:fs';
-import { killSandboxed, makeWorkDir, spawnSandboxed } from './process-sandbox.ts';
+import { spawnSync } from 'node:child_process';
+import { realpathSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { isRoot, killSandboxed, makeWorkDir, READ_ONLY, spawnSandboxed } from './process-sandbox.ts';
 import { PYTHON_FUNCTION_RUNNER } from './python-function-runner.ts';
 
 /**
@@ -22,6 +24,9 @@ export type CallResult = { kind: 'ok'; frame: unknown } | { kind: 'timeout' | 'e
 export type Isolation = 'session' | 'call';
 
 export interface FunctionSpec {
+  /** The interpreter's path, and the host directories it needs bound in the sandbox (interpreterMounts). */
+  interpreter: string;
+  mounts: string[];
   source: string;
   entry: string | undefined;
   memoryMb: number;
@@ -60,9 +65,11 @@ export class PythonFunctionSession {
   #dead = false;
   #queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(workDir: string, entry: string, memoryMb: number, isolation: Isolation) {
+  private constructor(workDir: string, f: FunctionSpec) {
+    const { memoryMb } = f;
     this.#child = spawnSandboxed(workDir, {
-      argv: ['python3', '-B', '.rlar_fn_runner.py', entry, String(memoryMb), String(LOAD_MS), isolation],
+      argv: [f.interpreter, '-B', '.rlar_fn_runner.py', f.entry ?? '', String(memoryMb), String(LOAD_MS), f.isolation],
+      readOnly: f.mounts,
       timeLimitMs: LIFETIME_MS,
       memoryMb,
       env: { OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
@@ -94,7 +101,7 @@ export class PythonFunctionSession {
 
   static async open(f: FunctionSpec): Promise<PythonFunctionSession> {
     const workDir = await makeWorkDir({ '.rlar_fn_runner.py': PYTHON_FUNCTION_RUNNER, 'reward_fn.py': f.source });
-    return new PythonFunctionSession(workDir, f.entry ?? '', f.memoryMb, f.isolation);
+    return new PythonFunctionSession(workDir, f);
   }
 
   get alive(): boolean {
@@ -171,7 +178,7 @@ interface Cached {
   busy: number;
 }
 
-/** Warm sessions of this thread by function (source, entry, memory, isolation); a few at most, closed when idle. */
+/** Warm sessions of this thread by function (interpreter, source, entry, memory, isolation); a few at most, closed when idle. */
 const sessions = new Map<string, Cached>();
 
 async function closeCached(key: string, cached: Cached): Promise<void> {
@@ -182,7 +189,7 @@ async function closeCached(key: string, cached: Cached): Promise<void> {
 
 /** Runs a chunk of items through the warm session of a function, opening one when needed. */
 export async function callFunction(f: FunctionSpec, items: FunctionItem[], timeLimitMs: number): Promise<{ loaded: Loaded; results: CallResult[] }> {
-  const key = JSON.stringify([f.source, f.entry ?? '', f.memoryMb, f.isolation]);
+  const key = JSON.stringify([f.interpreter, f.source, f.entry ?? '', f.memoryMb, f.isolation]);
   let cached = sessions.get(key);
   if (cached) {
     const session = await cached.session.catch(() => undefined);
@@ -218,4 +225,57 @@ export async function callFunction(f: FunctionSpec, items: FunctionItem[], timeL
       mine.idle.unref();
     }
   }
+}
+
+/** The interpreter unless RLAR_PYTHON names another: Debian's, whose packages live under /usr. */
+export const SYSTEM_PYTHON = '/usr/bin/python3';
+const PROBE = 'import json, sys; print(json.dumps([sys.base_prefix, sys.prefix, sys.exec_prefix] + sys.path))';
+const probed = new Map<string, { mounts: string[] } | { error: string }>();
+
+/** Whether the sandbox user can reach a host directory: every ancestor searchable and the directory readable by others when it runs as nobody. */
+function reachable(dir: string): boolean {
+  if (!isRoot) return true;
+  for (let at = dir; ; at = dirname(at)) {
+    const mode = statSync(at).mode;
+    if ((mode & 0o001) === 0 || (at === dir && (mode & 0o004) === 0)) return false;
+    if (at === '/') return true;
+  }
+}
+
+function probe(interpreter: string): { mounts: string[] } | { error: string } {
+  const run = spawnSync(interpreter, ['-I', '-c', PROBE], { timeout: 10_000, encoding: 'utf8', env: {} });
+  if (run.error || run.status !== 0) {
+    return { error: `the Python interpreter ${interpreter} does not run: ${run.error?.message ?? run.stderr.trim().slice(-300)}` };
+  }
+  const dirs = new Set<string>();
+  for (const entry of [dirname(interpreter), ...(JSON.parse(run.stdout) as string[])]) {
+    let real: string;
+    try {
+      real = realpathSync(entry);
+      if (!statSync(real).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    if (!READ_ONLY.some((root) => real === root || real.startsWith(`${root}/`))) dirs.add(real);
+  }
+  const mounts = [...dirs].filter((dir) => ![...dirs].some((other) => dir.startsWith(`${other}/`)));
+  const hidden = mounts.find((dir) => !reachable(dir));
+  if (hidden !== undefined) {
+    return { error: `the Python interpreter ${interpreter} needs ${hidden}, which the sandbox user (nobody: the service runs as root) cannot read` };
+  }
+  return { mounts };
+}
+
+/**
+ * The host directories an interpreter needs in the sandbox, read-only: its prefixes and import path
+ * (a virtualenv, pyenv's tree) outside the system directories the sandbox always has. Probed once.
+ */
+export function interpreterMounts(interpreter: string): string[] {
+  let found = probed.get(interpreter);
+  if (!found) {
+    found = probe(interpreter);
+    probed.set(interpreter, found);
+  }
+  if ('error' in found) throw new Error(found.error);
+  return found.mounts;
 }

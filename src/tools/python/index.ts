@@ -1,5 +1,6 @@
 import { sandboxUnavailable } from '../../sandbox/process-sandbox.ts';
-import { callFunction, type CallResult, type FunctionItem, type FunctionSpec } from '../../sandbox/python-function.ts';
+import { callFunction, interpreterMounts, SYSTEM_PYTHON, type CallResult, type FunctionItem, type FunctionSpec } from '../../sandbox/python-function.ts';
+import { toolSettings } from '../settings.ts';
 import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../types.ts';
 
 /**
@@ -39,7 +40,10 @@ function options(params: ToolParams): Options {
   }
   const isolation = params.isolation ?? 'session';
   if (isolation !== 'session' && isolation !== 'call') throw new ToolInputError('params.isolation must be "session" or "call"');
+  const interpreter = toolSettings().python ?? SYSTEM_PYTHON;
   return {
+    interpreter,
+    mounts: interpreterMounts(interpreter),
     source,
     entry,
     timeLimitMs: number('time_limit_ms', 5_000, 10, 60_000),
