@@ -33,7 +33,7 @@ afterAll(async () => {
 
 interface Scored {
   scores: number[];
-  details: { detail?: Record<string, unknown>; error?: string }[];
+  details: { detail?: Record<string, unknown>; error?: string; abstained?: boolean }[];
 }
 
 async function score(source: string, items: unknown[], params: Record<string, unknown> = {}): Promise<Scored> {
@@ -129,8 +129,9 @@ def score(prompt, response, reference):
 `;
     const result = await score(source, [item('skip'), item('42'), item('skip-dict')]);
     expect(result.scores).toEqual([0, 1, 0]);
-    expect(result.details[0]!.error).toMatch(/abstained/);
+    expect(result.details[0]).toMatchObject({ abstained: true, error: expect.stringMatching(/abstained/) });
     expect(result.details[1]!.error).toBeUndefined();
+    expect(result.details[1]).not.toHaveProperty('abstained');
     expect(result.details[2]).toMatchObject({ detail: { why: 'not mine' } });
     expect(result.details[2]!.error).toMatch(/abstained/);
 

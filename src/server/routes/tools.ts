@@ -49,6 +49,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         details: scores.map(({ components: [component], error }) => ({
           ...(component?.detail && { detail: component.detail }),
           ...(error !== undefined && { error }),
+          ...(component?.abstained && { abstained: true }),
         })),
       };
     },

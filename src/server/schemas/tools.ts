@@ -27,6 +27,7 @@ export const ToolScoreResponse = Type.Object({
     Type.Object({
       detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       error: Type.Optional(Type.String()),
+      abstained: Type.Optional(Type.Boolean({ description: 'The tool gave no score for this item (a Python function returned None).' })),
     }),
   ),
 });
