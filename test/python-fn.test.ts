@@ -386,6 +386,24 @@ def score(prompt, response, reference):
     expect([result.scores[1], result.scores[2], result.scores[4]]).toEqual([0.25, 0.25, 0.25]);
   });
 
+  it('can kill the runner that frames its results, and costs only its own item', async () => {
+    const source = `
+import os, signal
+def score(prompt, response, reference):
+    if response == "kill-parent":
+        os.kill(os.getppid(), signal.SIGKILL)
+    if response == "kill-all":
+        os.kill(-1, signal.SIGKILL)
+    return 0.25
+`;
+    // 24 items make chunks of 3 (2 threads x 4 chunks each): each killer shares its chunk with honest items.
+    const responses = Array.from({ length: 24 }, (_, i) => (i === 4 ? 'kill-parent' : i === 13 ? 'kill-all' : 'honest'));
+    const result = await score(source, responses.map((r) => item(r)));
+    expect(result.scores).toEqual(responses.map((r) => (r === 'honest' ? 0.25 : 0)));
+    expect(result.details[4]!.error).toMatch(/the function killed it/);
+    expect(result.details[13]!.error).toMatch(/the function killed it/);
+  });
+
   it('with isolation "call", a call that patches the runner (json, its own globals) changes nothing for the next items', async () => {
     const source = `
 import json, sys

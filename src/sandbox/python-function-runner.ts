@@ -20,9 +20,10 @@
  * MemoryError or a protocol violation also replace the worker; the item is retried once in a fresh
  * worker when the failed one had served earlier items (what failed might be their doing).
  *
- * Service protocol, UTF-8 lines. Request: {"id","count","time_ms"} then `count` lines, one JSON item
- * each. Answer: one line per item, `<id> <index> <kind> <payload>`: kind `ok` with the worker's frame
- * (JSON, untrusted: the service validates it), or `timeout` / `error` with a JSON string.
+ * Service protocol, UTF-8 lines. Request: {"id","count","time_ms","safe"} then `count` lines, one JSON
+ * item each (`safe`: one call at a time from the start). Answer: one line per item, `<id> <index> <kind>
+ * <payload>`: kind `ok` with the worker's frame (JSON, untrusted: the service validates it), or
+ * `timeout` / `error` with a JSON string; in safe mode each line as soon as it is final.
  * The first line the runner writes is `ready <JSON>` ({"entry","form"} or {"error"}).
  */
 export const PYTHON_FUNCTION_RUNNER = String.raw`
@@ -338,7 +339,7 @@ load_error = "error" in json.loads(load)
 if load_error:
     worker.stop()
 
-def run_chunk(payloads, time_ms):
+def run_chunk(payloads, time_ms, safe, emit):
     """Results of one chunk: (kind, value) per item.
 
     Pipelined first: up to WINDOW calls are queued ahead of the one the worker runs, so it goes from
@@ -349,12 +350,12 @@ def run_chunk(payloads, time_ms):
     nonce drawn only then, that must be answered next. At any anomaly, the answers this worker gave in
     pipelined mode that could be forged are thrown away and the rest of the chunk runs one call at a time
     (safe mode): the worker then knows no nonce but the current one, and a frame is the current call's
-    or a violation."""
+    or a violation. In safe mode each result goes out (emit) as soon as it is final, so if the function
+    kills this process, the service knows which item was running: the first one without a result."""
     global worker
     results = [None] * len(payloads)
     retried = set()
     provisional = []  # items answered in pipelined mode by the current worker, not yet confirmed
-    safe = False
     todo = collections.deque(range(len(payloads)))
 
     def rollback():
@@ -410,7 +411,9 @@ def run_chunk(payloads, time_ms):
         tainted = kind == "ok" and value.endswith(b'"replace": true}')
         if kind == "ok" and not spawned and not tainted:
             results[index] = (kind, value)
-            if not safe:
+            if safe:
+                emit(index, kind, value)
+            else:
                 provisional.append(index)
             continue
         if provisional:
@@ -429,6 +432,16 @@ def run_chunk(payloads, time_ms):
             todo.appendleft(index)
             continue
         results[index] = (kind, value)
+        if safe:
+            emit(index, kind, value)
+
+
+def line(chunk, index, kind, value, time_ms):
+    if kind == "ok":
+        return "%d %d ok %s\n" % (chunk, index, value.decode())
+    if kind == "timeout":
+        return "%d %d timeout %s\n" % (chunk, index, json.dumps("the call took longer than %d ms" % time_ms))
+    return "%d %d error %s\n" % (chunk, index, json.dumps(value))
 
 
 while True:
@@ -436,21 +449,20 @@ while True:
     if not header:
         break
     request = json.loads(header)
-    chunk = request["id"]
+    chunk, time_ms = request["id"], request["time_ms"]
     payloads = [control_in.readline() for _ in range(request["count"])]
     if load_error:
-        message = json.dumps(json.loads(load)["error"])
-        lines = ["%d %d error %s\n" % (chunk, index, message) for index in range(len(payloads))]
+        lines = [line(chunk, index, "error", json.loads(load)["error"], time_ms) for index in range(len(payloads))]
     else:
-        lines = []
-        for index, result in enumerate(run_chunk(payloads, request["time_ms"])):
-            kind, value = result or ("error", "the item was not scored")
-            if kind == "ok":
-                lines.append("%d %d ok %s\n" % (chunk, index, value.decode()))
-            elif kind == "timeout":
-                lines.append("%d %d timeout %s\n" % (chunk, index, json.dumps("the call took longer than %d ms" % request["time_ms"])))
-            else:
-                lines.append("%d %d error %s\n" % (chunk, index, json.dumps(value)))
+        emitted = set()
+
+        def emit(index, kind, value):
+            emitted.add(index)
+            control_out.write(line(chunk, index, kind, value, time_ms).encode())
+            control_out.flush()
+
+        results = run_chunk(payloads, time_ms, request.get("safe", False), emit)
+        lines = [line(chunk, index, *(result or ("error", "the item was not scored")), time_ms) for index, result in enumerate(results) if index not in emitted]
     control_out.write("".join(lines).encode())
     control_out.flush()
 `;

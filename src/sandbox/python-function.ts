@@ -15,7 +15,7 @@ import { PYTHON_FUNCTION_RUNNER } from './python-function-runner.ts';
 export type FunctionForm = 'verl' | 'score' | 'grade';
 export type Loaded = { entry: string; form: FunctionForm } | { error: string };
 /** One item's answer: the worker's frame (untrusted JSON, for the caller to validate) or why there is none. */
-export type CallResult = { kind: 'ok'; frame: unknown } | { kind: 'timeout' | 'error'; message: string };
+export type CallResult = { kind: 'ok'; frame: unknown } | { kind: 'timeout' | 'error' | 'lost'; message: string };
 
 /**
  * `session`: calls share the worker's interpreter (module state lives on, as in a trainer);
@@ -108,15 +108,18 @@ export class PythonFunctionSession {
     return !this.#dead;
   }
 
-  /** Calls the function on each item; never rejects. */
-  run(items: FunctionItem[], timeLimitMs: number): Promise<CallResult[]> {
-    const turn = this.#queue.then(() => this.#send(items, timeLimitMs));
+  /**
+   * Calls the function on each item; never rejects. Items the runner did not answer before it stopped
+   * come back `lost`. `safe`: one call at a time, each result sent as soon as it is final.
+   */
+  run(items: FunctionItem[], timeLimitMs: number, safe = false): Promise<CallResult[]> {
+    const turn = this.#queue.then(() => this.#send(items, timeLimitMs, safe));
     this.#queue = turn;
     return turn;
   }
 
-  #send(items: FunctionItem[], timeLimitMs: number): Promise<CallResult[]> {
-    if (this.#dead) return Promise.resolve(items.map(() => ({ kind: 'error', message: 'the Python runner stopped' })));
+  #send(items: FunctionItem[], timeLimitMs: number, safe: boolean): Promise<CallResult[]> {
+    if (this.#dead) return Promise.resolve(items.map(() => ({ kind: 'lost', message: 'the Python runner stopped' })));
     const id = this.#next++;
     return new Promise((resolve) => {
       // The runner bounds every call; this timer only covers a runner that stopped answering.
@@ -127,7 +130,7 @@ export class PythonFunctionSession {
       const chunk: Chunk = { id, results: new Array<CallResult>(items.length), missing: items.length, resolve, timer };
       this.#chunk = chunk;
       const lines = items.map((item) => JSON.stringify(item));
-      this.#child.stdin.write(`${JSON.stringify({ id, count: items.length, time_ms: timeLimitMs })}\n${lines.join('\n')}\n`);
+      this.#child.stdin.write(`${JSON.stringify({ id, count: items.length, time_ms: timeLimitMs, safe })}\n${lines.join('\n')}\n`);
     });
   }
 
@@ -156,7 +159,7 @@ export class PythonFunctionSession {
   #finish(chunk: Chunk, missingReason: string): void {
     clearTimeout(chunk.timer);
     if (this.#chunk === chunk) this.#chunk = undefined;
-    for (let i = 0; i < chunk.results.length; i++) chunk.results[i] ??= { kind: 'error', message: missingReason };
+    for (let i = 0; i < chunk.results.length; i++) chunk.results[i] ??= { kind: 'lost', message: missingReason };
     chunk.resolve(chunk.results);
   }
 
@@ -187,8 +190,8 @@ async function closeCached(key: string, cached: Cached): Promise<void> {
   (await cached.session.catch(() => undefined))?.close();
 }
 
-/** Runs a chunk of items through the warm session of a function, opening one when needed. */
-export async function callFunction(f: FunctionSpec, items: FunctionItem[], timeLimitMs: number): Promise<{ loaded: Loaded; results: CallResult[] }> {
+/** The warm session of a function, opened when there is none (or it died, or is old); release when done. */
+async function acquire(f: FunctionSpec): Promise<{ session: PythonFunctionSession; release: () => void }> {
   const key = JSON.stringify([f.interpreter, f.source, f.entry ?? '', f.memoryMb, f.isolation]);
   let cached = sessions.get(key);
   if (cached) {
@@ -210,20 +213,52 @@ export async function callFunction(f: FunctionSpec, items: FunctionItem[], timeL
   const mine = cached;
   clearTimeout(mine.idle);
   mine.busy++;
-  try {
-    const session = await mine.session;
-    const loaded = await session.loaded;
-    if ('error' in loaded) {
-      // A source that does not load fails the same way every time: the cached session keeps saying why.
-      return { loaded, results: [] };
-    }
-    return { loaded, results: await session.run(items, timeLimitMs) };
-  } finally {
+  const release = () => {
     mine.busy--;
     if (mine.busy === 0) {
       mine.idle = setTimeout(() => void closeCached(key, mine), IDLE_MS);
       mine.idle.unref();
     }
+  };
+  try {
+    return { session: await mine.session, release };
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+/**
+ * Runs a chunk of items through the warm session of a function. When the runner dies under a chunk
+ * (a function can kill its parent: they share a user), the items without results run again in a fresh
+ * session in safe mode, where results come out one by one: the next death blames the first item still
+ * without a result, and the rest run again. Each round settles at least one item.
+ */
+export async function callFunction(f: FunctionSpec, items: FunctionItem[], timeLimitMs: number): Promise<{ loaded: Loaded; results: CallResult[] }> {
+  const results = new Array<CallResult>(items.length);
+  let pending = items.map((_, i) => i);
+  let first: Loaded | undefined;
+  for (let safe = false; ; safe = true) {
+    const { session, release } = await acquire(f);
+    try {
+      const loaded = await session.loaded;
+      first ??= loaded;
+      if ('error' in loaded) {
+        // A source that does not load fails the same way every time: the cached session keeps saying why.
+        if (loaded === first) return { loaded, results: [] };
+        for (const i of pending) results[i] = { kind: 'error', message: loaded.error };
+        return { loaded: first, results };
+      }
+      const answers = await session.run(pending.map((i) => items[i]!), timeLimitMs, safe);
+      pending.forEach((i, k) => (results[i] = answers[k]!));
+    } finally {
+      release();
+    }
+    pending = pending.filter((i) => results[i]!.kind === 'lost');
+    if (safe && pending.length > 0) {
+      results[pending.shift()!] = { kind: 'error', message: 'the Python runner stopped during this call (the function killed it)' };
+    }
+    if (pending.length === 0) return { loaded: first, results };
   }
 }
 
