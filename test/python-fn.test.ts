@@ -260,7 +260,7 @@ def score(prompt, response, reference):
                 pass
     if response == "print":
         chunk = "x" * (1 << 20)
-        for _ in range(2000):
+        for _ in range(300):
             sys.stdout.write(chunk)
             sys.stderr.write(chunk)
         return 0.5
@@ -268,12 +268,13 @@ def score(prompt, response, reference):
         return {"score": 0.5, "blob": "y" * (1 << 20)}
     return 1
 `;
-    const result = await score(source, ['fork', 'fine', 'print', 'fine', 'detail', 'fine'].map((r) => item(r)), { time_limit_ms: 3000 });
-    expect(result.scores[1]).toBe(1);
-    expect(result.scores[0]).toBe(0);
-    expect(result.details[0]!.error).toBeDefined();
-    expect(result.scores.slice(2)).toEqual([0.5, 1, 0, 1]);
-    expect(result.details[4]!.error).toMatch(/larger than 65536 bytes/);
+    // The bomb holds the machine's processes of the sandbox user only until its call's time limit.
+    // 24 items make chunks of 3: each hostile item shares its chunk with honest ones.
+    const responses = Array.from({ length: 24 }, (_, i) => ({ 1: 'fork', 4: 'print', 7: 'detail' })[i] ?? 'fine');
+    const result = await score(source, responses.map((r) => item(r)), { time_limit_ms: 1500 });
+    expect(result.scores).toEqual(responses.map((r) => ({ fork: 0, print: 0.5, detail: 0 })[r] ?? 1));
+    expect(result.details[1]!.error).toBeDefined();
+    expect(result.details[7]!.error).toMatch(/larger than 65536 bytes/);
   });
 
   it('cannot write other items\' results: protocol stream writes, dup2 onto the channels, threads and children that linger', async () => {
