@@ -5,7 +5,8 @@ import { messageOf } from '../../util/errors.ts';
 import { markAgentFallback, type Planner } from '../planner.ts';
 import type { RewardModelEndpoint } from '../../tools/settings.ts';
 import { findRewardModels } from './hub.ts';
-import { PYTHON_VERIFIER_LIMITS, validateIsolated, validatePython } from './validation.ts';
+import { validateIsolated } from './validation.ts';
+import { PYTHON_VERIFIER_LIMITS, validatePython } from './validation-python.ts';
 import type { LlmClient } from '../../tools/models/llm.ts';
 
 /**

@@ -2,7 +2,6 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { JsVerifier } from '../../sandbox/quickjs.ts';
-import { pythonFunction } from '../../tools/python/index.ts';
 import type { ScoringItem } from '../../tools/types.ts';
 import { messageOf } from '../../util/errors.ts';
 
@@ -39,7 +38,7 @@ type Probe = Pick<ScoringItem, 'prompt' | 'response' | 'reference'>;
  * The checks, whatever the language: `scoreAll` scores every probe (throwing at the first failure);
  * each score must lie in [0, 1], and the reference must score above an empty and a corrupted response.
  */
-async function check(name: string, samples: ScoringItem[], scoreAll: (probes: Probe[]) => Promise<number[]>): Promise<Validation> {
+export async function check(name: string, samples: ScoringItem[], scoreAll: (probes: Probe[]) => Promise<number[]>): Promise<Validation> {
   try {
     const withReference = samples.find((s) => typeof s.reference === 'string' && s.reference.trim() !== '');
     const probe = withReference ?? samples[0]!;
@@ -83,23 +82,6 @@ export async function validate(name: string, code: string, samples: ScoringItem[
   }
 }
 
-/**
- * The checks of a Python verifier (`def score(prompt, response, reference)`), run by the `python`
- * tool in the process sandbox as it would run in use: its limits bound the time, so no thread is needed.
- */
-export function validatePython(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {
-  return check(name, samples, async (probes) => {
-    const outcomes = await pythonFunction.scoreBatch!(probes, { source: code, entry: 'score', ...PYTHON_VERIFIER_LIMITS });
-    return outcomes.map((outcome) => {
-      if (outcome instanceof Error) throw new Error(`the verifier failed: ${outcome.message}`);
-      if (outcome.abstained) throw new Error('returned None');
-      return outcome.score;
-    });
-  });
-}
-
-/** Per-call limits of agent-written Python verifiers, in validation and in use. */
-export const PYTHON_VERIFIER_LIMITS = { time_limit_ms: 1_000, memory_mb: 512 };
 
 /** Runs `validate` on a fresh thread, stopped after VALIDATION_MS whatever the verifier is doing. */
 export function validateIsolated(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {
