@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeuristicPlanner } from '../src/planning/heuristic.ts';
-import { parseSignature, referenceShape, taskSignature } from '../src/planning/signature.ts';
+import { parseSignature, referenceShape, taskSignature, taskSignatures } from '../src/planning/signature.ts';
 import { ToolRegistry } from '../src/tools/registry.ts';
 import { builtinRegistry } from '../src/tools/builtin.ts';
 import type { ScoringItem } from '../src/tools/types.ts';
@@ -41,6 +41,20 @@ describe('task signature', () => {
     const a = taskSignature(item({ prompt: 'How many?', reference: '#### 3', response: 'a' }));
     const b = taskSignature(item({ prompt: 'How many?', reference: '#### 3', response: 'something else entirely' }));
     expect(a).toBe(b);
+  });
+
+  it('gives a batch the signatures its items have alone, when prompts repeat with other tasks and references', () => {
+    const items = [
+      item({ prompt: 'Solve x+1=2.', reference: '1' }),
+      item({ prompt: 'Solve x+1=2.', reference: '1', task: 'openai/gsm8k' }),
+      item({ prompt: 'Solve x+1=2.', reference: 'B' }),
+      item({ prompt: 'Translate to French: cat <think>', reference: 'chat' }),
+      item({ prompt: 'Translate to French: cat <think>', reference: 'chat', response: 'chien' }),
+      item({ prompt: 'Solve x+1=2.' }),
+    ];
+    const signatures = taskSignatures(items);
+    expect(signatures).toEqual(items.map(taskSignature));
+    expect(new Set(signatures).size).toBe(5);
   });
 
   it.each([

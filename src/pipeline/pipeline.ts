@@ -1,12 +1,11 @@
 import type { Runner } from '../execution/runner.ts';
-import type { ScoreTaskResult } from '../execution/score-task.ts';
-import { taskSignature } from '../planning/signature.ts';
+import { taskSignatures } from '../planning/signature.ts';
 import { combine, component, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import type { ScoringItem, ToolOutcome, ToolParams } from '../tools/types.ts';
-import { Semaphore } from '../util/semaphore.ts';
 import { asError, messageOf } from '../util/errors.ts';
 import type { DriftMonitor } from './drift-monitor.ts';
+import { MAX_TASK_ITEMS, TaskCoalescer, unscored } from './task-coalescer.ts';
 import type { ToolsetResolver } from './toolset-resolver.ts';
 
 export interface ScoredItem extends ItemScore {
@@ -32,10 +31,11 @@ export interface PipelineLimits {
 export interface PipelineObserver {
   itemsScored(count: number, failed: number): void;
   toolTimings(timings: ToolTimings): void;
+  /** A task of this many items went to the runner. */
+  taskStarted(items: number): void;
 }
 
 const PLANNING_SAMPLES = 3;
-const MAX_CHUNK = 256;
 /** The value of `work`, or undefined when the deadline (epoch ms) passes first. */
 async function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -45,11 +45,6 @@ async function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T 
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** An item the request's deadline left unscored. */
-function unscored(toolset: Toolset): ItemScore {
-  return { reward: toolset.fallback, components: [], error: 'the request deadline passed before this item was scored', unscored: true };
 }
 
 function referenceChars(reference: ScoringItem['reference']): number {
@@ -83,8 +78,8 @@ export class ScoringPipeline {
   readonly #limits: PipelineLimits;
   readonly #observer: PipelineObserver | undefined;
   readonly #monitor: DriftMonitor | undefined;
-  /** Tasks in flight, at most the runner's parallelism, so a task's timeout runs only while it runs. */
-  readonly #slots: Semaphore;
+  /** Tasks in flight, at most the runner's parallelism (so a task's timeout runs only while it runs). */
+  readonly #tasks: TaskCoalescer;
 
   constructor(parts: {
     registry: ToolRegistry;
@@ -100,12 +95,12 @@ export class ScoringPipeline {
     this.#limits = parts.limits;
     this.#observer = parts.observer;
     this.#monitor = parts.monitor;
-    this.#slots = new Semaphore(parts.runner.parallelism);
+    this.#tasks = new TaskCoalescer(parts.runner, parts.registry, parts.limits.taskTimeoutMs, parts.observer);
   }
 
   async score(items: ScoringItem[], timeoutMs?: number): Promise<ScoredItem[]> {
     const deadline = Date.now() + (timeoutMs ?? this.#limits.requestTimeoutMs);
-    const signatures = items.map(taskSignature);
+    const signatures = taskSignatures(items);
     const groups = new Map<string, number[]>();
     signatures.forEach((signature, index) => {
       const group = groups.get(signature);
@@ -203,12 +198,12 @@ export class ScoringPipeline {
   async #scorePooled(toolset: Toolset, items: ScoringItem[], deadline: number): Promise<ItemScore[]> {
     const scores = new Array<ItemScore>(items.length);
     const spread = Math.ceil(items.length / (this.#runner.parallelism * 4));
-    const chunkSize = Math.min(MAX_CHUNK, Math.max(this.#runner.minChunk, spread));
+    const chunkSize = Math.min(MAX_TASK_ITEMS, Math.max(this.#runner.minChunk, spread));
     const starts: number[] = [];
     for (let start = 0; start < items.length; start += chunkSize) starts.push(start);
     await Promise.all(
       starts.map(async (start) => {
-        const chunkScores = await this.#runChunk(toolset, items.slice(start, start + chunkSize), deadline);
+        const chunkScores = await this.#tasks.run(toolset, items.slice(start, start + chunkSize), deadline);
         chunkScores.forEach((score, k) => (scores[start + k] = score));
       }),
     );
@@ -228,39 +223,5 @@ export class ScoringPipeline {
     const each = (performance.now() - started) / Math.max(1, items.length);
     this.#observer?.toolTimings({ [spec.tool]: items.map(() => each) });
     return outcomes.map((outcome) => component(spec, outcome instanceof Error ? { error: outcome } : outcome));
-  }
-
-  /** Runs one chunk; when it fails or hangs, each item is retried alone so one bad item costs only itself. */
-  async #runChunk(toolset: Toolset, items: ScoringItem[], deadline: number): Promise<ItemScore[]> {
-    await this.#slots.acquire();
-    let result: ScoreTaskResult | undefined;
-    let failure: unknown;
-    const remaining = deadline - Date.now();
-    // Tools that bound their own time (code in the sandbox) may use the whole request deadline.
-    const selfLimiting = toolset.tools.some((t) => this.#registry.get(t.tool)?.selfLimiting === true);
-    const timeout = selfLimiting ? remaining : this.#limits.taskTimeoutMs;
-    try {
-      if (remaining > 0) {
-        result = await this.#runner.run({ toolset, items }, { signal: AbortSignal.timeout(remaining), taskTimeoutMs: timeout });
-      }
-    } catch (error) {
-      failure = error;
-    } finally {
-      this.#slots.release();
-    }
-    if (result) {
-      this.#observer?.toolTimings(result.timings);
-      return result.scores;
-    }
-    if (remaining <= 0 || deadline <= Date.now()) return items.map(() => unscored(toolset));
-    if (items.length > 1) {
-      const singles = await Promise.all(items.map((item) => this.#runChunk(toolset, [item], deadline)));
-      return singles.flat();
-    }
-    const timedOut = failure instanceof Error && (failure.name === 'AbortError' || failure.name === 'TimeoutError');
-    const error = timedOut
-      ? `scoring took longer than ${timeout} ms and was stopped`
-      : `the scoring worker failed: ${messageOf(failure)}`;
-    return [{ reward: toolset.fallback, components: [], error }];
   }
 }

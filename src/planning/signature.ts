@@ -142,12 +142,20 @@ function domainOf(hint: Domain | undefined, shape: ReferenceShape, cue: Domain |
   return shape === 'short_text' ? 'qa' : 'text';
 }
 
-function signatureParts(item: ScoringItem): SignatureParts {
+interface PromptCues {
+  cue: Domain | undefined;
+  think: string[];
+}
+
+function promptCues(prompt: string): PromptCues {
+  const text = cueText(prompt);
+  return { cue: PROMPT_CUES.find(([re]) => re.test(text))?.[1], think: thinkCues(text) };
+}
+
+function signatureParts(item: ScoringItem, cues: PromptCues = promptCues(item.prompt)): SignatureParts {
   // IFEval data ships its instructions as metadata beside a missing reference.
   const shape = item.metadata && 'instruction_id_list' in item.metadata ? 'instructions' : referenceShape(item.reference);
-  const prompt = cueText(item.prompt);
-  const cue = PROMPT_CUES.find(([re]) => re.test(prompt))?.[1];
-  return { domain: domainOf(hintDomain(item.task), shape, cue), source: sourceOf(item.task), reference: shape, cues: thinkCues(prompt) };
+  return { domain: domainOf(hintDomain(item.task), shape, cues.cue), source: sourceOf(item.task), reference: shape, cues: cues.think };
 }
 
 /**
@@ -165,6 +173,22 @@ function formatSignature(parts: SignatureParts): string {
 
 export function taskSignature(item: ScoringItem): string {
   return formatSignature(signatureParts(item));
+}
+
+/**
+ * The signatures of a batch. The prompt's cues are read once per distinct prompt: a GRPO batch holds
+ * several responses to each prompt, and the cue patterns are the costly part.
+ */
+export function taskSignatures(items: ScoringItem[]): string[] {
+  const byPrompt = new Map<string, PromptCues>();
+  return items.map((item) => {
+    let cues = byPrompt.get(item.prompt);
+    if (cues === undefined) {
+      cues = promptCues(item.prompt);
+      byPrompt.set(item.prompt, cues);
+    }
+    return formatSignature(signatureParts(item, cues));
+  });
 }
 
 const SIGNATURE = /^([a-z]+)\.([a-z0-9_]+)\.([a-z0-9_]+)((?:\+[a-z0-9_]+)*)$/;

@@ -40,6 +40,12 @@ function createMetrics(): ServiceMetrics {
     buckets: [1e-5, 5e-5, 1e-4, 5e-4, 1e-3, 5e-3, 0.01, 0.05, 0.1, 0.5, 1, 5, 10],
     registers: [registry],
   });
+  const tasks = new Counter({
+    name: 'rlar_score_tasks_total',
+    help: 'Score tasks sent to the runner (worker threads or queue); concurrent requests of one toolset share tasks',
+    registers: [registry],
+  });
+  const taskItems = new Counter({ name: 'rlar_score_task_items_total', help: 'Items carried by score tasks', registers: [registry] });
   const lookups = new Counter({
     name: 'rlar_toolset_lookups_total',
     help: 'Toolset lookups by result: hit (stored) or miss (planned)',
@@ -69,6 +75,10 @@ function createMetrics(): ServiceMetrics {
         const histogram = toolDuration.labels(tool);
         for (const ms of durations) histogram.observe(ms / 1000);
       }
+    },
+    taskStarted(count: number) {
+      tasks.inc();
+      taskItems.inc(count);
     },
     toolsetLookup(hit: boolean) {
       lookups.labels(hit ? 'hit' : 'miss').inc();

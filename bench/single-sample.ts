@@ -1,0 +1,90 @@
+/**
+ * Single-sample requests, as OpenRLHF (since 0.9.1) and slime send them: 256 concurrent 1-item
+ * requests in the OpenRLHF and slime dialects against the same 256 items in one native request, to
+ * the built service (embedded mode, 2 worker threads). Both are measured in this run, round after
+ * round; the ratios are what to compare. CPU time of the service process per item comes from
+ * /proc/PID/stat, so it does not count the client's own work.
+ *
+ * Also: p99 latency of the concurrent requests against a lone 1-item request.
+ *
+ * Run: npm run build && node bench/single-sample.ts
+ */
+import { readFileSync } from 'node:fs';
+import { startService } from '../test/helpers/service.ts';
+
+const ITEMS = 256;
+const ROUNDS = 7;
+
+interface MathRow {
+  problem: string;
+  answer: string;
+}
+
+const rows: MathRow[] = readFileSync(new URL('./data/math500.jsonl', import.meta.url), 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line));
+const items = rows.slice(0, ITEMS).map((row, i) => ({
+  prompt: row.problem,
+  response: `Working it out, the final answer is $\\boxed{${i % 4 === 0 ? '0' : row.answer}}$.`,
+  reference: row.answer,
+}));
+
+const cpuTicksPerSecond = 100; // USER_HZ on Linux
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat; here counted after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / cpuTicksPerSecond;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.ceil(p * values.length) - 1]!;
+
+async function post(url: string, body: string): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(`${url}/reward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (response.status !== 200) throw new Error(`status ${response.status}: ${await response.text()}`);
+  await response.arrayBuffer();
+  return performance.now() - started;
+}
+
+const bodies = {
+  batch: [JSON.stringify({ items })],
+  openrlhf: items.map((it) => JSON.stringify({ query: [`${it.prompt}${it.response}`], prompts: [it.prompt], labels: [it.reference] })),
+  slime: items.map((it) => JSON.stringify({ prompt: it.prompt, response: it.response, label: it.reference })),
+};
+
+const service = await startService({ RLAR_LOG_LEVEL: 'warn', RLAR_DATA_DIR: ':memory:' });
+const pid = service.pid;
+try {
+  // Plans the signature and warms every path once.
+  for (const list of Object.values(bodies)) await Promise.all(list.map((b) => post(service.url, b)));
+  const rate: Record<string, number[]> = { batch: [], openrlhf: [], slime: [] };
+  const cpu: Record<string, number[]> = { batch: [], openrlhf: [], slime: [] };
+  const latencies: Record<string, number[]> = { openrlhf: [], slime: [], lone: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, list] of Object.entries(bodies)) {
+      const cpuBefore = cpuSeconds(pid);
+      const started = performance.now();
+      const times = await Promise.all(list.map((b) => post(service.url, b)));
+      const wall = (performance.now() - started) / 1000;
+      rate[name]!.push(ITEMS / wall);
+      cpu[name]!.push(((cpuSeconds(pid) - cpuBefore) / ITEMS) * 1e6);
+      if (name !== 'batch') latencies[name]!.push(...times);
+    }
+    for (let i = 0; i < 16; i++) latencies.lone!.push(await post(service.url, bodies.slime[i]!));
+  }
+  const pressure = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
+  console.log(`${ITEMS} MATH-500 answers (math_answer), ${ROUNDS} rounds, medians; cpu pressure: ${pressure}`);
+  console.log(`one ${ITEMS}-item native request     ${median(rate.batch!).toFixed(0).padStart(6)} items/s   service CPU ${median(cpu.batch!).toFixed(0)} µs/item`);
+  for (const name of ['openrlhf', 'slime'] as const) {
+    console.log(
+      `${ITEMS} concurrent 1-item ${name.padEnd(9)}  ${median(rate[name]!).toFixed(0).padStart(6)} items/s   service CPU ${median(cpu[name]!).toFixed(0)} µs/item` +
+        `   ratio ${(median(rate[name]!) / median(rate.batch!)).toFixed(2)} (throughput), ${(median(cpu[name]!) / median(cpu.batch!)).toFixed(1)}x CPU per item` +
+        `   p99 ${percentile(latencies[name]!, 0.99).toFixed(1)} ms`,
+    );
+  }
+  console.log(`lone 1-item request                 p50 ${median(latencies.lone!).toFixed(1)} ms, p99 ${percentile(latencies.lone!, 0.99).toFixed(1)} ms`);
+} finally {
+  await service.stop();
+}

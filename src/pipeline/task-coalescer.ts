@@ -1,0 +1,157 @@
+import type { Runner } from '../execution/runner.ts';
+import type { ScoreTaskResult } from '../execution/score-task.ts';
+import type { ToolRegistry } from '../tools/registry.ts';
+import type { PipelineObserver } from './pipeline.ts';
+import type { ItemScore, Toolset } from '../tools/toolset.ts';
+import type { ScoringItem } from '../tools/types.ts';
+import { messageOf } from '../util/errors.ts';
+
+/** An item the request's deadline left unscored. */
+export function unscored(toolset: Toolset): ItemScore {
+  return { reward: toolset.fallback, components: [], error: 'the request deadline passed before this item was scored', unscored: true };
+}
+
+/** Most items one task carries, however many chunks were merged into it. */
+export const MAX_TASK_ITEMS = 256;
+
+interface PendingChunk {
+  items: ScoringItem[];
+  deadline: number;
+  settle(scores: ItemScore[]): void;
+}
+
+interface WaitingGroup {
+  toolset: Toolset;
+  chunks: PendingChunk[];
+}
+
+/** What decides how a toolset scores: two toolsets with the same key may share a task. */
+const keys = new WeakMap<Toolset, string>();
+function toolsetKey(toolset: Toolset): string {
+  let key = keys.get(toolset);
+  if (key === undefined) {
+    const { rationale: _rationale, provenance: _provenance, createdAt: _createdAt, ...scoring } = toolset;
+    key = JSON.stringify(scoring);
+    keys.set(toolset, key);
+  }
+  return key;
+}
+
+/**
+ * Runs chunks of items on the runner, at most `runner.parallelism` tasks at a time. A chunk that
+ * finds every slot busy waits, and chunks of the same toolset that wait together (from concurrent
+ * requests: OpenRLHF and slime send one sample per request) leave as one task, so many small requests
+ * cost a few tasks, not one each. A lone request never waits for company: with a free slot its chunk
+ * starts at once.
+ *
+ * A failed or hung task is retried item by item, each item as a task of its own, so one bad item costs
+ * only itself; an item whose deadline passes is answered unscored at that moment, whatever it waits on.
+ */
+export class TaskCoalescer {
+  readonly #runner: Runner;
+  readonly #registry: ToolRegistry;
+  readonly #taskTimeoutMs: number;
+  readonly #observer: PipelineObserver | undefined;
+  /** Chunks waiting for a slot, by toolset key (a retried item has a key of its own); oldest first. */
+  readonly #waiting = new Map<string | symbol, WaitingGroup>();
+  #running = 0;
+
+  constructor(runner: Runner, registry: ToolRegistry, taskTimeoutMs: number, observer?: PipelineObserver) {
+    this.#runner = runner;
+    this.#registry = registry;
+    this.#taskTimeoutMs = taskTimeoutMs;
+    this.#observer = observer;
+  }
+
+  /** The scores of `items` under `toolset`, in order; never rejects. */
+  run(toolset: Toolset, items: ScoringItem[], deadline: number, alone = false): Promise<ItemScore[]> {
+    if (deadline <= Date.now()) return Promise.resolve(items.map(() => unscored(toolset)));
+    return new Promise((resolve) => {
+      const key = alone ? Symbol('alone') : toolsetKey(toolset);
+      let group = this.#waiting.get(key);
+      if (group === undefined) {
+        group = { toolset, chunks: [] };
+        this.#waiting.set(key, group);
+      }
+      let settled = false;
+      const chunk: PendingChunk = {
+        items,
+        deadline,
+        settle: (scores) => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          resolve(scores);
+        },
+      };
+      const waitingIn = group;
+      const timer = setTimeout(() => {
+        const at = waitingIn.chunks.indexOf(chunk);
+        if (at !== -1) waitingIn.chunks.splice(at, 1);
+        if (waitingIn.chunks.length === 0 && this.#waiting.get(key) === waitingIn) this.#waiting.delete(key);
+        chunk.settle(items.map(() => unscored(toolset)));
+      }, deadline - Date.now());
+      group.chunks.push(chunk);
+      this.#startWaiting();
+    });
+  }
+
+  /** Starts tasks while slots are free: each takes the oldest waiting group's chunks, up to MAX_TASK_ITEMS. */
+  #startWaiting(): void {
+    while (this.#running < this.#runner.parallelism && this.#waiting.size > 0) {
+      const [key, group] = this.#waiting.entries().next().value!;
+      const batch: PendingChunk[] = [];
+      let size = 0;
+      while (group.chunks.length > 0 && (batch.length === 0 || size + group.chunks[0]!.items.length <= MAX_TASK_ITEMS)) {
+        const chunk = group.chunks.shift()!;
+        batch.push(chunk);
+        size += chunk.items.length;
+      }
+      if (group.chunks.length === 0) this.#waiting.delete(key);
+      this.#running++;
+      void this.#runTask(group.toolset, batch).finally(() => {
+        this.#running--;
+        this.#startWaiting();
+      });
+    }
+  }
+
+  async #runTask(toolset: Toolset, batch: PendingChunk[]): Promise<void> {
+    const items = batch.flatMap((chunk) => chunk.items);
+    (globalThis as any).__tasks = ((globalThis as any).__tasks ?? 0) + 1; (globalThis as any).__items = ((globalThis as any).__items ?? 0) + items.length; if ((globalThis as any).__tasks % 500 === 0) console.error("tasks", (globalThis as any).__tasks, "items", (globalThis as any).__items);
+    const remaining = Math.max(...batch.map((chunk) => chunk.deadline)) - Date.now();
+    // Tools that bound their own time (code in the sandbox) may use the whole request deadline.
+    const selfLimiting = toolset.tools.some((t) => this.#registry.get(t.tool)?.selfLimiting === true);
+    const timeout = selfLimiting ? remaining : this.#taskTimeoutMs;
+    let result: ScoreTaskResult | undefined;
+    let failure: unknown;
+    this.#observer?.taskStarted(items.length);
+    try {
+      result = await this.#runner.run({ toolset, items }, { signal: AbortSignal.timeout(remaining), taskTimeoutMs: timeout });
+    } catch (error) {
+      failure = error;
+    }
+    if (result) {
+      this.#observer?.toolTimings(result.timings);
+      let offset = 0;
+      for (const chunk of batch) chunk.settle(result.scores.slice(offset, (offset += chunk.items.length)));
+      return;
+    }
+    if (items.length > 1) {
+      // Which item failed is unknown: each one runs again alone (not awaited: this slot is free now).
+      for (const chunk of batch) {
+        void Promise.all(chunk.items.map((item) => this.run(toolset, [item], chunk.deadline, true))).then((scores) =>
+          chunk.settle(scores.flat()),
+        );
+      }
+      return;
+    }
+    const chunk = batch[0]!;
+    if (chunk.deadline <= Date.now()) return chunk.settle([unscored(toolset)]);
+    const timedOut = failure instanceof Error && (failure.name === 'AbortError' || failure.name === 'TimeoutError');
+    const error = timedOut
+      ? `scoring took longer than ${timeout} ms and was stopped`
+      : `the scoring worker failed: ${messageOf(failure)}`;
+    chunk.settle([{ reward: toolset.fallback, components: [], error }]);
+  }
+}
