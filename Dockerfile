@@ -13,7 +13,8 @@ FROM node:24-bookworm-slim
 # bubblewrap: the process sandbox for code rewards (candidate programs run inside it), and the toolchain of
 # every language code_tests and /run_code run (src/sandbox/program.ts): python3, gcc (C), g++ (C++),
 # default-jdk-headless (Java), golang-go (Go), rustc (Rust), bash; JavaScript and TypeScript run on this
-# image's own Node.js (TypeScript's types are stripped by the service).
+# image's own Node.js (TypeScript's types are stripped by the service). python3 is also the interpreter of
+# the python tool (add the libraries your reward functions import, e.g. python3-numpy).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends bubblewrap python3 gcc g++ libc6-dev default-jdk-headless golang-go rustc bash \
  && rm -rf /var/lib/apt/lists/*

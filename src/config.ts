@@ -143,6 +143,11 @@ export function loadConfig(env: Env = process.env): Config {
       tokensPerMinute: integer(env, 'RLAR_JUDGE_TPM', 0, 0, 1_000_000_000),
     };
   }
+  const python = env.RLAR_PYTHON?.trim();
+  if (python !== undefined && python !== '') {
+    if (!python.startsWith('/')) throw new ConfigError(`RLAR_PYTHON="${python}" is not valid: expected the absolute path of a python3`);
+    tools.python = python;
+  }
   const hubUrl = env.RLAR_HUB_URL?.trim() || 'https://huggingface.co';
   const openEnded = env.RLAR_OPEN_ENDED?.trim() || 'format';
   if (openEnded !== 'format' && openEnded !== 'abstain') {

@@ -229,4 +229,33 @@ describe('agent planner', () => {
     const verdicts = Object.fromEntries(toolset.provenance.validation.map((v: any) => [v.name, v.accepted]));
     expect(verdicts).toEqual({ bigint: false, recursion: false, good: true });
   });
+
+  it('validates Python verifiers in the sandbox by the same checks, and scores with the ones that pass', async () => {
+    const mentions = 'import re\ndef score(prompt, response, reference):\n    return 1.0 if re.search(re.escape(str(reference)), response, re.I) else 0.0\n';
+    const verifiers = [
+      { name: 'py_mentions', language: 'python', code: mentions, weight: 0.8 },
+      { name: 'py_loops', language: 'python', code: 'def score(prompt, response, reference):\n    while True:\n        pass\n' },
+      { name: 'py_raises', language: 'python', code: 'def score(prompt, response, reference):\n    raise KeyError("answer")\n' },
+      { name: 'py_out_of_range', language: 'python', code: 'def score(prompt, response, reference):\n    return 7\n' },
+      { name: 'py_constant', language: 'python', code: 'def score(prompt, response, reference):\n    return 1\n' },
+    ];
+    const { service } = await setup({ answer: () => plan(verifiers) });
+    const { json } = await postJson(`${service.url}/reward`, {
+      items: [item(5), { prompt: 'Capital of Italy?', response: 'Milan', reference: 'Rome' }],
+    });
+    expect(json.rewards).toEqual([1, 0.2]);
+    expect(json.results[0].components.map((c: any) => [c.tool, c.weight])).toEqual([
+      ['length_penalty', 0.2],
+      ['python', 0.8],
+    ]);
+    const toolset = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
+    const verdicts = Object.fromEntries(toolset.provenance.validation.map((v: any) => [v.name, v.accepted]));
+    expect(verdicts).toEqual({ py_mentions: true, py_loops: false, py_raises: false, py_out_of_range: false, py_constant: false });
+    const rationale = toolset.rationale.join('\n');
+    expect(rationale).toMatch(/rejected verifier "py_loops": the verifier failed: the call took longer than 1000 ms/);
+    expect(rationale).toMatch(/rejected verifier "py_raises": the verifier failed: the function raised KeyError: 'answer'/);
+    expect(rationale).toMatch(/rejected verifier "py_out_of_range": the verifier failed: the function returned 7, outside \[0, 1\]/);
+    expect(rationale).toMatch(/rejected verifier "py_constant": does not score the reference above/);
+    expect(toolset.provenance.verifiers[0]).toMatchObject({ name: 'py_mentions', language: 'python' });
+  });
 });

@@ -53,6 +53,7 @@ describe('configuration', () => {
     ['RLAR_BODY_LIMIT_MB', '-3', /RLAR_BODY_LIMIT_MB="-3"/],
     ['RLAR_LOG_LEVEL', 'loud', /RLAR_LOG_LEVEL="loud"/],
     ['REDIS_URL', 'localhost:6379', /REDIS_URL="localhost:6379" is not valid/],
+    ['RLAR_PYTHON', 'python3', /RLAR_PYTHON="python3" is not valid: expected the absolute path/],
   ])('stops at start when %s=%s, naming the variable', async (name, value, message) => {
     const { code, output } = await runCli(['serve'], { [name]: value });
     expect(code).toBe(2);

@@ -21,7 +21,10 @@ export interface SandboxCommand {
   /** Address-space limit in MB (not applied to Node.js, whose heap is limited by its own flag). */
   memoryMb?: number;
   env?: Record<string, string>;
-  /** Host directories the command sees read-only at `target` (a compiled program at /program). */
+  /**
+   * Host directories the command sees read-only at `target`: a compiled program at /program, an
+   * interpreter outside /usr and its packages at their own paths.
+   */
   mounts?: { source: string; target: string }[];
 }
 
@@ -45,7 +48,7 @@ const JAVA_CONFIG = (() => {
     return [];
   }
 })();
-const READ_ONLY = ['/usr', '/bin', '/lib', '/lib64', '/etc/alternatives', ...JAVA_CONFIG];
+export const READ_ONLY = ['/usr', '/bin', '/lib', '/lib64', '/etc/alternatives', ...JAVA_CONFIG];
 const NOBODY = 65534;
 
 let available: string | undefined | null = null;
@@ -65,12 +68,12 @@ export function sandboxUnavailable(): string | undefined {
   return available ?? undefined;
 }
 
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+/** When the service runs as root the sandbox drops to `nobody`: what it reads must be readable by others. */
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 function bwrapArgs(workDir: string, mounts: SandboxCommand['mounts'] = []): string[] {
   const args: string[] = [];
   for (const dir of READ_ONLY) args.push('--ro-bind-try', dir, dir);
-  for (const { source, target } of mounts) args.push('--ro-bind', source, target);
   args.push(
     '--proc', '/proc',
     '--dev', '/dev',
@@ -87,6 +90,8 @@ function bwrapArgs(workDir: string, mounts: SandboxCommand['mounts'] = []): stri
     '--setenv', 'TMPDIR', '/tmp',
     '--setenv', 'LANG', 'C.UTF-8',
   );
+  // After the tmpfs on /tmp, which would hide them.
+  for (const { source, target } of mounts) args.push('--ro-bind', source, target);
   return args;
 }
 

@@ -10,6 +10,7 @@ import { regexMatch } from './verifiers/regex-match.ts';
 import { llmJudge } from './models/judge.ts';
 import { rewardModel } from './models/reward-model.ts';
 import { synthesized } from './synthesized/index.ts';
+import { pythonFunction } from './python/index.ts';
 import { textTools } from './verifiers/text/index.ts';
 
 /** The registry of every built-in tool; each process and worker thread builds its own. */
@@ -28,6 +29,7 @@ export function builtinRegistry(): ToolRegistry {
     ...textTools,
     ...instructionTools,
     synthesized,
+    pythonFunction,
     rewardModel,
     llmJudge,
   ]) {

@@ -29,6 +29,8 @@ export interface JudgeEndpoint {
 export interface ToolSettings {
   rewardModel?: RewardModelEndpoint;
   judge?: JudgeEndpoint;
+  /** The interpreter of the `python` tool, when not the system one (RLAR_PYTHON). */
+  python?: string;
 }
 
 let settings: ToolSettings = {};

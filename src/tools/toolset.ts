@@ -60,6 +60,9 @@ export const Component = Type.Object({
   weight: Type.Number(),
   detail: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'What the tool saw and decided.' })),
   error: Type.Optional(Type.String()),
+  abstained: Type.Optional(
+    Type.Boolean({ description: "The tool gave no score (a Python function returned None); its weight went to the others'." }),
+  ),
 });
 
 /**
@@ -143,6 +146,7 @@ export function normalizeWeights(tools: ToolSpec[]): ToolSpec[] {
 /** A tool's outcome as a component; a failure becomes a component with an error and score 0. */
 export function component(spec: ToolSpec, outcome: ToolOutcome | { error: unknown }): Component {
   if ('error' in outcome) return { tool: spec.tool, score: 0, weight: spec.weight, error: `${spec.tool}: ${messageOf(outcome.error)}` };
+  if (outcome.abstained) return { tool: spec.tool, score: 0, weight: spec.weight, abstained: true, ...(outcome.detail && { detail: outcome.detail }) };
   try {
     const score = clampScore(outcome.score);
     return { tool: spec.tool, score, weight: spec.weight, ...(outcome.detail && { detail: outcome.detail }) };
@@ -164,19 +168,30 @@ const COMBINE: Record<Combination, (scored: Component[]) => number> = {
 /**
  * An item's reward from its components, in toolset order (as R1-style format-plus-accuracy rewards):
  * 0 when a gate's tool scored below its gate, else the toolset's combination of the tools of positive
- * weight (1 when there are only gates). The toolset's fallback and an `error` naming the tools when any
- * failed. A failing tool never throws out of here.
+ * weight (1 when there are only gates). A tool that abstains (a Python function returned None) leaves
+ * the item to the others: it neither gates nor counts, its weight becomes 0 and theirs grow in
+ * proportion; when every tool of positive weight abstains, the item gets the fallback and an error
+ * saying so. The toolset's fallback and an `error` naming the tools when any failed. A failing tool
+ * never throws out of here.
  */
 export function combine(toolset: Pick<Toolset, 'tools' | 'fallback' | 'combination'>, components: Component[]): ItemScore {
   const errors = components.filter((c) => c.error !== undefined).map((c) => c.error!);
   if (errors.length > 0) return { reward: toolset.fallback, components, error: errors.join('; ') };
   if (components.length === 0) return { reward: toolset.fallback, components, error: 'the toolset has no tools' };
+  const weighted = components.filter((c) => c.weight > 0);
+  const scored = weighted.filter((c) => !c.abstained);
+  if (scored.length === 0 && (weighted.length > 0 || components.every((c) => c.abstained))) {
+    return { reward: toolset.fallback, components, error: 'every tool abstained (gave no score)' };
+  }
   const shut = components.some((c, i) => {
     const gate = toolset.tools[i]?.gate;
-    return gate !== undefined && c.score < gate;
+    return gate !== undefined && !c.abstained && c.score < gate;
   });
+  if (scored.length < weighted.length) {
+    const scale = weighted.reduce((sum, c) => sum + c.weight, 0) / scored.reduce((sum, c) => sum + c.weight, 0);
+    components = components.map((c) => ({ ...c, weight: c.abstained ? 0 : c.weight * scale }));
+  }
   if (shut) return { reward: 0, components };
-  const scored = components.filter((c) => c.weight > 0);
   return { reward: scored.length === 0 ? 1 : COMBINE[toolset.combination ?? 'mean'](scored), components };
 }
 
@@ -298,15 +313,24 @@ export function declaredPlan(signature: string, declared: ToolsetDeclaration, pl
   };
 }
 
-/** Runs every tool of a toolset on one item, one after another, and combines the scores by weight. */
+/**
+ * Runs every tool of a toolset on one item, one after another, and combines the scores by weight;
+ * `batched` holds the outcomes, by tool index, of tools that already scored the item with others.
+ */
 export async function applyToolset(
   registry: ToolRegistry,
   toolset: Toolset,
   item: ScoringItem,
   timings: ToolTimings,
+  batched?: Map<number, ToolOutcome | Error>,
 ): Promise<ItemScore> {
   const components: Component[] = [];
-  for (const spec of toolset.tools) {
+  for (const [index, spec] of toolset.tools.entries()) {
+    const done = batched?.get(index);
+    if (done !== undefined) {
+      components.push(component(spec, done instanceof Error ? { error: done } : done));
+      continue;
+    }
     const tool = registry.get(spec.tool);
     const started = performance.now();
     try {

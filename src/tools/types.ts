@@ -29,6 +29,8 @@ export interface ToolOutcome {
   score: number;
   /** What the tool saw and decided (extracted answer, rule, counts...), returned to the caller. */
   detail?: Record<string, unknown>;
+  /** The tool has no opinion on this item (a Python function returned None): `score` is ignored. */
+  abstained?: boolean;
 }
 
 export type ToolKind = 'verifier' | 'reward_model' | 'judge' | 'synthesized';

@@ -6,21 +6,25 @@ import { markAgentFallback, type Planner } from '../planner.ts';
 import type { RewardModelEndpoint } from '../../tools/settings.ts';
 import { findRewardModels } from './hub.ts';
 import { validateIsolated } from './validation.ts';
+import { PYTHON_VERIFIER_LIMITS, validatePython } from './validation-python.ts';
 import type { LlmClient } from '../../tools/models/llm.ts';
 
 /**
  * RLAR's planner: an LLM classifies the task from sample items, picks built-in tools by their
- * descriptions, and writes 1-5 verifiers in JavaScript. Each verifier is validated in QuickJS before
- * use: it must run without error on the samples, return numbers in [0, 1], and score the reference
- * above an empty and a corrupted response. Anything that fails is dropped and recorded. On any failure
+ * descriptions, and writes 1-5 verifiers in JavaScript (run in QuickJS) or Python (run by the `python`
+ * tool in the process sandbox). Each verifier is validated where it will run before use: it must run
+ * without error on the samples, return numbers in [0, 1], and score the reference above an empty and a
+ * corrupted response. Anything that fails is dropped and recorded. On any failure
  * of the whole, `FallbackPlanner` serves the heuristic toolset instead.
  */
+
+type VerifierLanguage = 'javascript' | 'python';
 
 interface AgentAnswer {
   label: string;
   basic_tasks: string[];
   tools: { tool: string; weight: number; params?: Record<string, unknown> }[];
-  verifiers: { name: string; description: string; code: string; weight: number }[];
+  verifiers: { name: string; description: string; code: string; weight: number; language?: VerifierLanguage }[];
   rationale: string;
 }
 
@@ -47,7 +51,8 @@ const ANSWER_SCHEMA = {
         properties: {
           name: { type: 'string' },
           description: { type: 'string' },
-          code: { type: 'string', description: 'JavaScript: function score(prompt, response, reference) returning a number in [0, 1]' },
+          code: { type: 'string', description: 'function score(prompt, response, reference) returning a number in [0, 1]' },
+          language: { type: 'string', enum: ['javascript', 'python'], description: 'javascript unless said otherwise' },
           weight: { type: 'number', minimum: 0 },
         },
       },
@@ -60,9 +65,11 @@ const SYSTEM = `You design reward functions for reinforcement learning of langua
 Given sample items of one kind of task (prompt, model response, reference answer), you:
 1. name the task in at most three words, and list the basic tasks it combines;
 2. choose built-in tools (by name, from the list given) with weights and params;
-3. write 1 to 5 verifiers in plain JavaScript, each defining function score(prompt, response, reference)
-   that returns a number from 0 to 1 (rule- or metric-based: exact match, length range, keyword checks...).
-   They run in a bare JavaScript engine: no require, no process, no network, no timers.
+3. write 1 to 5 verifiers, each defining score(prompt, response, reference) that returns a number from 0
+   to 1 (rule- or metric-based: exact match, length range, keyword checks...). Write them in plain
+   JavaScript (language "javascript", the default: a bare JavaScript engine, no require, no process, no
+   network, no timers), or in Python 3 (language "python": def score(prompt, response, reference), the
+   standard library and numpy, no network, no files) when Python's regex or libraries are needed.
 Weights need not sum to 1. Explain your choices in the rationale.`;
 
 const SAMPLE_CHARS = 1_500;
@@ -168,14 +175,16 @@ export class AgentPlanner implements Planner {
       else if (tool.needsReference && !hasReference) rationale.push(`dropped tool "${t.tool}": it needs a reference and the items have none`);
       else tools.push({ tool: t.tool, weight: t.weight, ...(t.params && { params: t.params }) });
     }
-    // Each verifier is checked on its own thread, while the Hub is searched: none waits for another.
+    // Each verifier is checked on its own (a thread, or the sandbox), while the Hub is searched.
     const [validations, binding] = await Promise.all([
-      Promise.all(plan.verifiers.map((v) => validateIsolated(v.name, v.code, samples))),
+      Promise.all(plan.verifiers.map((v) => (v.language === 'python' ? validatePython : validateIsolated)(v.name, v.code, samples))),
       this.#bindRewardModel(plan.label, signal),
     ]);
     plan.verifiers.forEach((v, i) => {
       const result = validations[i]!;
-      if (result.accepted) tools.push({ tool: 'synthesized', weight: v.weight, params: { name: v.name, code: v.code } });
+      if (result.accepted && v.language === 'python') {
+        tools.push({ tool: 'python', weight: v.weight, params: { name: v.name, source: v.code, entry: 'score', ...PYTHON_VERIFIER_LIMITS } });
+      } else if (result.accepted) tools.push({ tool: 'synthesized', weight: v.weight, params: { name: v.name, code: v.code } });
       else rationale.push(`rejected verifier "${v.name}": ${result.reason}`);
     });
     rationale.push(binding.note);
@@ -196,7 +205,7 @@ export class AgentPlanner implements Planner {
         basic_tasks: plan.basic_tasks,
         prompt: { system: SYSTEM, user },
         raw_answers: answer.raw,
-        verifiers: plan.verifiers.map((v) => ({ name: v.name, description: v.description, code: v.code })),
+        verifiers: plan.verifiers.map((v) => ({ name: v.name, description: v.description, language: v.language ?? 'javascript', code: v.code })),
         validation: validations,
         reward_model: binding.record,
         planning_ms: Math.round(performance.now() - started),

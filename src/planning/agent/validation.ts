@@ -31,24 +31,29 @@ function corrupt(reference: string): string {
   return reversed === trimmed ? `${trimmed} not` : reversed;
 }
 
-/** The checks themselves (run on the validation thread). */
-export async function validate(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {
-  let verifier: JsVerifier | undefined;
+/** What a verifier is asked to score: the samples, then the probes built from them. */
+type Probe = Pick<ScoringItem, 'prompt' | 'response' | 'reference'>;
+
+/**
+ * The checks, whatever the language: `scoreAll` scores every probe (throwing at the first failure);
+ * each score must lie in [0, 1], and the reference must score above an empty and a corrupted response.
+ */
+export async function check(name: string, samples: ScoringItem[], scoreAll: (probes: Probe[]) => Promise<number[]>): Promise<Validation> {
   try {
-    verifier = await JsVerifier.compile(code);
-    const check = (value: number) => {
-      if (value < 0 || value > 1) throw new Error(`returned ${value}, outside [0, 1]`);
-      return value;
-    };
-    const scores: NonNullable<Validation['scores']> = { empty: 0, samples: [] };
-    for (const item of samples) scores.samples.push(check(verifier.score(item.prompt, item.response, item.reference)));
     const withReference = samples.find((s) => typeof s.reference === 'string' && s.reference.trim() !== '');
     const probe = withReference ?? samples[0]!;
-    scores.empty = check(verifier.score(probe.prompt, '', probe.reference));
-    if (withReference) {
-      const reference = withReference.reference as string;
-      scores.reference = check(verifier.score(probe.prompt, reference, reference));
-      scores.corrupted = check(verifier.score(probe.prompt, corrupt(reference), reference));
+    const probes: Probe[] = samples.map((s) => ({ prompt: s.prompt, response: s.response, reference: s.reference }));
+    probes.push({ prompt: probe.prompt, response: '', reference: probe.reference });
+    const reference = withReference?.reference as string | undefined;
+    if (reference !== undefined) {
+      probes.push({ prompt: probe.prompt, response: reference, reference }, { prompt: probe.prompt, response: corrupt(reference), reference });
+    }
+    const values = await scoreAll(probes);
+    const bad = values.find((value) => !(value >= 0 && value <= 1));
+    if (bad !== undefined) throw new Error(`returned ${bad}, outside [0, 1]`);
+    const scores: NonNullable<Validation['scores']> = { empty: values[samples.length]!, samples: values.slice(0, samples.length) };
+    if (reference !== undefined) {
+      [scores.reference, scores.corrupted] = [values[samples.length + 1]!, values[samples.length + 2]!];
       if (!(scores.reference > scores.empty && scores.reference > scores.corrupted)) {
         return { name, accepted: false, reason: 'does not score the reference above an empty and a corrupted response', scores };
       }
@@ -56,10 +61,27 @@ export async function validate(name: string, code: string, samples: ScoringItem[
     return { name, accepted: true, reason: 'passed validation', scores };
   } catch (error) {
     return { name, accepted: false, reason: messageOf(error) };
+  }
+}
+
+/** The checks of a JavaScript verifier, in QuickJS (run on the validation thread). */
+export async function validate(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {
+  let verifier: JsVerifier | undefined;
+  try {
+    return await check(name, samples, async (probes) => {
+      verifier = await JsVerifier.compile(code);
+      return probes.map((p) => {
+        const value = verifier!.score(p.prompt, p.response, p.reference);
+        // Stop at the first value out of range, as the verifier would be stopped in use.
+        if (!(value >= 0 && value <= 1)) throw new Error(`returned ${value}, outside [0, 1]`);
+        return value;
+      });
+    });
   } finally {
     verifier?.dispose();
   }
 }
+
 
 /** Runs `validate` on a fresh thread, stopped after VALIDATION_MS whatever the verifier is doing. */
 export function validateIsolated(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {

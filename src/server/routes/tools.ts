@@ -59,6 +59,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
             ...(Object.keys(detail).length > 0 && { detail }),
             ...(error !== undefined && { error }),
             ...(unscored && { unscored }),
+            ...(component?.abstained && { abstained: true }),
           };
         }),
       };

@@ -34,6 +34,7 @@ export const ToolScoreResponse = Type.Object({
       detail: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
       error: Type.Optional(Type.String()),
       unscored: Type.Optional(Type.Literal(true, { description: 'The request deadline passed before the item was scored.' })),
+      abstained: Type.Optional(Type.Boolean({ description: 'The tool gave no score for this item (a Python function returned None).' })),
     }),
   ),
 });
