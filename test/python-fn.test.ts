@@ -143,6 +143,19 @@ def score(prompt, response, reference):
     ]);
     expect(combined.reward).toBe(0.5);
     expect(combined.components.map((c) => c.weight)).toEqual([0, 0.5, 0.5]);
+
+    // With gates: an abstaining gate shuts nothing; a gate that passes gives no reward of its own.
+    const gated = { tools: [{ tool: 'think_format', weight: 0, gate: 1 }, { tool: 'python', weight: 1 }], fallback: 0 } as Toolset;
+    const abstainingGate = combine(gated, [
+      { tool: 'think_format', score: 0, weight: 0, abstained: true },
+      { tool: 'python', score: 0.75, weight: 1 },
+    ]);
+    expect(abstainingGate.reward).toBe(0.75);
+    const passedGateOnly = combine(gated, [
+      { tool: 'think_format', score: 1, weight: 0 },
+      { tool: 'python', score: 0, weight: 1, abstained: true },
+    ]);
+    expect(passedGateOnly).toMatchObject({ reward: 0, error: expect.stringMatching(/abstained/) });
   });
 
   it('turns exceptions, bad return values and a source that does not load into item errors with the reason', async () => {
