@@ -94,6 +94,9 @@ export function dropThousands(text: string): string {
  * (`7,425,000`, `1 000`), decimal commas made points (`1000,99`, `0,111`). Anything else is trimmed only.
  */
 export function plainNumber(text: string): string {
-  const t = dropThousands(text).trim();
+  const t = dropThousands(text.replace(GLUED_UNIT, '$1')).trim();
   return /^-?\d+,\d+$/.test(t) ? t.replace(',', '.') : t;
 }
+
+/** A unit written against a number in prose: `48g`, `12kg`, `3.5km`, `60mph` (not `2x`: letters that are no unit stay). */
+const GLUED_UNIT = /^(-?[\d,]*\.?\d+)\s*(?:mg|g|kg|km|cm|mm|m|ml|l|s|sec|min|mins|h|hr|hrs|lb|lbs|oz|ft|mph|kph|kmh|km\/h|m\/s)$/i;
