@@ -8,7 +8,8 @@
  * passes 0.99999, in 7 trials with a jittered smoothing; the language with the highest mean probability above 0.1
  * wins. langdetect draws with an unseeded generator; here the generator is seeded, so a text always gets the same
  * verdict. Words in capitals contribute only their first letter, as in langdetect (so ALL-CAPS text is judged on
- * initials, and often not as English).
+ * initials, and often not as English). Not done: langdetect's recomposition of Vietnamese letters written with
+ * combining marks.
  */
 import profilesJson from './langdetect-profiles.json' with { type: 'json' };
 
@@ -112,7 +113,9 @@ function prepared(text: string): string[] {
   const chars: string[] = [];
   let previous = '';
   let read = 0;
-  for (const ch of text.replace(URL_PATTERN, ' ').replace(MAIL_PATTERN, ' ')) {
+  // Links are blanked before the cut, as langdetect does, in a bounded prefix (only a text made mostly of links
+  // could read differently).
+  for (const ch of text.slice(0, 10 * MAX_TEXT).replace(URL_PATTERN, ' ').replace(MAIL_PATTERN, ' ')) {
     if (read++ >= MAX_TEXT) break;
     if (ch !== ' ' || previous !== ' ') chars.push(ch);
     previous = ch;
