@@ -404,6 +404,13 @@ function capitalWordFrequency(response: string, kwargs: InstructionKwargs): bool
   return compare(count, kwargs, 'capital_frequency', 'capital_relation');
 }
 
+/** The checks that detect the response's language: the tool loads langdetect's profiles before running them. */
+export const LANGUAGE_CHECKS: ReadonlySet<string> = new Set([
+  'language:response_language',
+  'change_case:english_capital',
+  'change_case:english_lowercase',
+]);
+
 const CONSTRAINED_OPTIONS = ['My answer is yes.', 'My answer is no.', 'My answer is maybe.'];
 
 /** Every IFEval instruction id (instructions_registry.INSTRUCTION_DICT) and its check. */

@@ -11,8 +11,6 @@
  * initials, and often not as English). Not done: langdetect's recomposition of Vietnamese letters written with
  * combining marks.
  */
-import profilesJson from './langdetect-profiles.json' with { type: 'json' };
-
 interface Profiles {
   languages: string[];
   /** Per language, how many 1-, 2- and 3-grams its training text had. */
@@ -24,8 +22,6 @@ interface Profiles {
   latin1Excluded: string;
 }
 
-const profiles = profilesJson as unknown as Profiles;
-
 const MAX_TEXT = 10_000;
 const TRIALS = 7;
 const ALPHA = 0.5;
@@ -35,7 +31,11 @@ const CONVERGED = 0.99999;
 const REPORTED = 0.1;
 const BASE_FREQ = 10_000;
 
-export const LANGDETECT_LANGUAGES: readonly string[] = profiles.languages;
+/** The languages of the profiles, in their order there. */
+export const LANGDETECT_LANGUAGES: readonly string[] = (
+  'af ar bg bn ca cs cy da de el en es et fa fi fr gu he hi hr hu id it ja kn ko lt lv mk ml mr ne nl no pa pl pt ro ' +
+  'ru sk sl so sq sv sw ta te th tl tr uk ur vi zh-cn zh-tw'
+).split(' ');
 
 interface Model {
   /** Each n-gram's number; its languages and their probabilities are entries start[n]..start[n+1] of the two lists. */
@@ -45,11 +45,23 @@ interface Model {
   probabilities: Float64Array;
   /** Kanji to the first kanji of its class. */
   kanji: Map<string, string>;
+  latin1Excluded: string;
 }
 
 let model: Model | undefined;
 
-function loadModel(): Model {
+/**
+ * Loads the profiles (2.6 MB of JSON) when a check first needs them, not when a worker thread starts: a thread
+ * that never detects a language never pays for them.
+ */
+export async function loadLanguageProfiles(): Promise<void> {
+  if (model) return;
+  const { default: profiles } = await import('./langdetect-profiles.json', { with: { type: 'json' } });
+  model ??= buildModel(profiles as unknown as Profiles);
+}
+
+function buildModel(profiles: Profiles): Model {
+  if (profiles.languages.join(' ') !== LANGDETECT_LANGUAGES.join(' ')) throw new Error('langdetect: profiles out of order');
   const freqs = profiles.freq;
   const index = new Map<string, number>();
   const counts: number[] = [];
@@ -81,17 +93,17 @@ function loadModel(): Model {
     const representative = String.fromCodePoint(members.codePointAt(0)!);
     for (const member of members) kanji.set(member, representative);
   }
-  return { index, start, languages, probabilities, kanji };
+  return { index, start, languages, probabilities, kanji, latin1Excluded: profiles.latin1Excluded };
 }
 
 const URL_PATTERN = /https?:\/\/[-_.?&~;+=/#0-9A-Za-z]{1,2076}/g;
 const MAIL_PATTERN = /[-_.0-9A-Za-z]{1,64}@[-_0-9A-Za-z]{1,255}[-_.0-9A-Za-z]{1,255}/g;
 
 /** langdetect's character normalization, by Unicode block. */
-function normalize(ch: string, kanji: Map<string, string>): string {
+function normalize(ch: string, m: Model): string {
   const cp = ch.codePointAt(0)!;
   if (cp < 0x80) return (cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a) ? ch : ' ';
-  if (cp <= 0xff) return profiles.latin1Excluded.includes(ch) ? ' ' : ch;
+  if (cp <= 0xff) return m.latin1Excluded.includes(ch) ? ' ' : ch;
   if (cp >= 0x180 && cp <= 0x24f) return cp === 0x219 ? '\u015f' : cp === 0x21b ? '\u0163' : ch;
   if (cp >= 0x2000 && cp <= 0x206f) return ' ';
   if (cp >= 0x600 && cp <= 0x6ff) return cp === 0x6cc ? '\u064a' : ch;
@@ -99,7 +111,7 @@ function normalize(ch: string, kanji: Map<string, string>): string {
   if (cp >= 0x3040 && cp <= 0x309f) return '\u3042';
   if (cp >= 0x30a0 && cp <= 0x30ff) return '\u30a2';
   if ((cp >= 0x3100 && cp <= 0x312f) || (cp >= 0x31a0 && cp <= 0x31bf)) return '\u3105';
-  if (cp >= 0x4e00 && cp <= 0x9fff) return kanji.get(ch) ?? ch;
+  if (cp >= 0x4e00 && cp <= 0x9fff) return m.kanji.get(ch) ?? ch;
   if (cp >= 0xac00 && cp <= 0xd7af) return '\uac00';
   return ch;
 }
@@ -146,7 +158,7 @@ function ngrams(chars: string[], m: Model): number[] {
     if (n !== undefined) found.push(n);
   };
   for (const raw of chars) {
-    const ch = normalize(raw, m.kanji);
+    const ch = normalize(raw, m);
     const last = window[window.length - 1]!;
     if (last === ' ') {
       window = [' '];
@@ -199,8 +211,8 @@ function normalizeProbabilities(prob: Float64Array): number {
  * language passes 0.1, or undefined when the text has no usable character (langdetect raises then).
  */
 export function detectLanguage(text: string): string | undefined {
-  model ??= loadModel();
   const m = model;
+  if (!m) throw new Error('langdetect: the profiles are not loaded (await loadLanguageProfiles() first)');
   const found = ngrams(prepared(text), m);
   if (found.length === 0) return undefined;
   const languages = LANGDETECT_LANGUAGES.length;
