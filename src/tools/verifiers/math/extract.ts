@@ -37,7 +37,8 @@ const MAX_RUN = 20;
 const CORRECTION = /\b(?:no|not|wait|hmm|but|actually|instead|wrong|incorrect|mistake)\b/i;
 
 /** Words that take back an answer already given ("Wait, I made an error"): a later answer statement then wins over a box. */
-const RETRACTION = /\b(?:wait|actually|oops|mistake|error|wrong|incorrect|correction|re-?check|re-?calculate|recompute)\b/i;
+const RETRACTION =
+  /\b(?:wait|actually|oops|correction|I made (?:a|an) (?:mistake|error)|(?:that|this|it) (?:is|was|'s) (?:wrong|incorrect)|re-?check\w*|re-?calculat\w*|recomput\w*)\b/i;
 
 /** Chinese answer phrases ("最终答案是", "答案为"), after full-width punctuation was made ASCII. */
 const CJK_MARKERS: [RegExp, AnswerSource][] = [
@@ -185,7 +186,7 @@ function phraseAnswer(phrase: string): Omit<MathCandidate, 'source'> | undefined
     }
     if (run) return { text: run.text, latex: true };
   }
-  const sentence = trimAnswerPhrase(trimmed.replace(/\\boxed\{?|\\\]|\\\)|\\\[|\\\(/g, ' ')).replace(/(\d)!(?:\s.*)?$/s, '$1');
+  const sentence = trimAnswerPhrase(trimmed.replace(/\\boxed\{?|\\\]|\\\)|\\\[|\\\(/g, ' ')).replace(/(\d)!(?:\s+[^=\s].*)?$/s, '$1');
   const is = sentence.lastIndexOf(' is ');
   if (is !== -1) return phraseAnswer(sentence.slice(is + 4));
   const math = firstRun(sentence, mathSpans(sentence));
