@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { ToolInputError, type ScoringItem, type ToolDefinition } from '../src/tools/types.ts';
 import {
   INSTRUCTION_CHECKS,
@@ -8,6 +8,8 @@ import {
   type InstructionKwargs,
 } from '../src/tools/verifiers/instructions/checks.ts';
 import { instructionTools } from '../src/tools/verifiers/instructions/index.ts';
+import { loadLanguageProfiles } from '../src/tools/verifiers/instructions/langdetect.ts';
+import { postJson, startApp } from './helpers/service.ts';
 
 function tool(name: string): ToolDefinition {
   const found = instructionTools.find((t) => t.name === name);
@@ -144,16 +146,18 @@ const CASES: Record<string, Case[]> = {
   ],
   'change_case:english_capital': [
     { pass: ENGLISH.toUpperCase(), fail: ENGLISH },
-    { pass: ENGLISH.toUpperCase(), fail: 'CECI EST UNE PHRASE EN FRANÇAIS, ÉCRITE POUR TESTER LA DÉTECTION DE LA LANGUE.' },
+    // langdetect reads words in capitals by their initials: this French in capitals passes as English, German does not.
+    { pass: 'CECI EST UNE PHRASE EN FRANÇAIS, ÉCRITE POUR TESTER LA DÉTECTION DE LA LANGUE.', fail: 'ALLES KLAR, DAS IST EIN DEUTSCHER SATZ ÜBER DAS WETTER IN BERLIN UND MÜNCHEN.' },
   ],
   'change_case:english_lowercase': [
-    // franc reads this plain lowercase English as Scots, which counts as English.
     { pass: 'i think this is a good idea, and we should do it soon.', fail: 'I think this is a good idea, and we should do it soon.' },
   ],
   'punctuation:no_comma': [{ pass: 'No commas here; none at all.', fail: 'One, comma.' }],
 };
 
 describe('IFEval instruction checks', () => {
+  beforeAll(loadLanguageProfiles);
+
   it('covers every registered instruction id, and the registry covers IFEval', () => {
     expect(Object.keys(CASES).sort()).toEqual([...INSTRUCTION_CHECKS.keys()].sort());
     expect(INSTRUCTION_CHECKS.size).toBe(25);
@@ -175,9 +179,14 @@ describe('IFEval instruction checks', () => {
     expect(check('Blue.', {}, 'Name a color.')).toBe(false);
   });
 
-  it('counts words as runs of \\w and sentences roughly as punkt does', () => {
+  it('counts words as runs of \\w and sentences as Punkt does', () => {
     expect(countWords("don't stop-me now_ok 3.14")).toBe(7);
-    expect(countSentences('The U.S. economy grew 3.5 percent. It was e.g. fine! Was it?')).toBe(3);
+    // Punkt's English model knows "U.S." but not "e.g." as an abbreviation.
+    expect(countSentences('The U.S. economy grew 3.5 percent. It was e.g. fine! Was it?')).toBe(4);
+    expect(countSentences('Mr. Smith went home. He slept.')).toBe(2);
+    expect(countSentences('Step 1. mix the flour. Step 2. Bake it')).toBe(3);
+    expect(countSentences('He said “go.” Then left')).toBe(1);
+    expect(countSentences('{"a": "One. Two."\n}')).toBe(3);
     expect(countSentences('"Quoted." Next one')).toBe(2);
     expect(countSentences('a list\n- without periods\n- at all')).toBe(1);
     expect(countSentences('   ')).toBe(0);
@@ -236,7 +245,7 @@ describe('instructions tools', () => {
     expect((await loose.score(blank, {})).score).toBe(0);
   });
 
-  it('rejects a missing list, unknown ids and malformed kwargs with ToolInputError', () => {
+  it('rejects a missing list, unknown ids and malformed kwargs with ToolInputError', async () => {
     const cases: [ScoringItem, RegExp][] = [
       [{ prompt: 'p', response: 'r' }, /instruction_id_list/],
       [{ prompt: 'p', response: 'r', reference: 'a string' }, /instruction_id_list/],
@@ -252,8 +261,10 @@ describe('instructions tools', () => {
     ];
     for (const [bad, message] of cases) {
       for (const t of [strict, loose]) {
-        expect(() => t.score(bad, {})).toThrow(ToolInputError);
-        expect(() => t.score(bad, {})).toThrow(message);
+        // Thrown, or rejected when the tool first loads langdetect's profiles.
+        const outcome = Promise.resolve().then(() => t.score(bad, {}));
+        await expect(outcome).rejects.toThrow(ToolInputError);
+        await expect(outcome).rejects.toThrow(message);
       }
     }
   });
@@ -273,5 +284,57 @@ describe('instructions tools', () => {
         expect(Date.now() - started, `${t.name} on ${JSON.stringify(unit)}`).toBeLessThan(5_000);
       }
     }
+  });
+});
+
+describe('instructions through HTTP, as the official IFEval checks judge', () => {
+  let service: { url: string; close(): Promise<void> };
+  beforeAll(async () => {
+    service = await startApp();
+  });
+  afterAll(async () => {
+    await service.close();
+  });
+
+  async function followed(cases: [string, string, InstructionKwargs][]): Promise<boolean[]> {
+    const { status, json } = await postJson(`${service.url}/tools/instructions/score`, {
+      items: cases.map(([response, id, kwargs]) => ({ prompt: 'p', response, metadata: { instruction_id_list: [id], kwargs: [kwargs] } })),
+    });
+    expect(status).toBe(200);
+    return json.scores.map((score: number) => score === 1);
+  }
+
+  it('change_case:english_capital also needs the text detected as English by langdetect, which reads capitals by initials', async () => {
+    expect(
+      await followed([
+        ['YES', 'change_case:english_capital', {}],
+        ['1. PIXEL PRODIGY 2. CODE CONSTRUCT 3. DIGITAL DYNAMICS', 'change_case:english_capital', {}],
+        ['cat was too busy chasing a mouse.', 'change_case:english_lowercase', {}],
+        ['etchings', 'change_case:english_lowercase', {}],
+      ]),
+    ).toEqual([false, true, true, false]);
+  });
+
+  it('length_constraints:number_sentences splits as Punkt: not before a lowercase word after a number, but after "e.g."', async () => {
+    expect(
+      await followed([
+        ['We met in 2020. then we left. It was fun', 'length_constraints:number_sentences', { num_sentences: 3, relation: 'less than' }],
+        ['I like fruits, e.g. apples. And pears', 'length_constraints:number_sentences', { num_sentences: 3, relation: 'at least' }],
+        ['"*Why do cats purr?*"', 'length_constraints:number_sentences', { num_sentences: 2, relation: 'at least' }],
+      ]),
+    ).toEqual([true, true, true]);
+  });
+
+  it('language:response_language on short and mixed-script texts', async () => {
+    expect(
+      await followed([
+        ['Hola, ¿cómo estás?', 'language:response_language', { language: 'es' }],
+        ['नमस्ते! मेरा नाम John है और मैं Google में काम करता हूँ।', 'language:response_language', { language: 'hi' }],
+        ['مرحبا، كيف حالك؟ I am fine.', 'language:response_language', { language: 'ar' }],
+        ['Dziękuję bardzo za pomoc.', 'language:response_language', { language: 'pl' }],
+        ['Tak', 'language:response_language', { language: 'pl' }],
+        ['12345 !!!', 'language:response_language', { language: 'de' }],
+      ]),
+    ).toEqual([true, true, true, true, false, true]);
   });
 });

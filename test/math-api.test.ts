@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mathAnswer } from '../src/tools/verifiers/math/index.ts';
 import { postJson, startApp } from './helpers/service.ts';
 
 let service: { url: string; close(): Promise<void> };
@@ -52,4 +53,65 @@ describe('math_answer through HTTP', () => {
     expect(rushed.json.scores).toEqual([0]);
     expect(rushed.json.details[0].error).toMatch(/math_answer: comparison exceeded its 0.000001 ms deadline/);
   });
+
+  it('reads answers in the forms models write them: ####, bare LaTeX, full-width and CJK text, currency, exclamations, units, later values', async () => {
+    const cases: [string, string][] = [
+      ['So the probability is $\\boxed{\\frac{16}{27}}$.\n#### \\frac{16}{27}', '\\frac{16}{27}'],
+      ['The answer is: \\frac{3}{2}', '\\frac{3}{2}'],
+      ['The answer is 7。', '7'],
+      ['所以答案是 ７。', '7'],
+      ['因此，最终答案为：$x＝5$。', '5'],
+      ['He earns $50 a day for 4 days. The answer is $x = $200', '200'],
+      ['After all that work, the answer is 5!', '5'],
+      ['Each bag holds 12g, so the answer is 48g', '48'],
+      ['The answer is $\\angle ABC$, which is 52 degrees.', '52'],
+    ];
+    const { status, json } = await postJson(`${service.url}/tools/math_answer/score`, {
+      items: cases.map(([response, reference]) => ({ prompt: 'p', response, reference })),
+    });
+    expect(status).toBe(200);
+    expect(json.details.map((d: any) => d.detail.extracted)).toEqual(['\\frac{16}{27}', '\\frac{3}{2}', '7', '7', 'x=5', 'x = 200', '5', '48', '52']);
+    expect(json.scores).toEqual(cases.map(() => 1));
+  });
+
+  it('compares complex numbers with i as the imaginary unit, and lets a retraction after a box stand', async () => {
+    const { json } = await postJson(`${service.url}/tools/math_answer/score`, {
+      items: [
+        { prompt: 'p', response: 'Expanding, $\\boxed{(1+i)^2}$.', reference: '2i' },
+        { prompt: 'p', response: '$\\boxed{\\frac{1}{i}}$', reference: '-i' },
+        { prompt: 'p', response: '$\\boxed{i^2}$', reference: '-1' },
+        { prompt: 'p', response: '$\\boxed{1+i}$', reference: '1-i' },
+        { prompt: 'p', response: 'So $\\boxed{5}$.\n\nWait, I made an error in the second step. Recomputing, the answer is 6.', reference: '6' },
+        { prompt: 'p', response: 'So $\\boxed{5}$.\n\nChecking: the answer is 5 as found.', reference: '5' },
+      ],
+    });
+    expect(json.scores).toEqual([1, 1, 1, 0, 1, 1]);
+    expect(json.details[4].detail).toMatchObject({ extracted: '6', found_by: 'answer_is' });
+  });
+
+  it('scores several different final answers by the hedging policy: the last one, or 0 with `reject`', async () => {
+    const hedged = 'It could be $\\boxed{5}$. Hmm, it could also be $\\boxed{6}$.';
+    const items = [
+      { prompt: 'p', response: hedged, reference: '6' },
+      { prompt: 'p', response: 'It is $\\boxed{\\frac{1}{2}}$.\n#### 0.5', reference: '0.5' },
+      { prompt: 'p', response: 'The roots are $\\boxed{2}$ and $\\boxed{3}$.', reference: '2, 3' },
+    ];
+    const last = await postJson(`${service.url}/tools/math_answer/score`, { items });
+    expect(last.json.scores).toEqual([1, 1, 1]);
+    const rejected = await postJson(`${service.url}/tools/math_answer/score`, { items, params: { hedging: 'reject' } });
+    expect(rejected.json.scores).toEqual([0, 1, 1]);
+    expect(rejected.json.details[0].detail).toMatchObject({ rule: 'hedging' });
+    const bad = await postJson(`${service.url}/tools/math_answer/score`, { items, params: { hedging: 'any' } });
+    expect(bad.json.scores).toEqual([0, 0, 0]);
+    expect(bad.json.details[0].error).toMatch(/param "hedging" must be one of last, reject/);
+  });
+
+  it('takes references given as numbers', () => {
+    const score = (reference: unknown) =>
+      (mathAnswer.score({ prompt: 'p', response: 'So $\\boxed{0.5}$.', reference: reference as string }, {}) as { score: number }).score;
+    expect(score(0.5)).toBe(1);
+    expect(score([2, 0.5])).toBe(1);
+    expect(score(2)).toBe(0);
+  });
 });
+

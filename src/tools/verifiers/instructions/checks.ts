@@ -2,17 +2,18 @@
  * The verifiable instructions of IFEval (Zhou et al., 2023, "Instruction-Following Evaluation for Large
  * Language Models"; google-research/google-research `instruction_following_eval`), written anew. Each check
  * follows the reference `check_following`; where the reference leans on other libraries we approximate:
- * - sentences: NLTK's punkt is approximated by a break after each token ending in `.`, `?` or `!` (closing
- *   quotes and brackets may follow), except after common abbreviations, initials and dotted acronyms;
+ * - sentences: NLTK's Punkt is followed in its rules (see countSentences) with the common part of its learned
+ *   abbreviations and sentence starters;
  * - capital words: NLTK's word_tokenize is approximated by runs of letters, digits, `.` and `-` (so hyphenated
  *   words count once and contractions split in two, as with NLTK);
- * - language: franc (trigram models of 187 languages, the first 2048 characters) stands in for langdetect;
- *   its ISO 639-3 codes are mapped to ISO 639-1 (see SUPPORTED_LANGUAGES).
+ * - language: langdetect's own algorithm and profiles (langdetect.ts) for its 55 languages, which hold all of
+ *   IFEval's; franc (trigram models of 187 languages, ISO 639-3 codes mapped to ISO 639-1) for the others.
  * Keywords, markers and phrases from kwargs are matched literally (the reference compiles some as regexes).
  * Responses are untrusted: every scan is linear in their length.
  */
 import { franc } from 'franc';
 import { ToolInputError } from '../../types.ts';
+import { detectLanguage, LANGDETECT_LANGUAGES } from './langdetect.ts';
 
 /** An instruction's arguments as IFEval data ships them, null values already dropped. */
 export type InstructionKwargs = Readonly<Record<string, unknown>>;
@@ -98,35 +99,106 @@ export function countWords(text: string): number {
   return count;
 }
 
-const SENTENCE_CLOSERS = `"'”’)]}`;
-const SENTENCE_OPENERS = `"'“‘([{`;
+/** Punkt's non-word characters: after one, `.`, `?` or `!` may still end a sentence ("word.)", "**Title.**"). */
+const NON_WORD = `)";}]*:@'({[`;
+/** Characters a Punkt word cannot start with. */
+const NOT_WORD_START = `("\`{[:;&#*@)}]-,`;
+/**
+ * Abbreviations Punkt's English model knows (so "Mr. Smith" is one sentence); "etc.", "e.g." and "Fig." are not
+ * among them, and end a sentence like any word.
+ */
 const ABBREVIATIONS = new Set([
-  'mr', 'mrs', 'ms', 'dr', 'prof', 'sr', 'jr', 'st', 'mt', 'ft', 'vs', 'inc', 'ltd', 'co', 'corp', 'dept', 'fig',
-  'approx', 'gen', 'col', 'lt', 'sgt', 'capt', 'rev', 'jan', 'feb', 'apr', 'jun', 'jul', 'aug', 'sep', 'sept', 'oct',
-  'nov', 'dec',
+  'mr', 'mrs', 'ms', 'dr', 'prof', 'st', 'jr', 'sr', 'messrs', 'inc', 'ltd', 'co', 'corp', 'bros', 'vs', 'gen', 'col',
+  'lt', 'maj', 'sen', 'rep', 'reps', 'adm', 'ave', 'ft', 'yr', 'mg', 'cos', 'chg', 'cie', 'ok', 'jan', 'feb', 'aug',
+  'sep', 'sept', 'oct', 'nov', 'dec', 'tues', 'wed', 'fri', 'p.m', 'a.m', 'u.s', 'u.s.a', 'u.k', 'u.s.s.r', 'ph.d',
+  'd.c', 'n.y', 'calif', 'ariz', 'conn', 'fla', 'ill', 'kan', 'ky', 'mich', 'minn', 'nev', 'okla', 'ore', 'tenn', 'va',
+  'vt', 'wash', 'wis', 'ala', 'colo', 'ga', 'pa', 'n.j', 'n.c', 'n.h', 'n.m', 'n.d', 's.c', 'w.va', 'u.n', 'j.k', 'j.p',
+  'j.r', 'a.d', 'c.v', 'r.i', 'l.a',
 ]);
-/** Initials and dotted acronyms before their final period: "j", "e.g", "u.s.a". */
-const DOTTED = /^(?:\p{L}\.)*\p{L}$/u;
+/** Single letters that are such abbreviations: after them a capitalized word does not start a sentence either. */
+const ABBREVIATED_LETTERS = new Set('cdefghklmnprstvw');
+/**
+ * Capitalized words that start a sentence after an abbreviation or an ellipsis; Punkt learned such words from its
+ * training text, these are the common ones.
+ */
+const SENTENCE_STARTERS = new Set([
+  'the', 'this', 'these', 'that', 'those', 'it', 'its', 'he', 'she', 'they', 'we', 'i', 'you', 'there', 'here', 'but',
+  'so', 'however', 'in', 'if', 'when', 'while', 'although', 'though', 'since', 'thus', 'yet', 'also', 'many', 'most',
+  'some', 'both', 'even', 'meanwhile', 'moreover', 'nevertheless', 'indeed', 'instead', 'under', 'among', 'nor',
+  'according', 'despite', 'similarly', 'then', 'now', 'as', 'for', 'after', 'before', 'a', 'an', 'my', 'our', 'one',
+]);
+/** Words that Punkt's English model saw right after a number ending in a period without a sentence break. */
+const NUMBER_COLLOCATIONS = new Set([
+  'international', 'rj', 'commodities', 'cooper', 'genentech', 'wedgestone', 'pepper', 'insider', 'aes', 'credit',
+  'corrections', 'financing', 'henley', 'business', 'pay-fone', 'leisure', 'pegasus', 'dividend', 'review', 'abreast',
+  'who', 'letters', 'colgate', 'cbot', 'notable', 'zimmer',
+]);
+const CLOSERS = /^["')\]}]+$/;
+const NUMBER_TOKEN = /^-?[.,]?\d[\d,.\-]*$/;
 
-/** Whether `token`, its final period removed, is an abbreviation rather than a sentence's last word. */
-function isAbbreviation(token: string): boolean {
-  const word = stripStart(token, SENTENCE_OPENERS).toLowerCase();
-  return ABBREVIATIONS.has(word) || DOTTED.test(word);
+/**
+ * Whether a period ending `word` ends a sentence when `next` follows: the next token, or the non-word character
+ * right after the period ("5.)"), or nothing at the end of the text.
+ */
+function periodEndsSentence(word: string, next: string | undefined): boolean {
+  if (next === undefined) return true;
+  const first = next.charAt(0);
+  const nextLower = isLower(first);
+  const nextUpper = isUpper(first);
+  const core = stripStart(word, NOT_WORD_START).toLowerCase();
+  if (core === '') return true;
+  // After an abbreviation ("Dr. Smith", "L.A. Lakers") a capitalized word goes on, unless it is a common sentence starter.
+  if (ABBREVIATIONS.has(core)) return nextUpper && SENTENCE_STARTERS.has(stripEnd(next, NON_WORD + '.,!?').toLowerCase());
+  // An initial ("J. Smith") or a number ("in 2020. then"): no sentence ends before a lowercase word.
+  if (/^\p{L}$/u.test(core)) return !nextLower && !ABBREVIATED_LETTERS.has(core);
+  if (NUMBER_TOKEN.test(core)) return !nextLower && !NUMBER_COLLOCATIONS.has(stripEnd(next, NON_WORD + '.,!?').toLowerCase());
+  return true;
 }
 
-/** Sentences as NLTK's punkt would roughly count them (see the file comment); newlines alone do not break. */
+/**
+ * Sentences as NLTK's Punkt tokenizer with its English model counts them (IFEval's count_sentences). A run of `.`,
+ * `?`, `!` ends a sentence when a space or a non-word character (a straight quote, a bracket, `*`) follows it, not a
+ * curly quote or a letter: `?` and `!` always; an ellipsis only before a capitalized word; a period after a word, but
+ * not after a known abbreviation, and after a number or an initial not before a lowercase word. Newlines alone do not
+ * break.
+ */
 export function countSentences(text: string): number {
+  const tokens = [...text.matchAll(/\S+/g)].map(([token]) => token);
   let sentences = 0;
   let open = false;
-  for (const [token] of text.matchAll(/\S+/g)) {
+  // Closing quotes and brackets right after a sentence's end belong to it: the rest of its token, or the next token.
+  let closersFollow = false;
+  tokens.forEach((token, index) => {
+    if (closersFollow && CLOSERS.test(token)) {
+      closersFollow = false;
+      return;
+    }
+    closersFollow = false;
     open = true;
-    const word = stripEnd(token, SENTENCE_CLOSERS);
-    const last = word.charAt(word.length - 1);
-    if (last !== '.' && last !== '?' && last !== '!') continue;
-    if (last === '.' && isAbbreviation(word.slice(0, -1))) continue;
-    sentences++;
-    open = false;
-  }
+    let wordStart = 0;
+    for (const mark of token.matchAll(/[.?!]+/g)) {
+      const end = mark.index + mark[0].length;
+      const after = token.charAt(end);
+      if (after !== '' && !NON_WORD.includes(after)) continue;
+      const next = after === '' ? tokens[index + 1] : token.slice(end);
+      const run = mark[0];
+      const word = token.slice(wordStart, mark.index);
+      // "etc.)." ends one sentence, not two: marks after nothing but brackets and quotes repeat the end.
+      if (wordStart > 0 && stripStart(word, NOT_WORD_START + NON_WORD) === '') continue;
+      const ends = /[?!]/.test(run)
+        ? true
+        : run.length > 1
+          ? next !== undefined && isUpper(next.charAt(0))
+          : periodEndsSentence(word, next);
+      wordStart = end;
+      if (ends) {
+        sentences++;
+        const rest = token.slice(end);
+        open = rest !== '' && !CLOSERS.test(rest);
+        closersFollow = rest === '';
+      }
+    }
+  });
   return sentences + (open ? 1 : 0);
 }
 
@@ -161,13 +233,19 @@ const ISO_639_1 = new Map(
 );
 
 /** The ISO 639-1 codes language:response_language accepts (all 30 of IFEval's among them). */
-export const SUPPORTED_LANGUAGES: readonly string[] = [...new Set(ISO_639_1.values())].sort();
+export const SUPPORTED_LANGUAGES: readonly string[] = [
+  ...new Set([...ISO_639_1.values(), ...LANGDETECT_LANGUAGES.filter((code) => !code.includes('-'))]),
+].sort();
 
 /**
- * Whether `text` reads as `language`. Text franc cannot place ("und": under 10 characters, or no letters) counts as
- * followed, as IFEval counts a langdetect failure.
+ * Whether `text` reads as `language`. Text with no letter langdetect can use counts as followed, as IFEval counts
+ * a langdetect failure (so does text franc cannot place, for the languages only franc knows).
  */
 function isLanguage(text: string, language: string): boolean {
+  if (LANGDETECT_LANGUAGES.includes(language)) {
+    const detected = detectLanguage(text);
+    return detected === undefined || detected === language;
+  }
   const code = franc(text);
   return code === 'und' || (ISO_639_1.get(code) ?? code) === language;
 }
@@ -325,6 +403,13 @@ function capitalWordFrequency(response: string, kwargs: InstructionKwargs): bool
   for (const [token] of response.matchAll(/[\p{L}\p{M}\p{N}_.\-]+/gu)) if (isUpper(token)) count++;
   return compare(count, kwargs, 'capital_frequency', 'capital_relation');
 }
+
+/** The checks that detect the response's language: the tool loads langdetect's profiles before running them. */
+export const LANGUAGE_CHECKS: ReadonlySet<string> = new Set([
+  'language:response_language',
+  'change_case:english_capital',
+  'change_case:english_lowercase',
+]);
 
 const CONSTRAINED_OPTIONS = ['My answer is yes.', 'My answer is no.', 'My answer is maybe.'];
 

@@ -1,5 +1,6 @@
 import { ToolInputError, type ScoringItem, type ToolDefinition } from '../../types.ts';
-import { INSTRUCTION_CHECKS, type InstructionCheck, type InstructionKwargs } from './checks.ts';
+import { INSTRUCTION_CHECKS, LANGUAGE_CHECKS, type InstructionCheck, type InstructionKwargs } from './checks.ts';
+import { loadLanguageProfiles } from './langdetect.ts';
 
 interface Instruction {
   id: string;
@@ -75,8 +76,9 @@ function instructionsTool(name: string, loose: boolean): ToolDefinition {
         'reference) `{"instruction_id_list": [...], "kwargs": [...]}` that the response follows.',
     needsReference: false,
     readsPrompt: true,
-    score(item) {
+    async score(item) {
       const instructions = readInstructions(item, name);
+      if (instructions.some((instruction) => LANGUAGE_CHECKS.has(instruction.id))) await loadLanguageProfiles();
       // A blank response, or variant, follows nothing (as in IFEval).
       const candidates = [...new Set(loose ? looseVariants(item.response) : [item.response])].filter(
         (candidate) => candidate.trim() !== '',

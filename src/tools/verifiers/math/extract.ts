@@ -1,6 +1,7 @@
 import {
   ANSWER_MARKERS,
   boxes,
+  type Box,
   lastMatch,
   phraseAfter,
   stripThinking,
@@ -35,6 +36,33 @@ const MAX_RUN = 20;
 
 const CORRECTION = /\b(?:no|not|wait|hmm|but|actually|instead|wrong|incorrect|mistake)\b/i;
 
+/** Words that take back an answer already given ("Wait, I made an error"): a later answer statement then wins over a box. */
+const RETRACTION =
+  /\b(?:wait|actually|oops|correction|I made (?:a|an) (?:mistake|error)|(?:that|this|it) (?:is|was|'s) (?:wrong|incorrect)|re-?check\w*|re-?calculat\w*|recomput\w*)\b/i;
+
+/** Chinese answer phrases ("最终答案是", "答案为"), after full-width punctuation was made ASCII. */
+const CJK_MARKERS: [RegExp, AnswerSource][] = [
+  [/最终答案[是为為]?\s*:?/g, 'final_answer'],
+  [/答案[是为為]?\s*:?/g, 'answer_is'],
+];
+
+/** Full-width forms (U+FF01..FF5E: `７`, `＝`, `：`) and CJK punctuation (`。`, `、`) and spaces. */
+const FULL_WIDTH = /[\u3000-\u3002\uff01-\uff5e]/g;
+
+/**
+ * The text with full-width digits, operators and punctuation as their ASCII forms, so that "The answer is
+ * 7。" or "x＝５" read like any other answer. One regex test keeps the usual (ASCII) text untouched.
+ */
+export function asciiForms(text: string): string {
+  if (!/[\u3000-\u3002\uff01-\uff5e]/.test(text)) return text;
+  return text.replace(FULL_WIDTH, (c) => {
+    if (c === '\u3000') return ' ';
+    if (c === '\u3001') return ', ';
+    if (c === '\u3002') return '. ';
+    return String.fromCharCode(c.charCodeAt(0) - 0xfee0);
+  });
+}
+
 /**
  * Text between two answers that still reads as one list of answers: connectives, punctuation,
  * spacing and `\text{..}` remarks, plus at most a short word ("\boxed{1} papers and \boxed{2} bins"),
@@ -67,14 +95,14 @@ function lastRun(text: string, spans: Span[]): string | undefined {
   return joinSpans(spans.slice(first));
 }
 
-/** The spans that start the text as one list. */
-function firstRun(text: string, spans: Span[]): string | undefined {
+/** The spans that start the text as one list, and where that list ends. */
+function firstRun(text: string, spans: Span[]): { text: string; end: number } | undefined {
   if (spans.length === 0) return undefined;
   let last = 0;
   while (last + 1 < Math.min(spans.length, MAX_RUN) && joinable(text.slice(spans[last]!.end, spans[last + 1]!.start))) {
     last++;
   }
-  return joinSpans(spans.slice(0, last + 1));
+  return { text: joinSpans(spans.slice(0, last + 1)), end: spans[last]!.end };
 }
 
 /** The next index of `needle` at or after `from`, remembering the last answer so repeated searches stay linear. */
@@ -132,10 +160,17 @@ function mathSpans(text: string): Span[] {
 const NUMBER =
   /(?<![A-Za-z\d.])[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?: \d{3})+(?:\.\d+)?|\d+ ?\/ ?\d+|\d+(?:[.,]\d+)?|\.\d+)/g;
 
+/** A formula cut short by a currency sign: "$x = $200" opens math at the first `$` and closes it at the second. */
+const DANGLING = /(?:=|<|>|\\[lg]eq?|\\approx)\s*$/;
+
+/** A later statement of the value in words: "$\\angle B$, which is 52 degrees". */
+const STATED_LATER = /\b(?:is|are|equals?|measures?)\s+(?=\$?-?\.?\d)/g;
+
 /**
  * The answer inside a phrase such as "The largest $n$ is 34. I hope it is correct.": math at its
- * start; else, in its first sentence, what follows the last " is "; else that sentence's last number;
- * else the sentence. "The answer is not 5" states no answer.
+ * start (unless it names what a number stated later in the sentence measures); else, in its first
+ * sentence, what follows the last " is "; else that sentence's bare LaTeX or last number; else the
+ * sentence. "The answer is not 5" states no answer; "5!" ending a sentence is an exclamation.
  */
 function phraseAnswer(phrase: string): Omit<MathCandidate, 'source'> | undefined {
   const trimmed = phrase.trim();
@@ -143,13 +178,21 @@ function phraseAnswer(phrase: string): Omit<MathCandidate, 'source'> | undefined
   const spans = mathSpans(trimmed);
   if (spans[0]?.start === 0) {
     const run = firstRun(trimmed, spans);
-    if (run) return { text: run, latex: true };
+    if (run && DANGLING.test(run.text)) return phraseAnswer(trimmed.replace(/\$(?=\s*-?\d)|(?<=[=<>]\s*)\$/g, ''));
+    if (run && !/\d/.test(run.text)) {
+      const rest = trimAnswerPhrase(trimmed.slice(run.end));
+      const later = lastMatch(STATED_LATER, rest);
+      if (later) return phraseAnswer(rest.slice(later.index + later[0].length));
+    }
+    if (run) return { text: run.text, latex: true };
   }
-  const sentence = trimAnswerPhrase(trimmed.replace(/\\boxed\{?|\\\]|\\\)|\\\[|\\\(/g, ' '));
+  const sentence = trimAnswerPhrase(trimmed.replace(/\\boxed\{?|\\\]|\\\)|\\\[|\\\(/g, ' ')).replace(/(\d)!(?:\s+[^=\s].*)?$/s, '$1');
   const is = sentence.lastIndexOf(' is ');
   if (is !== -1) return phraseAnswer(sentence.slice(is + 4));
   const math = firstRun(sentence, mathSpans(sentence));
-  if (math) return { text: math, latex: true };
+  if (math) return { text: math.text, latex: true };
+  // Bare LaTeX, without `$`: "The answer is: \\frac{3}{2}".
+  if (/\\[a-zA-Z]/.test(sentence) && looksLikeMath(sentence)) return { text: sentence, latex: true };
   if (/[a-zA-Z]{3,}.*\d|\d.*[a-zA-Z]{3,}/.test(sentence)) {
     const number = lastMatch(NUMBER, sentence);
     if (number) return { text: number[0], latex: false };
@@ -162,25 +205,39 @@ interface Located extends MathCandidate {
   at: number;
 }
 
-/**
- * The answers the text states, and where. A box is overridden only by a later final-answer statement
- * ("Final Answer: ...", "#### N"), never by a passing "the answer is" or "Answer:" after it.
- */
-function statedAnswer(text: string): MathCandidate | undefined {
-  const boxList = boxes(text).filter((b) => b.content.trim() !== '');
-  const boxed = lastRun(text, boxList);
-  const stated: Located[] = [];
-  if (boxed) stated.push({ text: boxed, source: 'boxed', latex: true, at: boxList[boxList.length - 1]!.start });
-  for (const [marker, source] of ANSWER_MARKERS) {
-    if (boxed && source !== 'final_answer' && source !== 'gsm8k_hash') continue;
-    const found = phraseAfter(text, marker);
-    const answer = found && phraseAnswer(found.phrase);
-    // "...so our answer is correct." after a box states no answer: next to a box, a phrase needs math in it.
-    if (answer && (!boxed || /[\d\\]/.test(answer.text))) stated.push({ ...answer, source, at: found.at });
+/** Box runs: boxes with joinable gaps between them form one list ("\\boxed{2} and \\boxed{3}"). */
+function boxRuns(text: string, boxList: Box[]): Located[] {
+  const runs: Located[] = [];
+  let first = 0;
+  for (let i = 1; i <= boxList.length; i++) {
+    if (i < boxList.length && i - first < MAX_RUN && joinable(text.slice(boxList[i - 1]!.end, boxList[i]!.start))) continue;
+    runs.push({ text: joinSpans(boxList.slice(first, i)), source: 'boxed', latex: true, at: boxList[i - 1]!.start });
+    first = i;
   }
-  if (stated.length === 0) return undefined;
-  const { at: _at, ...latest } = stated.reduce((a, b) => (b.at > a.at ? b : a));
-  return latest;
+  return runs;
+}
+
+/**
+ * The answers the text states, in order: each run of boxes and the last statement after each answer
+ * marker. Next to a box, a marker's phrase counts only when it holds math ("...so our answer is
+ * correct." states nothing), and only when it is a final-answer statement ("Final Answer: ...",
+ * "#### N") or follows a retraction of the box ("\\boxed{5}. Wait, that is wrong: the answer is 6").
+ */
+export function statedAnswers(raw: string): Located[] {
+  const text = asciiForms(stripThinking(raw));
+  const boxList = boxes(text).filter((b) => b.content.trim() !== '');
+  const stated = boxRuns(text, boxList);
+  const lastBox = boxList[boxList.length - 1];
+  const markers = text.includes('答案') ? [...ANSWER_MARKERS, ...CJK_MARKERS] : ANSWER_MARKERS;
+  for (const [marker, source] of markers) {
+    const found = phraseAfter(text, marker);
+    if (!found) continue;
+    const final = source === 'final_answer' || source === 'gsm8k_hash';
+    if (lastBox && !final && !(found.at > lastBox.end && RETRACTION.test(text.slice(lastBox.end, found.at)))) continue;
+    const answer = phraseAnswer(found.phrase);
+    if (answer && (!lastBox || /[\d\\]/.test(answer.text))) stated.push({ ...answer, source, at: found.at });
+  }
+  return stated.sort((a, b) => a.at - b.at);
 }
 
 /** Short text that is all math: no word of two or more letters but function names and LaTeX commands. */
@@ -195,9 +252,12 @@ function looksLikeMath(text: string): boolean {
  * delimited answer is an answer as a whole, like `10/9` or `-2,1`).
  */
 export function extractMath(raw: string, whole: boolean): MathCandidate | undefined {
-  const text = stripThinking(raw);
-  const stated = statedAnswer(text);
-  if (stated) return stated;
+  const stated = statedAnswers(raw);
+  if (stated.length > 0) {
+    const { at: _at, ...latest } = stated[stated.length - 1]!;
+    return latest;
+  }
+  const text = asciiForms(stripThinking(raw));
   const trimmed = text.trim();
   if (!whole && looksLikeMath(trimmed)) return { text: trimmed, source: 'whole_text', latex: trimmed.includes('\\') };
   const spans = mathSpans(text);

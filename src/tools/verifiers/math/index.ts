@@ -1,7 +1,7 @@
-import type { ToolDefinition } from '../../types.ts';
+import { ToolInputError, type Reference, type ToolDefinition } from '../../types.ts';
 import { referenceTexts } from '../reference.ts';
 import { equal } from './compare.ts';
-import { extractMath, type MathCandidate } from './extract.ts';
+import { extractMath, statedAnswers, type MathCandidate } from './extract.ts';
 import { dropThousands, MAX_ANSWER_CHARS, normalizeLatex, plainNumber } from './normalize.ts';
 import { Deadline, squeeze } from './scalar.ts';
 import { parseAnswer } from './structure.ts';
@@ -13,6 +13,37 @@ import { parseAnswer } from './structure.ts';
  */
 
 const DEFAULT_TIMEOUT_MS = 2000;
+
+/**
+ * What to do with a response that states several different final answers (boxes, "Final answer:", "####"):
+ * `last` scores the last one (a self-correction counts; a list in one statement is compared as a whole, so
+ * "5 or 6" never matches 5); `reject` scores 0, the policy against hedging as a reward hack.
+ */
+const HEDGING_POLICIES = ['last', 'reject'] as const;
+type HedgingPolicy = (typeof HEDGING_POLICIES)[number];
+
+function hedgingPolicy(value: unknown): HedgingPolicy {
+  if (value === undefined) return 'last';
+  if (typeof value === 'string' && (HEDGING_POLICIES as readonly string[]).includes(value)) return value as HedgingPolicy;
+  throw new ToolInputError(`math_answer: param "hedging" must be one of ${HEDGING_POLICIES.join(', ')}`);
+}
+
+/** References as numbers (`42`, `[0.5, 1]`) read as their decimal text. */
+function referenceAnswers(reference: unknown): string[] {
+  if (typeof reference === 'number' && Number.isFinite(reference)) return [String(reference)];
+  if (Array.isArray(reference) && reference.some((r) => typeof r === 'number')) {
+    return reference.flatMap((r) => (typeof r === 'number' && Number.isFinite(r) ? [String(r)] : typeof r === 'string' ? [r] : []));
+  }
+  return referenceTexts(reference as Reference, 'math_answer');
+}
+
+/** Whether the answers stated differ from one another (compared as answers, not as text). */
+function hedges(candidates: MathCandidate[], deadline: Deadline): boolean {
+  const answers = [...new Set(candidates.map((c) => normalized(c, false)))];
+  if (answers.length < 2) return false;
+  const parsed = answers.map((a) => (a.length <= MAX_ANSWER_CHARS ? parseAnswer(a) : undefined));
+  return parsed.some((a, i) => i > 0 && (!a || !parsed[0] || equal(parsed[0], a, deadline) === undefined));
+}
 
 /**
  * In LaTeX, and in references (MATH writes `-2,1` for a list), a comma separates items unless it
@@ -36,18 +67,28 @@ export const mathAnswer: ToolDefinition = {
     type: 'object',
     properties: {
       timeout_ms: { type: 'number', default: DEFAULT_TIMEOUT_MS, description: 'deadline of one comparison' },
+      hedging: {
+        type: 'string',
+        enum: [...HEDGING_POLICIES],
+        default: 'last',
+        description: 'several different final answers in one response: `last` scores the last, `reject` scores 0',
+      },
     },
   },
   score(item, params) {
     const timeout = typeof params.timeout_ms === 'number' && params.timeout_ms > 0 ? params.timeout_ms : DEFAULT_TIMEOUT_MS;
     const deadline = new Deadline(timeout);
-    const golds = referenceTexts(item.reference, 'math_answer')
+    const hedging = hedgingPolicy(params.hedging);
+    const golds = referenceAnswers(item.reference)
       .map((r) => extractMath(r, true))
       .filter((g): g is MathCandidate => g !== undefined)
       .map((g) => normalized(g, true));
     const found = extractMath(item.response, false);
     if (!found) return { score: 0, detail: { extracted: null, gold: golds[0] ?? null, rule: 'no_answer' } };
     const predicted = normalized(found, false);
+    if (hedging === 'reject' && hedges(statedAnswers(item.response), deadline)) {
+      return { score: 0, detail: { extracted: predicted, gold: golds[0] ?? null, rule: 'hedging', found_by: found.source } };
+    }
     // An overlong answer is compared as text only (see MAX_ANSWER_CHARS).
     const answer = predicted.length <= MAX_ANSWER_CHARS ? parseAnswer(predicted) : undefined;
     for (const gold of golds) {

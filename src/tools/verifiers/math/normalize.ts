@@ -94,6 +94,21 @@ export function dropThousands(text: string): string {
  * (`7,425,000`, `1 000`), decimal commas made points (`1000,99`, `0,111`). Anything else is trimmed only.
  */
 export function plainNumber(text: string): string {
-  const t = dropThousands(text).trim();
+  const t = dropThousands(withoutGluedUnit(text)).trim();
   return /^-?\d+,\d+$/.test(t) ? t.replace(',', '.') : t;
+}
+
+/** Units written against a number in prose: `48g`, `12kg`, `3.5km`, `60mph` (not `2x`: letters that are no unit stay). */
+const GLUED_UNITS = new Set([
+  'mg', 'g', 'kg', 'km', 'cm', 'mm', 'm', 'ml', 'l', 's', 'sec', 'min', 'mins', 'h', 'hr', 'hrs', 'lb', 'lbs', 'oz', 'ft',
+  'mph', 'kph', 'kmh', 'km/h', 'm/s',
+]);
+
+/** The number without a unit glued to it; the scan from the end keeps this linear on a million digits. */
+function withoutGluedUnit(text: string): string {
+  let start = text.length;
+  while (start > 0 && /[a-zA-Z/]/.test(text.charAt(start - 1))) start--;
+  if (start === text.length || !GLUED_UNITS.has(text.slice(start).toLowerCase())) return text;
+  const number = text.slice(0, start).trimEnd();
+  return /^-?(?:\d[\d,]*(?:\.\d+)?|\.\d+)$/.test(number) ? number : text;
 }

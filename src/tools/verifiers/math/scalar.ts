@@ -168,6 +168,8 @@ function evaluatedEqual(a: string, b: string, deadline: Deadline): ScalarRule | 
   deadline.check();
   if (!left || !right) return undefined;
   const variables = [...new Set([...left.variables, ...right.variables])];
+  // `i` is the imaginary unit, not a real variable: complex answers are left to the CAS, which knows i^2 = -1.
+  if (variables.includes('i')) return undefined;
   const usable = (x: number) => Number.isFinite(x) && Math.abs(x) < FLOAT_SAFE;
   if (variables.length === 0) {
     const [x, y] = [left.run({}), right.run({})];
