@@ -1,8 +1,4 @@
-import { chmod, cp, link, mkdtemp, readdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { makeWorkDir, removeWorkDir, runSandboxed, type SandboxResult } from './process-sandbox.ts';
-import { PYTHON_RUNNER } from './python-runner.ts';
 import { PythonSession } from './python-session.ts';
 
 /** How each language is compiled (when it is) and run inside the sandbox. */
@@ -10,7 +6,7 @@ interface Language {
   source: string;
   compile?: string[];
   run: (memoryMb: number) => string[];
-  /** Limit the address space (not for Node.js: V8 reserves far more than it uses). */
+  /** Limit the address space; else the data segment (Node.js: V8 reserves far more than it uses, and Buffers live outside its heap). */
   limitAddressSpace: boolean;
 }
 
@@ -41,7 +37,8 @@ export const SUPPORTED_LANGUAGES = Object.keys(ALIASES);
 
 /** The canonical name of a language, or undefined when the sandbox cannot run it. */
 export function languageOf(name: string): string | undefined {
-  return ALIASES[name.trim().toLowerCase()];
+  const key = name.trim().toLowerCase();
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 
 const COMPILER_MEMORY_MB = 2048;
@@ -50,6 +47,8 @@ export interface RunOptions {
   stdin?: string;
   timeLimitMs: number;
   memoryMb: number;
+  /** Files to hand back after the run (SandboxResult.files). */
+  fetch?: string[];
 }
 
 /**
@@ -78,14 +77,15 @@ export class PreparedProgram {
     if (name === undefined) throw new Error(`language "${languageName}" is not supported (supported: ${SUPPORTED_LANGUAGES.join(', ')})`);
     const language = LANGUAGES[name]!;
     const dir = await makeWorkDir({ ...files, [language.source]: code });
-    const compile = language.compile
-      ? await runSandboxed(dir, { argv: language.compile, timeLimitMs: compileTimeLimitMs, memoryMb: COMPILER_MEMORY_MB })
-      : undefined;
-    // Runs share these files through hard links: make them read-only for the sandbox user.
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.isFile()) await chmod(join(dir, entry.name), 0o555);
+    try {
+      const compile = language.compile
+        ? await runSandboxed(dir, { argv: language.compile, timeLimitMs: compileTimeLimitMs, memoryMb: COMPILER_MEMORY_MB, writeWorkDir: true })
+        : undefined;
+      return new PreparedProgram(dir, language, compile);
+    } catch (error) {
+      await removeWorkDir(dir);
+      throw error;
     }
-    return new PreparedProgram(dir, language, compile);
   }
 
   /** Whether compilation (if any) succeeded, so the program can run. */
@@ -94,52 +94,29 @@ export class PreparedProgram {
   }
 
   /**
-   * Runs in a fresh directory holding the program's files as read-only hard links (instant, and a run
-   * cannot change what the next one sees; it may still create files of its own beside them);
-   * `inspect` may read the directory before it is removed.
+   * Runs in a sandbox whose /work starts as a copy of the program's files (so a run cannot change
+   * what the next one sees) and vanishes with it.
    */
-  async run<T = void>(options: RunOptions, inspect?: (dir: string) => Promise<T>): Promise<{ result: SandboxResult; inspected?: T }> {
-    const copy = await mkdtemp(join(tmpdir(), 'rlar-run-'));
-    try {
-      await chmod(copy, 0o777);
-      const entries = await readdir(this.#dir, { withFileTypes: true });
-      if (entries.every((e) => e.isFile())) {
-        await Promise.all(entries.map((e) => link(join(this.#dir, e.name), join(copy, e.name))));
-      } else {
-        await cp(this.#dir, copy, { recursive: true });
-      }
-      const result = await runSandboxed(copy, {
-        argv: this.#language.run(options.memoryMb),
-        stdin: options.stdin,
-        timeLimitMs: options.timeLimitMs,
-        ...(this.#language.limitAddressSpace && { memoryMb: options.memoryMb }),
-      });
-      return { result, ...(inspect && { inspected: await inspect(copy) }) };
-    } finally {
-      await removeWorkDir(copy);
-    }
+  async run(options: RunOptions): Promise<{ result: SandboxResult }> {
+    const result = await runSandboxed(this.#dir, {
+      argv: this.#language.run(options.memoryMb),
+      stdin: options.stdin,
+      timeLimitMs: options.timeLimitMs,
+      memoryMb: options.memoryMb,
+      memoryLimit: this.#language.limitAddressSpace ? 'address-space' : 'data',
+      ...(options.fetch && { fetch: options.fetch }),
+    });
+    return { result };
   }
 
   /**
-   * For Python: a session that runs many cases of this program in one sandbox (a fork per case), in
-   * a directory of its own; `close` it when done. Undefined for other languages.
+   * For Python: a session that runs many cases of this program in one sandbox (a fork per case); `close`
+   * it when done. Undefined for other languages.
    */
   async session(memoryMb: number, sessionTimeMs: number): Promise<{ session: PythonSession; close(): Promise<void> } | undefined> {
     if (this.#language !== LANGUAGES.python) return undefined;
-    const dir = await mkdtemp(join(tmpdir(), 'rlar-session-'));
-    await chmod(dir, 0o777);
-    for (const entry of await readdir(this.#dir, { withFileTypes: true })) {
-      if (entry.isFile()) await link(join(this.#dir, entry.name), join(dir, entry.name));
-    }
-    await writeFile(join(dir, '.rlar_runner.py'), PYTHON_RUNNER, { mode: 0o444 });
-    const session = new PythonSession(dir, sessionTimeMs, memoryMb);
-    return {
-      session,
-      close: async () => {
-        session.close();
-        await removeWorkDir(dir);
-      },
-    };
+    const session = new PythonSession(this.#dir, sessionTimeMs, memoryMb);
+    return { session, close: async () => session.close() };
   }
 
   async dispose(): Promise<void> {
