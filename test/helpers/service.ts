@@ -20,9 +20,10 @@ export function freePort(): Promise<number> {
 
 export interface RunningService {
   url: string;
+  pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
-  stop(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 async function waitForHealth(url: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -53,7 +54,7 @@ export async function startService(env: Record<string, string> = {}, args: strin
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => output);
-  return { url, output: () => output, stop: () => stopChild(child) };
+  return { url, pid: child.pid!, output: () => output, stop: (signal) => stopChild(child, signal) };
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

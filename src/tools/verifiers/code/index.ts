@@ -5,6 +5,7 @@ import type { PythonSession } from '../../../sandbox/python-session.ts';
 import { sandboxUnavailable, type SandboxResult } from '../../../sandbox/process-sandbox.ts';
 import { Semaphore } from '../../../util/semaphore.ts';
 import { ToolInputError, type ToolDefinition, type ToolParams } from '../../types.ts';
+import { withPassProof } from './pass-proof.ts';
 import { programOf } from './program.ts';
 import { testSuite, type TestSuite } from './suite.ts';
 
@@ -171,9 +172,13 @@ async function casesOf(
   }
   return suite.asserts.map((test) => ({
     run: async () => {
-      const p = await prepare(`${suite.setup}\n${program}\n\n${test}\n`, {}, 'python');
-      const { result } = await p.run(run);
-      return failure(result) ?? { status: 'passed', time_ms: Math.round(result.timeMs) };
+      // Exit code 0 is not a pass: the harness's proof must show that the last test ran.
+      const proof = withPassProof(`${suite.setup}\n${program}\n\n${test}\n`);
+      const p = await prepare(proof.source, {}, 'python');
+      const { result } = await p.run({ ...run, stdin: proof.stdin });
+      const time_ms = Math.round(result.timeMs);
+      if (!proof.proven(result.stdout)) return failure(result) ?? { status: 'runtime_error', time_ms, message: 'the tests did not run to their end' };
+      return failure(result) ?? { status: 'passed', time_ms };
     },
   }));
 }
