@@ -229,3 +229,40 @@ describe('work directories of stopped work', () => {
     }
   });
 });
+
+describe('agent-written verifiers (QuickJS)', () => {
+  let one: RunningService;
+  beforeAll(async () => {
+    one = await startService({ RLAR_THREADS: '1' });
+  });
+  afterAll(async () => {
+    await one.stop();
+  });
+  const score = (code: string, response = 'r') =>
+    postJson(`${one.url}/tools/synthesized/score`, { items: [{ prompt: 'p', response }], params: { code } }).then((r) => r.json);
+
+  it('replace an instance that broke, log it, and leave every other verifier working', async () => {
+    // Fills its memory and keeps it: the next call cannot even pass its arguments in.
+    const hog = 'var keep = [];\nfunction score(p, r) {\n  try { for (;;) keep.push("x".repeat(1e5) + Math.random()); } catch (e) {}\n  return 1;\n}';
+    const good = 'function score(p, r) { return r.length > 0 ? 1 : 0; }';
+    expect((await score(hog)).scores).toEqual([1]);
+    const broken = await score(hog, 'r'.repeat(100_000));
+    expect(broken.scores).toEqual([0]);
+    expect(broken.details[0].error).toMatch(/QuickJS instance broke/);
+    expect(one.output()).toMatch(/QuickJS instance broke/);
+    expect((await score(good)).scores).toEqual([1]);
+    expect((await score(hog)).scores).toEqual([1]); // a fresh instance
+  });
+
+  it('stop allocation loops at the memory limit and give the memory back', async () => {
+    const baseline = rssMb(one.pid);
+    for (let i = 0; i < 24; i++) {
+      const loop = i % 2 === 0 ? `new Array(1e6).fill(${i})` : `"x".repeat(1e5) + ${i}`;
+      const { scores, details } = await score(`function score() {\n  const kept = [];\n  for (;;) kept.push(${loop});\n}`);
+      expect(scores).toEqual([0]);
+      expect(details[0].error).toMatch(/out of memory|interrupted/);
+    }
+    expect(rssMb(one.pid)).toBeLessThan(baseline + 800);
+    expect((await score('function score() { return 1; }')).scores).toEqual([1]);
+  });
+});

@@ -2,21 +2,28 @@ import { JsVerifier } from '../../sandbox/quickjs.ts';
 import { ToolInputError, type ToolDefinition } from '../types.ts';
 
 const MAX_SOURCE = 20_000;
+/** Each verifier holds a WebAssembly instance of up to 64 MB: a thread keeps the most recently used few. */
+const MAX_COMPILED = 16;
 const compiled = new Map<string, Promise<JsVerifier>>();
 
 /** The compiled verifier for a source, compiled once per thread (a toolset sends the same source for every item). */
 function verifierFor(source: string): Promise<JsVerifier> {
   let verifier = compiled.get(source);
-  if (!verifier) {
-    if (compiled.size >= 64) {
-      for (const old of compiled.values()) old.then((v) => v.dispose()).catch(() => {});
-      compiled.clear();
-    }
+  if (verifier) {
+    compiled.delete(source); // most recently used last
+  } else {
     verifier = JsVerifier.compile(source);
-    compiled.set(source, verifier);
     verifier.catch(() => compiled.delete(source));
+    const oldest = compiled.keys().next();
+    if (compiled.size >= MAX_COMPILED && !oldest.done) forget(oldest.value);
   }
+  compiled.set(source, verifier);
   return verifier;
+}
+
+function forget(source: string): void {
+  compiled.get(source)?.then((v) => v.dispose()).catch(() => {});
+  compiled.delete(source);
 }
 
 /**
@@ -43,6 +50,11 @@ export const synthesized: ToolDefinition = {
     if (typeof code !== 'string' || code.trim() === '') throw new ToolInputError('synthesized needs params.code');
     if (code.length > MAX_SOURCE) throw new ToolInputError(`the verifier is longer than ${MAX_SOURCE} characters`);
     const verifier = await verifierFor(code);
-    return { score: verifier.score(item.prompt, item.response, item.reference) };
+    try {
+      return { score: verifier.score(item.prompt, item.response, item.reference) };
+    } finally {
+      // A broken instance is dropped: the next item compiles the verifier afresh.
+      if (verifier.broken) forget(code);
+    }
   },
 };
