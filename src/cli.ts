@@ -60,6 +60,7 @@ async function work(config: Config, concurrency: number): Promise<void> {
     },
     (message) => process.stderr.write(`rlar worker: ${message}\n`),
   );
+  await worker.ready();
   process.stderr.write(`rlar worker: taking jobs from ${redactUrl(config.redisUrl)}, ${concurrency} at a time\n`);
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { toScoringItem } from '../../protocol/items.ts';
+import { checkNesting, toScoringItem } from '../../protocol/items.ts';
 import { admission, deadlineError } from '../admission.ts';
 import { errorBody } from '../errors.ts';
 import { errorResponses } from '../schemas/errors.ts';
@@ -41,6 +41,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         return reply.code(404).send(errorBody(404, `no tool named "${name}"; GET /tools lists them`));
       }
       const items = request.body.items.map((item, i) => toScoringItem(item, `body/items/${i}`));
+      checkNesting(request.body.params, 'body/params');
       const scores = await app.scoring.pipeline.scoreWithTool(name, request.body.params ?? {}, items);
       const late = deadlineError(scores);
       if (late) return reply.code(504).send(late);

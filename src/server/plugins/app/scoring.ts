@@ -64,7 +64,7 @@ export default fp(
       runner = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb, tools: config.tools });
     } else {
       store = new RedisToolsetStore(redisClient(config.redisUrl, 'request'));
-      const queueRunner = new QueueRunner(config.redisUrl, { inFlight: config.queueInFlight, maxDepth: config.queueMaxDepth });
+      const queueRunner = new QueueRunner(config.redisUrl, { inFlight: config.queueInFlight, maxDepth: config.queueMaxDepth, localWorkers: inProcessWorkers > 0 });
       runner = queueRunner;
       queue = queueRunner.queue;
       unavailable = () => queueRunner.unavailable();
