@@ -1,5 +1,5 @@
 import type { Runner } from '../execution/runner.ts';
-import type { ScoreTaskResult } from '../execution/score-task.ts';
+import { taskToolset, type ScoreTaskResult } from '../execution/score-task.ts';
 import { taskSignature } from '../planning/signature.ts';
 import { combine, component, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
@@ -241,7 +241,7 @@ export class ScoringPipeline {
     const timeout = selfLimiting ? remaining : this.#limits.taskTimeoutMs;
     try {
       if (remaining > 0) {
-        result = await this.#runner.run({ toolset, items }, { signal: AbortSignal.timeout(remaining), taskTimeoutMs: timeout });
+        result = await this.#runner.run({ toolset: taskToolset(toolset), items }, { signal: AbortSignal.timeout(remaining), taskTimeoutMs: timeout });
       }
     } catch (error) {
       failure = error;

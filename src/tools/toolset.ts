@@ -66,10 +66,12 @@ function clampScore(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
-/** Scales weights to sum to 1; all-zero weights become equal ones. */
+/** Scales weights to sum to 1 (scaled down by the largest first, so huge ones cannot overflow); all-zero weights become equal ones. */
 export function normalizeWeights(tools: ToolSpec[]): ToolSpec[] {
-  const total = tools.reduce((sum, t) => sum + Math.max(0, t.weight), 0);
-  return tools.map((t) => ({ ...t, weight: total > 0 ? Math.max(0, t.weight) / total : 1 / tools.length }));
+  const usable = (weight: number) => (Number.isFinite(weight) && weight > 0 ? weight : 0);
+  const largest = Math.max(0, ...tools.map((t) => usable(t.weight)));
+  const total = largest > 0 ? tools.reduce((sum, t) => sum + usable(t.weight) / largest, 0) : 0;
+  return tools.map((t) => ({ ...t, weight: total > 0 ? usable(t.weight) / largest / total : 1 / tools.length }));
 }
 
 /** A tool's outcome as a component; a failure becomes a component with an error and score 0. */
@@ -87,7 +89,7 @@ export function component(spec: ToolSpec, outcome: ToolOutcome | { error: unknow
  * An item's reward from its components, in toolset order: the weighted sum, or the toolset's fallback
  * and an `error` naming the tools that failed. A failing tool never throws out of here.
  */
-export function combine(toolset: Toolset, components: Component[]): ItemScore {
+export function combine(toolset: Pick<Toolset, 'fallback'>, components: Component[]): ItemScore {
   const errors = components.filter((c) => c.error !== undefined).map((c) => c.error!);
   if (errors.length > 0) return { reward: toolset.fallback, components, error: errors.join('; ') };
   if (components.length === 0) return { reward: toolset.fallback, components, error: 'the toolset has no tools' };
@@ -97,7 +99,7 @@ export function combine(toolset: Toolset, components: Component[]): ItemScore {
 /** Runs every tool of a toolset on one item, one after another, and combines the scores by weight. */
 export async function applyToolset(
   registry: ToolRegistry,
-  toolset: Toolset,
+  toolset: Pick<Toolset, 'tools' | 'fallback'>,
   item: ScoringItem,
   timings: ToolTimings,
 ): Promise<ItemScore> {

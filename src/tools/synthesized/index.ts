@@ -1,7 +1,8 @@
 import { JsVerifier } from '../../sandbox/quickjs.ts';
 import { ToolInputError, type ToolDefinition } from '../types.ts';
 
-const MAX_SOURCE = 20_000;
+/** The longest verifier source taken (a toolset carries it to every task). */
+export const MAX_SOURCE = 20_000;
 /** Each verifier holds a WebAssembly instance of up to 64 MB: a thread keeps the most recently used few. */
 const MAX_COMPILED = 16;
 const compiled = new Map<string, Promise<JsVerifier>>();
