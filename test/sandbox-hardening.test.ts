@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,8 +8,10 @@ import { postJson, startService, type RunningService } from './helpers/service.t
 // any answer, no work directory left behind, memory back near where it was.
 
 const CANARY = 'canary-secret-4d1e8b7a';
-// The services under test keep their work directories in a temporary directory of their own.
+// The services under test keep their work directories in a temporary directory of their own, which
+// the sandbox user must be able to pass through.
 const TMP = mkdtempSync(join(tmpdir(), 'sandbox-hardening-'));
+chmodSync(TMP, 0o711);
 let service: RunningService;
 
 beforeAll(async () => {
@@ -264,5 +266,57 @@ describe('agent-written verifiers (QuickJS)', () => {
     }
     expect(rssMb(one.pid)).toBeLessThan(baseline + 800);
     expect((await score('function score() { return 1; }')).scores).toEqual([1]);
+  });
+});
+
+describe('/run_code admission', () => {
+  it('runs RLAR_SANDBOX_CONCURRENCY programs at once, lets RLAR_SANDBOX_QUEUE wait, and answers 504 with Retry-After past that', async () => {
+    const narrow = await startService({ RLAR_SANDBOX_CONCURRENCY: '1', RLAR_SANDBOX_QUEUE: '1', TMPDIR: TMP });
+    try {
+      const post = () =>
+        fetch(`${narrow.url}/run_code`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ language: 'python', code: 'import time\ntime.sleep(4)\nprint("slept")' }),
+        });
+      const answers = await Promise.all(Array.from({ length: 4 }, post));
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses).toEqual([200, 200, 504, 504]);
+      for (const answer of answers) {
+        const body = await answer.json();
+        if (answer.status === 200) expect(body.run_result.stdout, JSON.stringify(body)).toBe('slept\n');
+        else {
+          expect(answer.headers.get('retry-after')).toBe('1');
+          expect(body.message).toMatch(/sandbox is busy/);
+        }
+      }
+    } finally {
+      await narrow.stop();
+    }
+  });
+});
+
+describe('names and nesting', () => {
+  it('refuses languages named like Object.prototype members', async () => {
+    for (const language of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const { status, json } = await runCode({ code: 'print(1)', language });
+      expect(status, language).toBe(400);
+      expect(json.message).toMatch(/is not supported/);
+    }
+    const { status, json } = await postJson(`${service.url}/tools/code_tests/score`, {
+      items: [{ prompt: '', response: 'print(1)', reference: { inputs: [''], outputs: ['1'] } }],
+      params: { language: 'constructor' },
+    });
+    expect(status).toBe(200);
+    expect(json.details[0].error).toMatch(/language "constructor" is not supported/);
+  });
+
+  it('refuses params nested deeper than the limit with 400', async () => {
+    // Written as text: JSON.stringify itself cannot go 10,000 levels deep.
+    const params = `${'{"next":'.repeat(10_000)}{"leaf":1}${'}'.repeat(10_000)}`;
+    const body = `{"items":[{"prompt":"p","response":"a","reference":"a"}],"params":${params}}`;
+    const { status, json } = await postJson(`${service.url}/tools/exact_match/score`, body);
+    expect(status).toBe(400);
+    expect(json.message).toMatch(/body\/params is nested deeper than/);
   });
 });

@@ -38,8 +38,8 @@ const { Memory } = (globalThis as unknown as { WebAssembly: { Memory: new (size:
 /** A fresh QuickJS instance whose memory stops at the runtime's limit plus the instance's own needs. */
 function newInstance(limits: JsLimits) {
   const pages = Math.ceil((limits.memoryBytes + WASM_OVERHEAD) / WASM_PAGE);
-  const wasmMemory = new Memory({ initial: Math.min(pages, 256), maximum: pages });
-  return newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory }));
+  const memory = new Memory({ initial: Math.min(pages, 256), maximum: pages });
+  return { memory, module: newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: memory })) };
 }
 
 /** The verifier's own failure: it does not compile, throws, overruns or returns no finite number. */
@@ -66,9 +66,11 @@ export class JsVerifier {
   readonly #context: QuickJSContext;
   readonly #call: QuickJSHandle;
   readonly #limits: JsLimits;
+  readonly #memory: WasmMemory;
   #broken = false;
 
-  private constructor(runtime: QuickJSRuntime, context: QuickJSContext, call: QuickJSHandle, limits: JsLimits) {
+  private constructor(runtime: QuickJSRuntime, context: QuickJSContext, call: QuickJSHandle, limits: JsLimits, memory: WasmMemory) {
+    this.#memory = memory;
     this.#runtime = runtime;
     this.#context = context;
     this.#call = call;
@@ -77,7 +79,8 @@ export class JsVerifier {
 
   /** Compiles source defining `function score(prompt, response, reference)`; throws with the reason. */
   static async compile(source: string, limits: JsLimits = DEFAULT_JS_LIMITS): Promise<JsVerifier> {
-    const runtime = (await newInstance(limits)).newRuntime();
+    const instance = newInstance(limits);
+    const runtime = (await instance.module).newRuntime();
     runtime.setMemoryLimit(limits.memoryBytes);
     // Small enough that deep recursion stops inside QuickJS before the host's own stack runs out.
     runtime.setMaxStackSize(128 * 1024);
@@ -93,7 +96,7 @@ export class JsVerifier {
       const ok = context.typeof(result.value) === 'boolean' && context.dump(result.value) === true;
       result.value.dispose();
       if (!ok) throw new VerifierError('the verifier defines no function score(prompt, response, reference)');
-      return new JsVerifier(runtime, context, context.getProp(context.global, '__call'), limits);
+      return new JsVerifier(runtime, context, context.getProp(context.global, '__call'), limits, instance.memory);
     } catch (error) {
       try {
         context.dispose();
@@ -103,6 +106,11 @@ export class JsVerifier {
       }
       throw error instanceof Error && !(error instanceof VerifierError) ? brokenRuntime(error) : error;
     }
+  }
+
+  /** Bytes of WebAssembly memory the instance holds (it grows and never shrinks; disposing gives it back). */
+  get memoryBytes(): number {
+    return (this.#memory as { buffer: ArrayBuffer }).buffer.byteLength;
   }
 
   /** Whether the instance broke: this verifier answers nothing more, compile a new one. */

@@ -3,18 +3,24 @@ import { ToolInputError, type ToolDefinition } from '../types.ts';
 
 /** The longest verifier source taken (a toolset carries it to every task). */
 export const MAX_SOURCE = 20_000;
-/** Each verifier holds a WebAssembly instance of up to 64 MB: a thread keeps the most recently used few. */
+/**
+ * Compiled verifiers kept per thread, most recently used last: each holds a WebAssembly instance that
+ * grows up to 64 MB and never shrinks, so the thread keeps a few, and drops the oldest while they hold
+ * more memory than MEMORY_BUDGET together.
+ */
 const MAX_COMPILED = 16;
+const MEMORY_BUDGET = 128 * 1024 * 1024;
 const compiled = new Map<string, Promise<JsVerifier>>();
+const ready = new Map<string, JsVerifier>();
 
 /** The compiled verifier for a source, compiled once per thread (a toolset sends the same source for every item). */
 function verifierFor(source: string): Promise<JsVerifier> {
   let verifier = compiled.get(source);
   if (verifier) {
-    compiled.delete(source); // most recently used last
+    compiled.delete(source);
   } else {
     verifier = JsVerifier.compile(source);
-    verifier.catch(() => compiled.delete(source));
+    verifier.then((v) => ready.set(source, v)).catch(() => compiled.delete(source));
     const oldest = compiled.keys().next();
     if (compiled.size >= MAX_COMPILED && !oldest.done) forget(oldest.value);
   }
@@ -25,6 +31,19 @@ function verifierFor(source: string): Promise<JsVerifier> {
 function forget(source: string): void {
   compiled.get(source)?.then((v) => v.dispose()).catch(() => {});
   compiled.delete(source);
+  ready.delete(source);
+}
+
+/** Drops the least recently used verifiers (never `current`) while all of them hold more than the budget. */
+function trim(current: string): void {
+  let held = [...ready.values()].reduce((sum, v) => sum + v.memoryBytes, 0);
+  for (const source of [...compiled.keys()]) {
+    if (held <= MEMORY_BUDGET) break;
+    const verifier = ready.get(source);
+    if (source === current || !verifier) continue;
+    held -= verifier.memoryBytes;
+    forget(source);
+  }
 }
 
 /**
@@ -56,6 +75,7 @@ export const synthesized: ToolDefinition = {
     } finally {
       // A broken instance is dropped: the next item compiles the verifier afresh.
       if (verifier.broken) forget(code);
+      else trim(code);
     }
   },
 };
