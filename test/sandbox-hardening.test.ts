@@ -28,6 +28,27 @@ const runCode = (body: Record<string, unknown>) => postJson(`${service.url}/run_
 const workDirs = () => readdirSync(TMP);
 const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 
+/** Processes descended from `pid` on the host. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      parents.set(Number(entry), Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  let frontier = [pid];
+  while (frontier.length > 0) {
+    const children = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...children);
+    frontier = children;
+  }
+  return found;
+}
+
 async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if (await condition()) return;
@@ -114,6 +135,15 @@ describe('disk and memory of a run', () => {
     expect(tmp).toBeLessThanOrEqual(256);
     expect(work).toBeLessThanOrEqual(256);
     expect(workDirs()).toEqual([]);
+  });
+
+  it('leaves no process behind: not a daemon, not a fork bomb', async () => {
+    const daemon = 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(600)\n    os._exit(0)\nprint("detached")';
+    const bomb = 'import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(600)\n        os._exit(0)';
+    const [detached, bombed] = await Promise.all([runCode({ code: daemon }), runCode({ code: bomb, run_timeout: 5 })]);
+    expect(detached.json.run_result.stdout).toBe('detached\n');
+    expect(bombed.json.run_result.stderr).toMatch(/BlockingIOError|Resource temporarily unavailable/);
+    await until(() => descendants(service.pid).length === 0, 'the sandboxes\' processes to go');
   });
 
   it('lets a run make 20,000 files and cleans up after it on the host', async () => {
