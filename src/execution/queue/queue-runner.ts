@@ -109,7 +109,9 @@ export class QueueRunner implements Runner {
     if (this.#localWorkers) return true;
     const now = Date.now();
     if (this.#workerSeen !== undefined && now - this.#workerSeen < WORKER_SEEN_MS) return true;
-    if ((await this.queue.getWorkersCount()) === 0) return false;
+    // A Redis that refuses CLIENT LIST (some managed services) cannot say: assume a worker.
+    const count = await this.queue.getWorkersCount().catch(() => undefined);
+    if (count === 0) return false;
     this.#workerSeen = now;
     return true;
   }
