@@ -66,12 +66,13 @@ function clampScore(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
-/** Scales weights to sum to 1 (scaled down by the largest first, so huge ones cannot overflow); all-zero weights become equal ones. */
+/** Scales weights to sum to 1; all-zero weights become equal ones. Huge weights whose sum overflows are scaled down by the largest first. */
 export function normalizeWeights(tools: ToolSpec[]): ToolSpec[] {
   const usable = (weight: number) => (Number.isFinite(weight) && weight > 0 ? weight : 0);
-  const largest = Math.max(0, ...tools.map((t) => usable(t.weight)));
-  const total = largest > 0 ? tools.reduce((sum, t) => sum + usable(t.weight) / largest, 0) : 0;
-  return tools.map((t) => ({ ...t, weight: total > 0 ? usable(t.weight) / largest / total : 1 / tools.length }));
+  const sum = tools.reduce((total, t) => total + usable(t.weight), 0);
+  const scale = Number.isFinite(sum) ? 1 : Math.max(...tools.map((t) => usable(t.weight)));
+  const total = Number.isFinite(sum) ? sum : tools.reduce((scaled, t) => scaled + usable(t.weight) / scale, 0);
+  return tools.map((t) => ({ ...t, weight: total > 0 ? usable(t.weight) / scale / total : 1 / tools.length }));
 }
 
 /** A tool's outcome as a component; a failure becomes a component with an error and score 0. */
