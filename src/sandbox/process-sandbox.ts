@@ -105,7 +105,7 @@ kill -9 -1 2>/dev/null
       *) path=$path/$rest; break ;;
     esac
   done
-  if [ $ok = 1 ] && [ ! -h "$path" ] && [ -f "$path" ]; then
+  if [ $ok = 1 ] && [ ! -h "$path" ] && [ -f "$path" ] && [ -r "$path" ]; then
     size=$(stat -c %s -- "$path") || continue
     [ "$size" -le "$budget" ] || continue
     budget=$((budget - size))
