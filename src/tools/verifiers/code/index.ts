@@ -5,6 +5,7 @@ import { sandboxUnavailable, type SandboxResult } from '../../../sandbox/process
 import { Semaphore } from '../../../util/semaphore.ts';
 import { ToolInputError, type ToolDefinition, type ToolParams } from '../../types.ts';
 import { harnessOutputMatches, pythonHarness } from './harness.ts';
+import { withPassProof } from './pass-proof.ts';
 import { programOf } from './program.ts';
 import { testSuite, type TestSuite } from './suite.ts';
 
@@ -188,9 +189,13 @@ async function casesOf(
   }
   return suite.asserts.map((test) => ({
     run: async (limitMs) => {
-      const p = await prepare('python', `${suite.setup}\n${program.code}\n\n${test}\n`);
-      const { result } = await p.run({ timeLimitMs: limitMs, memoryMb: o.memoryMb });
-      return failure(result) ?? { status: 'passed', time_ms: Math.round(result.timeMs) };
+      // Exit code 0 is not a pass: the harness's proof must show that the last test ran.
+      const proof = withPassProof(`${suite.setup}\n${program.code}\n\n${test}\n`);
+      const p = await prepare('python', proof.source);
+      const { result } = await p.run({ timeLimitMs: limitMs, memoryMb: o.memoryMb, stdin: proof.stdin });
+      const time_ms = Math.round(result.timeMs);
+      if (!proof.proven(result.stdout)) return failure(result) ?? { status: 'runtime_error', time_ms, message: 'the tests did not run to their end' };
+      return failure(result) ?? { status: 'passed', time_ms };
     },
   }));
 }
