@@ -100,9 +100,10 @@ const LANGUAGES: Record<string, Language> = {
     source: (code) => `${javaClass(code)}.java`,
     compilerAddressSpace: false,
     compile: (source) => ['javac', '-J-Xmx512m', '-J-XX:+UseSerialGC', '-J-XX:TieredStopAtLevel=1', '-encoding', 'UTF-8', '-d', '.', source],
-    run: (memoryMb, source) => ['java', `-Xmx${memoryMb}m`, '-Xss256m', '-XX:+UseSerialGC', '-cp', '/program', source.replace(/\.java$/, '')],
+    run: (memoryMb, source) => ['java', `-Xmx${memoryMb}m`, '-Xss64m', '-XX:+UseSerialGC', '-cp', '/program', source.replace(/\.java$/, '')],
     limitAddressSpace: false,
-    reservedMb: 512,
+    // -Xss is every Java thread's stack, all of it counted in the data segment: six threads at 64 MB and the JVM's own needs.
+    reservedMb: 768,
   },
   go: {
     packages: ['golang-go'],
@@ -148,7 +149,8 @@ export const TOOLCHAIN_PACKAGES: Record<string, string[]> = Object.fromEntries(
 
 /** The canonical name of a language, or undefined when the sandbox cannot run it. */
 export function languageOf(name: string): string | undefined {
-  return ALIASES[name.trim().toLowerCase()];
+  const key = name.trim().toLowerCase();
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 
 export interface RunOptions {
