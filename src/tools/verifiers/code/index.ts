@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { PreparedProgram, languageOf } from '../../../sandbox/program.ts';
 import type { PythonSession } from '../../../sandbox/python-session.ts';
@@ -97,17 +98,21 @@ function failure(result: SandboxResult): CaseOutcome | undefined {
   return undefined;
 }
 
-/** The harness's verdict on a function call: the last line of its output. */
-function functionVerdict(result: SandboxResult): CaseOutcome {
+/**
+ * The harness's verdict on a function call: the last line of its output, which counts only with the
+ * case's token (the harness reads it before the program runs), so a program that prints a verdict of
+ * its own and leaves early does not pass.
+ */
+function functionVerdict(result: SandboxResult, token: string): CaseOutcome {
   const time_ms = Math.round(result.timeMs);
   const last = result.stdout.trimEnd().split('\n').pop() ?? '';
-  let verdict: { passed?: unknown; got?: unknown } | undefined;
+  let verdict: { passed?: unknown; got?: unknown; token?: unknown } | undefined;
   try {
     verdict = JSON.parse(last);
   } catch {
     verdict = undefined;
   }
-  if (verdict === undefined || typeof verdict !== 'object' || verdict === null) {
+  if (verdict === undefined || typeof verdict !== 'object' || verdict === null || verdict.token !== token) {
     return { status: 'wrong_answer', time_ms, message: 'the program ended before the harness called the function' };
   }
   return verdict.passed === true ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms, message: `returned ${String(verdict.got)}` };
@@ -182,8 +187,10 @@ async function casesOf(
     const sessions = await pythonSessions(p, suite.cases.length, o, caseLimitMs, closers);
     return suite.cases.map((c, i) => ({
       run: async (limitMs) => {
-        const result = await inSession(p, sessions, i, c.input, o.memoryMb)(limitMs);
-        return failure(result) ?? functionVerdict(result);
+        const token = randomBytes(16).toString('hex');
+        const input = JSON.stringify({ ...(JSON.parse(c.input) as object), token });
+        const result = await inSession(p, sessions, i, input, o.memoryMb)(limitMs);
+        return failure(result) ?? functionVerdict(result, token);
       },
     }));
   }
@@ -234,9 +241,12 @@ function withPromptCode(program: string, prompt: string, entry: string): string 
   const promptCode = programOf(prompt, 'python').code;
   const code = definesEntry.test(promptCode) ? promptCode : definesEntry.test(prompt) ? prompt : undefined;
   if (code === undefined) return program;
-  // A program that defines the function itself only gets a prompt that is code, not a chat message.
-  if (definesEntry.test(program) && !/^\s*(?:from\s|import\s|def\s|class\s|@|#|"""|''')/.test(code)) return program;
-  return `${code}${program.startsWith('\n') || code.endsWith('\n') ? '' : '\n'}${program}`;
+  const join = (head: string) => `${head}${program.startsWith('\n') || head.endsWith('\n') || head === '' ? '' : '\n'}${program}`;
+  if (!definesEntry.test(program)) return join(code);
+  // A program that defines the function itself only gets a prompt that is code, not a chat message, and
+  // only what comes before the prompt's own (perhaps bodiless) definition: its imports and helpers.
+  if (!/^\s*(?:from\s|import\s|def\s|class\s|@|#|"""|''')/.test(code)) return program;
+  return join(code.slice(0, code.lastIndexOf('\n', code.search(definesEntry)) + 1));
 }
 
 export const codeTests: ToolDefinition = {
