@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, loadConfig, redactUrl, type Config } from './config.ts';
 import { ThreadPoolRunner } from './execution/embedded/thread-pool-runner.ts';
 import { QueueWorker } from './execution/queue/queue-worker.ts';
+import { removeLeftoverWorkDirs } from './sandbox/process-sandbox.ts';
 import { buildApp } from './server/app.ts';
 import { IN_MEMORY, openToolsetStore } from './store/open.ts';
 import { exportSnapshot } from './store/snapshot.ts';
@@ -55,6 +56,7 @@ function onShutdown(stop: () => Promise<void>, log: (message: string) => void): 
 }
 
 async function serve(config: Config, workers: number): Promise<void> {
+  await removeLeftoverWorkDirs({ ownToo: true });
   const app = await buildApp(config, { inProcessWorkers: workers });
   onShutdown(() => app.close(), (message) => app.log.info(message));
   await app.listen({ port: config.port, host: config.host });
@@ -62,6 +64,7 @@ async function serve(config: Config, workers: number): Promise<void> {
 
 async function work(config: Config, concurrency: number): Promise<void> {
   if (config.redisUrl === undefined) throw new ConfigError('rlar worker needs REDIS_URL (the queue it takes jobs from)');
+  await removeLeftoverWorkDirs({ ownToo: true });
   const threads = new ThreadPoolRunner({ threads: concurrency, maxHeapMb: config.threadHeapMb, tools: config.tools });
   const worker = new QueueWorker(config.redisUrl, threads, { concurrency, jobLockMs: config.jobLockMs });
   onShutdown(
@@ -71,6 +74,7 @@ async function work(config: Config, concurrency: number): Promise<void> {
     },
     (message) => process.stderr.write(`rlar worker: ${message}\n`),
   );
+  await worker.ready();
   process.stderr.write(`rlar worker: taking jobs from ${redactUrl(config.redisUrl)}, ${concurrency} at a time\n`);
 }
 

@@ -40,6 +40,8 @@ export interface Config {
   /** The agent planner, when an OpenAI-compatible endpoint is configured (OPENAI_BASE_URL). */
   planner: { baseUrl: string; apiKey: string; model: string; timeoutMs: number } | undefined;
   apiKeys: string[];
+  /** Keys that also open the admin routes (/admin/queues); API keys do not. */
+  adminKeys: string[];
   logLevel: string;
   bodyLimitBytes: number;
   maxTextChars: number;
@@ -51,6 +53,9 @@ export interface Config {
   stripTokens: string[];
   /** Open-ended items with no quality signal: scored on format, or abstained (RLAR_OPEN_ENDED). */
   openEnded: OpenEndedPolicy;
+  /** /run_code: programs run at once, and requests that may wait for a turn before 504 + Retry-After. */
+  sandboxConcurrency: number;
+  sandboxQueue: number;
 }
 
 export class ConfigError extends Error {
@@ -93,10 +98,12 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError(`RLAR_LOG_LEVEL="${logLevel}" is not valid: expected one of ${LOG_LEVELS.join(', ')}`);
   }
   const host = env.HOST?.trim() || '127.0.0.1';
-  const apiKeys = (env.RLAR_API_KEYS ?? '')
-    .split(',')
-    .map((k) => k.trim())
-    .filter(Boolean);
+  const keys = (name: string) =>
+    (env[name] ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean);
+  const apiKeys = keys('RLAR_API_KEYS');
   const baseUrl = env.OPENAI_BASE_URL?.trim();
   if (baseUrl && !/^https?:\/\/\S+$/.test(baseUrl)) {
     throw new ConfigError(`OPENAI_BASE_URL="${baseUrl}" is not valid: expected http(s)://host[:port]/v1`);
@@ -175,6 +182,7 @@ export function loadConfig(env: Env = process.env): Config {
     queueMaxDepth: integer(env, 'RLAR_QUEUE_MAX_DEPTH', 10_000, 1, 10_000_000),
     jobLockMs: integer(env, 'RLAR_JOB_LOCK_MS', 30_000, 500, 3_600_000),
     apiKeys,
+    adminKeys: keys('RLAR_ADMIN_KEYS'),
     logLevel,
     bodyLimitBytes: integer(env, 'RLAR_BODY_LIMIT_MB', 64, 1, 4096) * 1024 * 1024,
     maxTextChars: integer(env, 'RLAR_MAX_TEXT_CHARS', 1_000_000, 1, 1_000_000_000),
@@ -184,5 +192,7 @@ export function loadConfig(env: Env = process.env): Config {
     threadHeapMb: integer(env, 'RLAR_THREAD_HEAP_MB', 1024, 64, 65536),
     stripTokens,
     openEnded,
+    sandboxConcurrency: integer(env, 'RLAR_SANDBOX_CONCURRENCY', availableParallelism(), 1, 1024),
+    sandboxQueue: integer(env, 'RLAR_SANDBOX_QUEUE', 64, 0, 100_000),
   };
 }

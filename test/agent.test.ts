@@ -98,6 +98,30 @@ describe('agent planner', () => {
     expect(verdicts).toEqual({ loops: false, eats_memory: false, throws: false, nan: false, good: true });
   });
 
+  it('drops tools whose weights are not positive finite numbers up to 1000, and refuses an oversized answer', async () => {
+    const huge = JSON.stringify({ ...JSON.parse(plan([{ name: 'mentions', code: MENTIONS }])), rationale: 'x'.repeat(3_000_000) });
+    const weighty = plan(
+      [
+        { name: 'overweight', code: MENTIONS, weight: 1e308 },
+        { name: 'mentions', code: MENTIONS, weight: 1 },
+      ],
+      [{ tool: 'length_penalty', weight: 1e308 }],
+    );
+    const { service } = await setup({ answer: (r) => (r.messages[1]!.content.includes('huge_answer') ? huge : weighty) });
+    const { json } = await postJson(`${service.url}/reward`, { items: [{ ...item(3), task: 'weighty' }, { ...item(3), task: 'huge-answer' }] });
+    expect(json.rewards[0]).toBe(1);
+    expect(json.results[0].components.map((c: any) => [c.tool, c.weight])).toEqual([['synthesized', 1]]);
+    const weighted = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
+    expect(weighted.rationale.join('\n')).toMatch(/dropped tool "length_penalty": its weight must be a finite number above 0 and at most 1000, not 1e\+308/);
+    expect(weighted.rationale.join('\n')).toMatch(/rejected verifier "overweight": its weight must be a finite number above 0 and at most 1000, not 1e\+308/);
+    const response = await fetch(`${service.url}/toolsets/${json.results[1].signature}`);
+    const text = await response.text();
+    expect(text.length).toBeLessThan(100_000);
+    const refused = JSON.parse(text);
+    expect(refused.planner).toBe('heuristic (agent fallback)');
+    expect(refused.rationale[0]).toMatch(/more than a plan needs/);
+  });
+
   it('falls back to the heuristic toolset, flagged, when the endpoint is down', async () => {
     const port = await freePort();
     const service = await startService({ OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, RLAR_PLANNER_TIMEOUT_MS: '2000' });

@@ -97,7 +97,8 @@ describe('code_tests through POST /reward', () => {
     const port = new URL(service.url).port;
     const hostile: [string, string, string][] = [
       ['infinite loop', 'while True:\n    pass', 'timeout'],
-      ['fork bomb', 'import os\nwhile True:\n    os.fork()', 'runtime_error'],
+      // Children hold their slots and only the parent forks, so it meets the process limit for sure.
+      ['fork bomb', 'import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)', 'runtime_error'],
       ['memory bomb', 'x = bytearray(8 * 1024 ** 3)\nprint(1)', 'runtime_error'],
       ['rm -rf /', 'import subprocess\nsubprocess.run(["rm", "-rf", "--no-preserve-root", "/"], stderr=subprocess.DEVNULL)\nprint(2)', 'wrong_answer'],
       ['read /etc/shadow', 'print(open("/etc/shadow").read())', 'runtime_error'],

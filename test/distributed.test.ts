@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm } from './helpers/fake-llm.ts';
@@ -56,6 +57,32 @@ const MIXED = [
 ];
 
 const env = () => ({ REDIS_URL: redis.url, RLAR_JOB_LOCK_MS: '1000' });
+
+/**
+ * A worker that takes one job and holds it until released: alive for readiness, no use for scoring.
+ * Released, it takes no more jobs and fails the one it holds, which BullMQ then retries elsewhere.
+ */
+async function hungWorker(): Promise<{ stop(): Promise<void>; release(): Promise<void> }> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const worker = new Worker(
+    'rlar-score',
+    async () => {
+      await released;
+      throw new Error('released by the test');
+    },
+    { connection: new Redis(redis.url, { maxRetriesPerRequest: null }), lockDuration: 60_000 },
+  );
+  await worker.waitUntilReady();
+  return {
+    stop: () => worker.close(true),
+    release: async () => {
+      const closed = worker.close();
+      release();
+      await closed;
+    },
+  };
+}
 
 describe('distributed mode', () => {
   it('scores a batch on two worker processes exactly as embedded mode does', async () => {
@@ -147,6 +174,8 @@ describe('distributed mode', () => {
 
   it('answers 200 with the unscored items flagged when no worker takes the jobs before the deadline', async () => {
     const api = await track(startService(env(), ['--workers', '0']));
+    await track(hungWorker());
+    await track(hungWorker()); // both items' job is held, whichever worker takes it
     const { status, json } = await postJson(`${api.url}/reward`, {
       items: [
         { prompt: 'q', response: '1', reference: '1' },
@@ -194,8 +223,9 @@ describe('distributed mode', () => {
     const api = await track(startService({ ...env(), RLAR_QUEUE_MAX_DEPTH: '2' }, ['--workers', '0']));
     const client = new Redis(redis.url);
     await client.flushall(); // no jobs left waiting by earlier tests
+    const held = await track(hungWorker());
     try {
-      // 64 items make 4 jobs (16 items each), and no worker takes them until the second request is refused.
+      // 64 items make 4 jobs (16 items each): one is held, three wait until the second request is refused.
       const items = Array.from({ length: 64 }, (_, i) => ({ prompt: 'q', response: `${i}`, reference: `${i}`, task: 'queue-full' }));
       let answered = false;
       const first = postJson(`${api.url}/reward`, { items, options: { timeout_ms: 120_000 } }).finally(() => (answered = true));
@@ -204,6 +234,7 @@ describe('distributed mode', () => {
       expect(second.status).toBe(503);
       expect(second.json.message).toMatch(/waiting jobs \(RLAR_QUEUE_MAX_DEPTH is 2\)/);
       await track(startWorker(env()));
+      await held.release(); // its job fails once and is retried on the real worker
       const reply = await first;
       expect(reply.status).toBe(200);
       expect(reply.json.rewards).toEqual(items.map(() => 1));
@@ -212,12 +243,52 @@ describe('distributed mode', () => {
     }
   });
 
-  it('puts the queue dashboard behind the API key', async () => {
-    const api = await track(startService({ ...env(), RLAR_API_KEYS: 'board-key' }));
+  it('puts the queue dashboard behind an admin key, which an API key is not', async () => {
+    const api = await track(startService({ ...env(), RLAR_API_KEYS: 'user-key', RLAR_ADMIN_KEYS: 'admin-key' }));
     expect((await fetch(`${api.url}/admin/queues`)).status).toBe(401);
-    const board = await fetch(`${api.url}/admin/queues`, { headers: { authorization: 'Bearer board-key' } });
+    const user = await fetch(`${api.url}/admin/queues`, { headers: { authorization: 'Bearer user-key' } });
+    expect(user.status).toBe(403);
+    expect((await user.json()).message).toMatch(/RLAR_ADMIN_KEYS/);
+    const board = await fetch(`${api.url}/admin/queues`, { headers: { authorization: 'Bearer admin-key' } });
     expect(board.status).toBe(200);
     expect(await board.text()).toMatch(/bull/i);
+    const scored = await postJson(`${api.url}/reward`, { prompt: 'q', response: '\\boxed{1}', label: '1' }, { 'x-api-key': 'admin-key' });
+    expect(scored.status).toBe(200);
+    const sole = await track(startService({ ...env(), RLAR_API_KEYS: 'user-key' }));
+    expect((await fetch(`${sole.url}/admin/queues`, { headers: { authorization: 'Bearer user-key' } })).status).toBe(403);
+  });
+
+  it('is not ready, and answers 503 at once, while no worker takes jobs', async () => {
+    const api = await track(startService(env(), ['--workers', '0']));
+    const ready = await fetch(`${api.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect((await ready.json()).reason).toMatch(/no worker/);
+    const refused = await postJson(`${api.url}/reward`, { items: [{ prompt: 'q', response: '\\boxed{3}', reference: '3' }] });
+    expect(refused.status).toBe(503);
+    expect(refused.json.message).toMatch(/rlar worker/);
+    await track(startWorker(env()));
+    expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
+    const scored = await postJson(`${api.url}/reward`, { items: [{ prompt: 'q', response: '\\boxed{3}', reference: '3' }] });
+    expect(scored.json.rewards).toEqual([1]);
+  });
+
+  it('queues the jobs of a batch again when Redis restarts empty mid-batch, and finishes it', async () => {
+    const api = await track(startService({ ...env(), RLAR_REQUEST_TIMEOUT_MS: '60000' }, ['--workers', '0']));
+    await track(startWorker(env()));
+    const text = Array.from({ length: 4000 }, (_, i) => `w${i % 50}`).join(' ');
+    const items = Array.from({ length: 48 }, () => ({ prompt: 'p', response: text, reference: text }));
+    const pending = postJson(`${api.url}/tools/rouge/score`, { items, params: { variant: 'rougeL' } });
+    const client = new Redis(redis.url, { maxRetriesPerRequest: null });
+    try {
+      for (let i = 0; i < 200 && (await client.llen('bull:rlar-score:active')) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      client.disconnect();
+    }
+    await redis.restart();
+    const { status, json } = await pending;
+    expect(status).toBe(200);
+    expect(json.scores).toEqual(items.map(() => 1));
+    expect(json.details.filter((d: any) => d.error !== undefined)).toEqual([]);
   });
 
   it('fails fast while Redis is down and recovers when it is back, without a restart', async () => {

@@ -3,9 +3,19 @@ import { applyToolset, type ItemScore, type Toolset, type ToolTimings } from '..
 import type { ScoringItem, ToolOutcome } from '../tools/types.ts';
 import { asError } from '../util/errors.ts';
 
+/**
+ * What a worker needs of a toolset: its tools, combination and fallback. Not the planner's rationale or provenance,
+ * which can be large (an agent's raw answers) and would be copied with every task.
+ */
+export type TaskToolset = Pick<Toolset, 'signature' | 'version' | 'tools' | 'fallback' | 'combination'>;
+
+export function taskToolset({ signature, version, tools, fallback, combination }: Toolset): TaskToolset {
+  return { signature, version, tools, fallback, ...(combination !== undefined && { combination }) };
+}
+
 /** The unit of work a runner executes: items of one signature and their toolset. Plain JSON. */
 export interface ScoreTask {
-  toolset: Toolset;
+  toolset: TaskToolset;
   items: ScoringItem[];
 }
 

@@ -1,5 +1,5 @@
 import type { Runner } from '../execution/runner.ts';
-import type { ScoreTaskResult } from '../execution/score-task.ts';
+import { taskToolset, type ScoreTaskResult } from '../execution/score-task.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import type { PipelineObserver } from './pipeline.ts';
 import { toolsetHash, type ItemScore, type Toolset } from '../tools/toolset.ts';
@@ -126,7 +126,7 @@ export class TaskCoalescer {
     let failure: unknown;
     this.#observer?.taskStarted(items.length);
     try {
-      result = await this.#runner.run({ toolset, items }, { signal: AbortSignal.timeout(remaining), taskTimeoutMs: timeout });
+      result = await this.#runner.run({ toolset: taskToolset(toolset), items }, { signal: AbortSignal.timeout(remaining), taskTimeoutMs: timeout });
     } catch (error) {
       failure = error;
     }

@@ -1,7 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { constants } from 'node:os';
 import { PreparedProgram, languageOf, SUPPORTED_LANGUAGES } from '../sandbox/program.ts';
-import { readWorkFile, sandboxUnavailable, type SandboxResult } from '../sandbox/process-sandbox.ts';
+import { MAX_WORK_FILES, sandboxUnavailable, workPath, type SandboxResult } from '../sandbox/process-sandbox.ts';
 import { messageOf } from '../util/errors.ts';
 import { RequestError } from './errors.ts';
 
@@ -22,7 +22,11 @@ export const RunCodeRequest = Type.Object(
     files: Type.Optional(
       Type.Record(Type.String(), Type.Union([Type.String(), Type.Null()]), { description: 'Path -> base64 content.' }),
     ),
-    fetch_files: Type.Optional(Type.Array(Type.String(), { description: 'Paths to return, base64, after the run.' })),
+    fetch_files: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Paths to return, base64, after the run: regular files in the work directory only, each once, at most 64 files and 16 MB.',
+      }),
+    ),
   },
   { additionalProperties: true, title: 'SandboxFusion run_code request' },
 );
@@ -87,6 +91,37 @@ function seconds(value: number | undefined, fallback: number): number {
   return Math.min(value === undefined || value <= 0 ? fallback : value, MAX_SECONDS) * 1000;
 }
 
+/** The input files, refused before anything is written when a name is not a path inside the work directory. */
+function inputFiles(request: RunCodeRequest): Record<string, Buffer> {
+  const entries = Object.entries(request.files ?? {});
+  if (entries.length > MAX_WORK_FILES) throw new RequestError(`body/files holds ${entries.length} files; at most ${MAX_WORK_FILES}`);
+  const files: Record<string, Buffer> = {};
+  const seen = new Set<string>();
+  for (const [name, content] of entries) {
+    const path = workPath(name);
+    if (path === undefined) {
+      throw new RequestError(`body/files: ${JSON.stringify(name.slice(0, 100))} is not a relative path inside the work directory (no "..", no control characters, at most 1024 characters)`);
+    }
+    if (seen.has(path)) throw new RequestError(`body/files names ${JSON.stringify(path)} twice`);
+    seen.add(path);
+    if (content !== null) files[path] = Buffer.from(content, 'base64');
+  }
+  return files;
+}
+
+/** The fetched files under the names asked for; a file asked for under several names comes back once. */
+function fetchedFiles(asked: string[], found: Record<string, string> | undefined): Record<string, string> {
+  const files: Record<string, string> = {};
+  const returned = new Set<string>();
+  for (const name of asked) {
+    const path = workPath(name);
+    if (path === undefined || returned.has(path) || found?.[path] === undefined) continue;
+    returned.add(path);
+    files[name] = found[path];
+  }
+  return files;
+}
+
 export async function runCode(request: RunCodeRequest): Promise<RunCodeResponse> {
   const language = languageOf(request.language);
   const empty = { compile_result: null, run_result: null, executor_pod_name: null, files: {} };
@@ -99,8 +134,7 @@ export async function runCode(request: RunCodeRequest): Promise<RunCodeResponse>
     }
     throw new RequestError(`body/language "${request.language}" is not a SandboxFusion language; ${supported}`, 422);
   }
-  const files: Record<string, Buffer> = {};
-  for (const [path, content] of Object.entries(request.files ?? {})) if (content !== null) files[path] = Buffer.from(content, 'base64');
+  const files = inputFiles(request);
   const unavailable = sandboxUnavailable();
   if (unavailable !== undefined) return { status: 'SandboxError', message: unavailable, ...empty };
   let program: PreparedProgram | undefined;
@@ -109,19 +143,14 @@ export async function runCode(request: RunCodeRequest): Promise<RunCodeResponse>
     const compile_result = program.compile ? commandResult(program.compile) : null;
     if (!program.runnable) return { ...empty, ...overallStatus([compile_result]), compile_result };
     const memoryMb = request.memory_limit_MB !== undefined && request.memory_limit_MB > 0 ? Math.min(request.memory_limit_MB, 8192) : 1024;
-    const { result, inspected } = await program.run(
-      { stdin: request.stdin ?? '', timeLimitMs: seconds(request.run_timeout, 10), memoryMb },
-      async (dir) => {
-        const fetched: Record<string, string> = {};
-        for (const path of request.fetch_files ?? []) {
-          const content = await readWorkFile(dir, path);
-          if (content !== undefined) fetched[path] = content.toString('base64');
-        }
-        return fetched;
-      },
-    );
+    const { result } = await program.run({
+      stdin: request.stdin ?? '',
+      timeLimitMs: seconds(request.run_timeout, 10),
+      memoryMb,
+      fetch: request.fetch_files ?? [],
+    });
     const run_result = commandResult(result);
-    return { ...overallStatus([compile_result, run_result]), compile_result, run_result, executor_pod_name: null, files: inspected ?? {} };
+    return { ...overallStatus([compile_result, run_result]), compile_result, run_result, executor_pod_name: null, files: fetchedFiles(request.fetch_files ?? [], result.files) };
   } catch (error) {
     return { status: 'SandboxError', message: messageOf(error), ...empty };
   } finally {

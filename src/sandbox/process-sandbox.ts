@@ -1,16 +1,22 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { readdirSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
+import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, normalize } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import { threadId } from 'node:worker_threads';
 
 /**
- * Runs untrusted programs (model outputs) in a bubblewrap sandbox: read-only system directories, a
- * private work directory, no network and no other namespaces (`--unshare-all`), a new session, no
- * capabilities, an empty environment, an unprivileged user (when the service runs as root, the
- * sandbox drops to `nobody`, so RLIMIT_NPROC binds), rlimits for CPU time, address space, file size,
- * open files and processes, a wall-clock kill of the whole process group, and capped output.
+ * Runs untrusted programs (model outputs) in a bubblewrap sandbox: read-only system directories, no
+ * network and no other namespaces (`--unshare-all`), a new session, no capabilities, an empty
+ * environment, an unprivileged user (when the service runs as root, the sandbox drops to `nobody`, so
+ * RLIMIT_NPROC binds), rlimits for CPU time, memory, file size, open files and processes, a
+ * wall-clock kill of the whole process group, and capped output.
+ *
+ * The program's /work and /tmp are size-limited tmpfs mounts inside the sandbox: /work starts as a
+ * copy of the host work directory (bound read-only at /.rlar/in), so nothing a program writes ever
+ * reaches the host's disk, and all of it vanishes with the sandbox's mount namespace. Files come back
+ * only through a pipe, read inside the sandbox after every process of the program is gone: regular
+ * files only, no symbolic link on the path, within a byte and file budget.
  */
 
 export interface SandboxCommand {
@@ -18,9 +24,18 @@ export interface SandboxCommand {
   argv: string[];
   stdin?: string;
   timeLimitMs: number;
-  /** Address-space limit in MB (not applied to Node.js, whose heap is limited by its own flag). */
   memoryMb?: number;
+  /**
+   * What `memoryMb` bounds: the address space (default), or the data segment (RLIMIT_DATA: heap,
+   * Buffers, every private writable mapping) for runtimes such as V8 that reserve far more address
+   * space than they use.
+   */
+  memoryLimit?: 'address-space' | 'data';
   env?: Record<string, string>;
+  /** Files to hand back after the run: paths in /work (see `workPath`), deduplicated, at most FETCH_MAX_FILES. */
+  fetch?: string[];
+  /** Binds the host work directory itself at /work, writable: for a compiler, whose output must stay. */
+  writeWorkDir?: boolean;
   /**
    * Host directories the command sees read-only at `target`: a compiled program at /program, an
    * interpreter outside /usr and its packages at their own paths.
@@ -37,9 +52,20 @@ export interface SandboxResult {
   stdout: string;
   stderr: string;
   timeMs: number;
+  /** The fetched files that exist as regular files, by normalized path, base64. */
+  files?: Record<string, string>;
 }
 
 export const OUTPUT_LIMIT = 8 * 1024 * 1024;
+/** Room a program gets in /work beyond its input files, and in /tmp (tmpfs: host memory). */
+export const WORK_DISK_MB = 256;
+export const TMP_DISK_MB = 256;
+/** Files and bytes (before base64) a run can hand back. */
+export const FETCH_MAX_FILES = 64;
+export const FETCH_MAX_BYTES = 16 * 1024 * 1024;
+/** Input files a work directory may hold, and the longest path. */
+export const MAX_WORK_FILES = 1_000;
+const MAX_PATH = 1_024;
 // Java reads its configuration (security policy, jvm.cfg) from /etc/java-<version>-openjdk.
 const JAVA_CONFIG = (() => {
   try {
@@ -56,9 +82,9 @@ let available: string | undefined | null = null;
 /** Why the sandbox cannot run here (no bwrap, no prlimit), or undefined when it can. Checked once. */
 export function sandboxUnavailable(): string | undefined {
   if (available === null) {
-    const probe = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', 'true'], { timeout: 5_000 });
+    const probe = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--size', '1048576', '--tmpfs', '/tmp', 'true'], { timeout: 5_000 });
     if (probe.error || probe.status !== 0) {
-      available = `the code sandbox needs bubblewrap (bwrap) with user namespaces: ${probe.error?.message ?? probe.stderr.toString().trim()}`;
+      available = `the code sandbox needs bubblewrap (bwrap 0.8 or newer) with user namespaces: ${probe.error?.message ?? probe.stderr.toString().trim()}`;
     } else if (spawnSync('prlimit', ['--version']).error) {
       available = 'the code sandbox needs prlimit (util-linux)';
     } else {
@@ -71,14 +97,60 @@ export function sandboxUnavailable(): string | undefined {
 /** When the service runs as root the sandbox drops to `nobody`: what it reads must be readable by others. */
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-function bwrapArgs(workDir: string, mounts: SandboxCommand['mounts'] = []): string[] {
+/**
+ * The sandbox's first process (/bin/sh): copies the input into /work, runs the program without the
+ * fetch pipe (fd 3), kills whatever the program left running (`kill -9 -1` spares only itself and the
+ * namespace's init), then writes each requested file to fd 3 as "F <path>" and a base64 line: only
+ * when no component of the path is a symbolic link and the file is regular, within the byte budget.
+ * Arguments: copy|bound, the paths (one a line), the byte budget, then the command.
+ */
+const LAUNCHER = `
+if [ "$1" = copy ]; then cp -R /.rlar/in/. /work/ || exit 125; fi
+fetch=$2; budget=$3; shift 3
+"$@" 3>&-
+code=$?
+kill -9 -1 2>/dev/null
+[ -n "$fetch" ] && printf '%s\\n' "$fetch" | while IFS= read -r name; do
+  path=/work; rest=$name; ok=1
+  while :; do
+    case $rest in
+      */*) path=$path/\${rest%%/*}; rest=\${rest#*/}
+        if [ -h "$path" ] || [ ! -d "$path" ]; then ok=0; break; fi ;;
+      *) path=$path/$rest; break ;;
+    esac
+  done
+  if [ $ok = 1 ] && [ ! -h "$path" ] && [ -f "$path" ] && [ -r "$path" ]; then
+    size=$(stat -c %s -- "$path") || continue
+    [ "$size" -le "$budget" ] || continue
+    budget=$((budget - size))
+    printf 'F %s\\n' "$name" >&3
+    head -c "$size" -- "$path" | base64 -w 0 >&3
+    printf '\\n' >&3
+  fi
+done
+exit $code
+`;
+
+/** Bytes of the files under a directory (the input the sandbox copies into its /work). */
+function treeBytes(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += lstatSync(join(entry.parentPath, entry.name)).size;
+  }
+  return total;
+}
+
+function bwrapArgs(workDir: string, command: SandboxCommand): string[] {
   const args: string[] = [];
   for (const dir of READ_ONLY) args.push('--ro-bind-try', dir, dir);
+  args.push('--proc', '/proc', '--dev', '/dev', '--size', String(TMP_DISK_MB * 1024 * 1024), '--tmpfs', '/tmp');
+  if (command.writeWorkDir) {
+    args.push('--bind', workDir, '/work');
+  } else {
+    const size = WORK_DISK_MB * 1024 * 1024 + treeBytes(workDir);
+    args.push('--size', String(size), '--tmpfs', '/work', '--ro-bind', workDir, '/.rlar/in');
+  }
   args.push(
-    '--proc', '/proc',
-    '--dev', '/dev',
-    '--tmpfs', '/tmp',
-    '--bind', workDir, '/work',
     '--chdir', '/work',
     '--unshare-all',
     '--die-with-parent',
@@ -90,8 +162,8 @@ function bwrapArgs(workDir: string, mounts: SandboxCommand['mounts'] = []): stri
     '--setenv', 'TMPDIR', '/tmp',
     '--setenv', 'LANG', 'C.UTF-8',
   );
-  // After the tmpfs on /tmp, which would hide them.
-  for (const { source, target } of mounts) args.push('--ro-bind', source, target);
+  // After the tmpfs mounts, which would hide them.
+  for (const { source, target } of command.mounts ?? []) args.push('--ro-bind', source, target);
   return args;
 }
 
@@ -100,19 +172,56 @@ function limits(command: SandboxCommand): string[] {
   const args = [`--cpu=${cpuSeconds}`, `--fsize=${64 * 1024 * 1024}`, '--nofile=256', `--core=0`];
   // Only a user of its own makes RLIMIT_NPROC count the sandbox's processes alone.
   if (isRoot) args.push('--nproc=64');
-  if (command.memoryMb !== undefined) args.push(`--as=${command.memoryMb * 1024 * 1024}`);
+  if (command.memoryMb !== undefined) {
+    args.push(`--${command.memoryLimit === 'data' ? 'data' : 'as'}=${command.memoryMb * 1024 * 1024}`);
+  }
   return args;
 }
 
-/** A private work directory with the given files (relative paths only), writable by the sandbox user. */
+/**
+ * A path inside /work, normalized ("./f", "/work/f" and "f" are one path), or undefined when it is
+ * empty, leaves /work, names /work itself, holds a control character or is overlong.
+ */
+export function workPath(name: string): string | undefined {
+  if (name.length === 0 || name.length > MAX_PATH || /[\u0000-\u001f\u007f]/.test(name)) return undefined;
+  const inside = name.startsWith('/work/') ? name.slice('/work/'.length) : name;
+  if (inside.startsWith('/') || inside.endsWith('/')) return undefined;
+  const path = posix.normalize(inside);
+  if (path === '.' || path === '..' || path.startsWith('../') || path.split('/').some((part) => part.length > 255)) return undefined;
+  return path;
+}
+
+/** Work directories carry the owning process and thread, so leftovers of dead ones can be found. */
+const WORK_DIR = /^rlar-(\d+)-(\d+)-/;
+
+/** The start of the name of every directory this thread keeps in the temporary directory. */
+export function workDirPrefix(): string {
+  return `rlar-${process.pid}-${threadId}-`;
+}
+
+/**
+ * A private host directory with the given input files, readable by the sandbox user; throws, leaving
+ * nothing behind, when a name is not a path inside /work (see `workPath`) or there are too many.
+ */
 export async function makeWorkDir(files: Record<string, string | Buffer>, parent = tmpdir()): Promise<string> {
-  const dir = await mkdtemp(join(parent, 'rlar-sandbox-'));
-  await chmod(dir, 0o777);
-  for (const [name, content] of Object.entries(files)) {
-    const path = normalize(name);
-    if (path.startsWith('..') || path.startsWith('/')) throw new Error(`file path "${name}" leaves the work directory`);
-    await mkdir(join(dir, dirname(path)), { recursive: true, mode: 0o777 });
-    await writeFile(join(dir, path), content, { mode: 0o666 });
+  const names = Object.keys(files);
+  if (names.length > MAX_WORK_FILES) throw new Error(`${names.length} files are more than the sandbox takes (${MAX_WORK_FILES})`);
+  const paths = names.map((name) => {
+    const path = workPath(name);
+    if (path === undefined) throw new Error(`file path ${JSON.stringify(name.slice(0, 100))} is not a path inside the work directory`);
+    return path;
+  });
+  const dir = await mkdtemp(join(parent, workDirPrefix()));
+  try {
+    // The compile step writes here as the sandbox user.
+    if (isRoot) await chown(dir, NOBODY, NOBODY);
+    for (const [i, path] of paths.entries()) {
+      await mkdir(join(dir, posix.dirname(path)), { recursive: true, mode: 0o755 });
+      await writeFile(join(dir, path), files[names[i]!]!, { mode: 0o644, flag: 'wx' });
+    }
+  } catch (error) {
+    await removeWorkDir(dir);
+    throw error;
   }
   return dir;
 }
@@ -121,31 +230,64 @@ export async function removeWorkDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** Reads a file the program left in its work directory, if it is there and inside it. */
-export async function readWorkFile(dir: string, name: string): Promise<Buffer | undefined> {
-  const path = normalize(name.replace(/^\/work\//, ''));
-  if (path.startsWith('..') || path.startsWith('/')) return undefined;
-  return readFile(join(dir, path)).catch(() => undefined);
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
-/** Runs one command in the sandbox over `workDir`; never rejects. */
+/**
+ * Removes work directories left behind: those of processes that are gone, of this process too when
+ * `ownToo` (at start, before any run: a container restarts with the same pid), or of one thread of this
+ * process (a worker thread stopped mid-task never reaches its own clean-up).
+ */
+export async function removeLeftoverWorkDirs(scope: { ownToo?: boolean; thread?: number } = {}): Promise<number> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  const stale = names.filter((name) => {
+    const match = WORK_DIR.exec(name);
+    if (!match) return false;
+    const pid = Number(match[1]);
+    if (scope.thread !== undefined) return pid === process.pid && Number(match[2]) === scope.thread;
+    return pid === process.pid ? scope.ownToo === true : !alive(pid);
+  });
+  await Promise.all(stale.map((name) => removeWorkDir(join(tmpdir(), name))));
+  return stale.length;
+}
+
+/** The deduplicated paths to fetch, at most FETCH_MAX_FILES. */
+function fetchList(fetch: string[] | undefined): string[] {
+  const paths = new Set<string>();
+  for (const name of fetch ?? []) {
+    const path = workPath(name);
+    if (path !== undefined) paths.add(path);
+    if (paths.size === FETCH_MAX_FILES) break;
+  }
+  return [...paths];
+}
+
 /**
  * Starts a command in the sandbox over `workDir` and returns the process (its own process group).
  * coreutils' timeout kills it even if this process's own timer is gone (a worker thread stopped
- * mid-run), so no sandbox outlives its time limit by more than a second.
+ * mid-run), so no sandbox outlives its time limit by more than a second. With `fetch`, the process's
+ * fd 3 is the pipe the files come back through.
  */
 export function spawnSandboxed(workDir: string, command: SandboxCommand): ChildProcessWithoutNullStreams {
   const hardLimit = `${Math.ceil(command.timeLimitMs / 1000) + 1}s`;
-  const inner = ['/usr/bin/timeout', '--signal=KILL', hardLimit, '/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
+  const program = ['/usr/bin/timeout', '--signal=KILL', hardLimit, '/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
+  const fetch = fetchList(command.fetch);
+  const launcher = ['/bin/sh', '-c', LAUNCHER, 'rlar', command.writeWorkDir ? 'bound' : 'copy', fetch.join('\n'), String(FETCH_MAX_BYTES)];
   const env: string[] = [];
   for (const [key, value] of Object.entries(command.env ?? {})) env.push('--setenv', key, value);
   // As root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups).
-  return spawn('bwrap', [...bwrapArgs(workDir, command.mounts), ...env, ...inner], {
-    stdio: ['pipe', 'pipe', 'pipe'],
+  return spawn('bwrap', [...bwrapArgs(workDir, command), ...env, ...launcher, ...program], {
+    stdio: ['pipe', 'pipe', 'pipe', fetch.length > 0 ? 'pipe' : 'ignore'],
     detached: true,
     env: {},
     ...(isRoot && { uid: NOBODY, gid: NOBODY }),
-  });
+  }) as ChildProcessWithoutNullStreams;
 }
 
 /** Kills a sandboxed process and everything in its group. */
@@ -157,13 +299,33 @@ export function killSandboxed(child: ChildProcessWithoutNullStreams): void {
   }
 }
 
+const BASE64_LINE = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** The files of the launcher's fd 3 stream: "F <path>" then a base64 line, only for paths asked for. */
+function parseFetched(stream: string, asked: Set<string>): Record<string, string> {
+  const files: Record<string, string> = {};
+  const lines = stream.split('\n');
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    const path = lines[i]!.startsWith('F ') ? lines[i]!.slice(2) : undefined;
+    if (path === undefined || !asked.has(path) || !BASE64_LINE.test(lines[i + 1]!)) break;
+    files[path] = lines[i + 1]!;
+  }
+  return files;
+}
+
+/** Runs one command in the sandbox over `workDir`; never rejects. */
 export function runSandboxed(workDir: string, command: SandboxCommand): Promise<SandboxResult> {
   const started = performance.now();
+  const fetch = fetchList(command.fetch);
+  // The launcher's own budget bounds this; more means something else wrote to the pipe.
+  const fetchLimit = Math.ceil(FETCH_MAX_BYTES / 3) * 4 + fetch.length * (MAX_PATH + 4);
   return new Promise((resolve) => {
     const child = spawnSandboxed(workDir, command);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    const fetched: Buffer[] = [];
     let size = 0;
+    let fetchedSize = 0;
     let status: SandboxStatus = 'exited';
     const killGroup = () => killSandboxed(child);
     const timer = setTimeout(() => {
@@ -181,6 +343,16 @@ export function runSandboxed(workDir: string, command: SandboxCommand): Promise<
     };
     child.stdout.on('data', collect(out));
     child.stderr.on('data', collect(err));
+    const pipe = child.stdio[3] as NodeJS.ReadableStream | null;
+    pipe?.on('data', (chunk: Buffer) => {
+      fetchedSize += chunk.length;
+      if (fetchedSize > fetchLimit) {
+        fetched.length = 0;
+        killGroup();
+        return;
+      }
+      fetched.push(chunk);
+    });
     child.stdin.on('error', () => {}); // a program that does not read its input closes the pipe early
     child.stdin.end(command.stdin ?? '');
     child.on('error', (error) => {
@@ -199,6 +371,7 @@ export function runSandboxed(workDir: string, command: SandboxCommand): Promise<
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         timeMs: performance.now() - started,
+        ...(pipe && { files: fetchedSize > fetchLimit ? {} : parseFetched(Buffer.concat(fetched).toString('latin1'), new Set(fetch)) }),
       });
     });
   });

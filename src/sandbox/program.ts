@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { chmod, cp, link, mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { readdirSync, rmSync } from 'node:fs';
+import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { makeWorkDir, removeWorkDir, runSandboxed, type SandboxResult } from './process-sandbox.ts';
-import { PYTHON_RUNNER } from './python-runner.ts';
+import { makeWorkDir, removeWorkDir, runSandboxed, workDirPrefix, type SandboxResult } from './process-sandbox.ts';
 import { PythonSession } from './python-session.ts';
 
 /**
  * How each language is compiled (when it is) and run inside the sandbox. A compiled program lives in
- * a directory of its own that each run sees read-only at /program (its work directory /work stays
- * writable); an interpreted one is linked into each run's work directory.
+ * a directory of its own that each run sees read-only at /program; an interpreted one is among the
+ * input files the sandbox copies into each run's /work.
  */
 interface Language {
   /** Debian packages of the toolchain (the Dockerfile and .ci/run install them). */
@@ -22,15 +21,18 @@ interface Language {
   /** The compile command, run in the program's directory (it sees its files at /work). */
   compile?: (source: string) => string[];
   compileEnv?: Record<string, string>;
-  /** False for a JVM compiler: it reserves far more address space than it uses (its heap has -Xmx). */
+  /** False for a JVM compiler: it reserves far more address space than it uses, so its data segment is limited instead. */
   compilerAddressSpace?: false;
   /** A compile step done in this process instead of the sandbox (pure text to text). */
   transform?: (code: string) => { files: Record<string, string> } | { error: string };
   run: (memoryMb: number, source: string) => string[];
   runEnv?: (memoryMb: number) => Record<string, string>;
-  /** Limit the address space (not for Node.js or a JVM: they reserve far more than they use). */
+  /**
+   * Limit the address space; else the data segment (RLIMIT_DATA: Node.js and a JVM reserve far more
+   * address space than they use, and Node.js's Buffers live outside its heap).
+   */
   limitAddressSpace: boolean;
-  /** Address space reserved beyond the memory limit (Go's runtime reserves ~700 MB before it starts). */
+  /** Memory allowed beyond the memory limit: Go's runtime reserves ~700 MB of address space before it starts; a JVM's stacks, code and class data live outside its -Xmx heap. */
   reservedMb?: number;
 }
 
@@ -98,8 +100,10 @@ const LANGUAGES: Record<string, Language> = {
     source: (code) => `${javaClass(code)}.java`,
     compilerAddressSpace: false,
     compile: (source) => ['javac', '-J-Xmx512m', '-J-XX:+UseSerialGC', '-J-XX:TieredStopAtLevel=1', '-encoding', 'UTF-8', '-d', '.', source],
-    run: (memoryMb, source) => ['java', `-Xmx${memoryMb}m`, '-Xss256m', '-XX:+UseSerialGC', '-cp', '/program', source.replace(/\.java$/, '')],
+    run: (memoryMb, source) => ['java', `-Xmx${memoryMb}m`, '-Xss64m', '-XX:+UseSerialGC', '-cp', '/program', source.replace(/\.java$/, '')],
     limitAddressSpace: false,
+    // -Xss is every Java thread's stack, all of it counted in the data segment: six threads at 64 MB and the JVM's own needs.
+    reservedMb: 768,
   },
   go: {
     packages: ['golang-go'],
@@ -145,13 +149,16 @@ export const TOOLCHAIN_PACKAGES: Record<string, string[]> = Object.fromEntries(
 
 /** The canonical name of a language, or undefined when the sandbox cannot run it. */
 export function languageOf(name: string): string | undefined {
-  return ALIASES[name.trim().toLowerCase()];
+  const key = name.trim().toLowerCase();
+  return Object.hasOwn(ALIASES, key) ? ALIASES[key] : undefined;
 }
 
 export interface RunOptions {
   stdin?: string;
   timeLimitMs: number;
   memoryMb: number;
+  /** Files to hand back after the run (SandboxResult.files). */
+  fetch?: string[];
 }
 
 /** A compiled program in the cache: its directory, the compiler's result, and who is using it. */
@@ -173,10 +180,16 @@ interface Compiled {
  */
 const CACHE_ENTRIES = 128;
 const CACHE_BYTES = 512 * 1024 * 1024;
-const CACHE_ROOT = join(tmpdir(), `rlar-compiled-${process.pid}`);
+// One cache per thread, named like its work directories: a stopped thread's goes with them.
+const CACHE_ROOT = join(tmpdir(), `${workDirPrefix()}compiled`);
 const compiled = new Map<string, Promise<Compiled>>();
 let cachedBytes = 0;
-if (isMainThread) process.on('exit', () => rmSync(CACHE_ROOT, { recursive: true, force: true }));
+if (isMainThread) {
+  process.on('exit', () => {
+    const own = `rlar-${process.pid}-`;
+    for (const name of readdirSync(tmpdir())) if (name.startsWith(own)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  });
+}
 
 function release(entry: Compiled): void {
   entry.users--;
@@ -221,10 +234,13 @@ async function compileInto(language: Language, code: string, files: Record<strin
       compile = { status: 'exited', exitCode: 0, signal: null, stdout: '', stderr: '', timeMs };
     }
   } else {
+    // The compiler writes its output into the cache directory itself (bound at /work); its /tmp is the sandbox's tmpfs.
     compile = await runSandboxed(dir, {
       argv: language.compile!(source),
       timeLimitMs: compileTimeLimitMs,
-      ...(language.compilerAddressSpace !== false && { memoryMb: COMPILER_MEMORY_MB }),
+      memoryMb: COMPILER_MEMORY_MB,
+      memoryLimit: language.compilerAddressSpace === false ? 'data' : 'address-space',
+      writeWorkDir: true,
       ...(language.compileEnv && { env: language.compileEnv }),
     });
   }
@@ -277,19 +293,18 @@ async function compiledProgram(
 }
 
 /**
- * A program ready to run. An interpreted program's files sit in a directory of its own; each run gets
- * a fresh directory holding them as read-only hard links, so runs can go in parallel without seeing
- * each other's files. A compiled program comes from the compile cache and is mounted read-only at
- * /program; the request's extra files are copied into each run's directory.
+ * A program ready to run: its input files (an interpreted program's source among them) in a host
+ * directory of its own, which the sandbox copies into each run's private /work, so runs can go in
+ * parallel without seeing each other's files. A compiled program comes from the compile cache and is
+ * mounted read-only at /program.
  */
 export class PreparedProgram {
   readonly compile: SandboxResult | undefined;
-  /** The program's files (interpreted) or the request's extra files (compiled; none: no directory). */
-  readonly #dir: string | undefined;
+  readonly #dir: string;
   readonly #language: Language;
   readonly #compiled: Compiled | undefined;
 
-  private constructor(dir: string | undefined, language: Language, compiled: Compiled | undefined) {
+  private constructor(dir: string, language: Language, compiled: Compiled | undefined) {
     this.#dir = dir;
     this.#language = language;
     this.#compiled = compiled;
@@ -308,14 +323,14 @@ export class PreparedProgram {
     const language = LANGUAGES[name]!;
     if (language.compile || language.transform) {
       const entry = await compiledProgram(name, language, code, files, compileTimeLimitMs);
-      return new PreparedProgram(Object.keys(files).length > 0 ? await makeWorkDir(files) : undefined, language, entry);
+      try {
+        return new PreparedProgram(await makeWorkDir(files), language, entry);
+      } catch (error) {
+        release(entry);
+        throw error;
+      }
     }
-    const dir = await makeWorkDir({ ...files, [language.source(code)]: code });
-    // Runs share these files through hard links: make them read-only for the sandbox user.
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.isFile()) await chmod(join(dir, entry.name), 0o555);
-    }
-    return new PreparedProgram(dir, language, undefined);
+    return new PreparedProgram(await makeWorkDir({ ...files, [language.source(code)]: code }), language, undefined);
   }
 
   /** Whether compilation (if any) succeeded, so the program can run. */
@@ -323,65 +338,34 @@ export class PreparedProgram {
     return this.compile === undefined || (this.compile.status === 'exited' && this.compile.exitCode === 0);
   }
 
-  /**
-   * Runs in a fresh directory: an interpreted program's files as read-only hard links (instant, and a
-   * run cannot change what the next one sees; it may still create files of its own beside them), a
-   * compiled program's request files as copies. `inspect` may read the directory before it is removed.
-   */
-  async run<T = void>(options: RunOptions, inspect?: (dir: string) => Promise<T>): Promise<{ result: SandboxResult; inspected?: T }> {
-    const copy = await mkdtemp(join(tmpdir(), 'rlar-run-'));
-    try {
-      await chmod(copy, 0o777);
-      if (this.#compiled) {
-        if (this.#dir !== undefined) await cp(this.#dir, copy, { recursive: true });
-      } else if (this.#dir !== undefined) {
-        const dir = this.#dir;
-        const entries = await readdir(dir, { withFileTypes: true });
-        if (entries.every((e) => e.isFile())) {
-          await Promise.all(entries.map((e) => link(join(dir, e.name), join(copy, e.name))));
-        } else {
-          await cp(dir, copy, { recursive: true });
-        }
-      }
-      const result = await runSandboxed(copy, {
-        argv: this.#language.run(options.memoryMb, this.#compiled?.source ?? this.#language.source('')),
-        stdin: options.stdin,
-        timeLimitMs: options.timeLimitMs,
-        ...(this.#language.limitAddressSpace && { memoryMb: options.memoryMb + (this.#language.reservedMb ?? 0) }),
-        ...(this.#language.runEnv && { env: this.#language.runEnv(options.memoryMb) }),
-        ...(this.#compiled && { mounts: [{ source: this.#compiled.dir, target: '/program' }] }),
-      });
-      return { result, ...(inspect && { inspected: await inspect(copy) }) };
-    } finally {
-      await removeWorkDir(copy);
-    }
+  /** Runs in a sandbox whose /work starts as a copy of the program's input files and vanishes with it. */
+  async run(options: RunOptions): Promise<{ result: SandboxResult }> {
+    const language = this.#language;
+    const result = await runSandboxed(this.#dir, {
+      argv: language.run(options.memoryMb, this.#compiled?.source ?? language.source('')),
+      stdin: options.stdin,
+      timeLimitMs: options.timeLimitMs,
+      memoryMb: options.memoryMb + (language.reservedMb ?? 0),
+      memoryLimit: language.limitAddressSpace ? 'address-space' : 'data',
+      ...(language.runEnv && { env: language.runEnv(options.memoryMb) }),
+      ...(this.#compiled && { mounts: [{ source: this.#compiled.dir, target: '/program' }] }),
+      ...(options.fetch && { fetch: options.fetch }),
+    });
+    return { result };
   }
 
   /**
-   * For Python: a session that runs many cases of this program in one sandbox (a fork per case), in
-   * a directory of its own; `close` it when done. Undefined for other languages.
+   * For Python: a session that runs many cases of this program in one sandbox (a fork per case); `close`
+   * it when done. Undefined for other languages.
    */
   async session(memoryMb: number, sessionTimeMs: number): Promise<{ session: PythonSession; close(): Promise<void> } | undefined> {
-    if (this.#language !== LANGUAGES.python || this.#dir === undefined) return undefined;
-    const dir = await mkdtemp(join(tmpdir(), 'rlar-session-'));
-    await chmod(dir, 0o777);
-    const source = this.#dir;
-    for (const entry of await readdir(source, { withFileTypes: true })) {
-      if (entry.isFile()) await link(join(source, entry.name), join(dir, entry.name));
-    }
-    await writeFile(join(dir, '.rlar_runner.py'), PYTHON_RUNNER, { mode: 0o444 });
-    const session = new PythonSession(dir, sessionTimeMs, memoryMb);
-    return {
-      session,
-      close: async () => {
-        session.close();
-        await removeWorkDir(dir);
-      },
-    };
+    if (this.#language !== LANGUAGES.python) return undefined;
+    const session = new PythonSession(this.#dir, sessionTimeMs, memoryMb);
+    return { session, close: async () => session.close() };
   }
 
   async dispose(): Promise<void> {
-    if (this.#dir !== undefined) await removeWorkDir(this.#dir);
+    await removeWorkDir(this.#dir);
     if (this.#compiled) release(this.#compiled);
   }
 }

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { killSandboxed, OUTPUT_LIMIT, spawnSandboxed, type SandboxResult } from './process-sandbox.ts';
+import { PYTHON_RUNNER } from './python-runner.ts';
 
 /**
  * One Python sandbox that runs many test cases of one program: the runner inside (PYTHON_RUNNER)
@@ -15,7 +16,7 @@ export class PythonSession {
   #queue: Promise<void> = Promise.resolve();
 
   constructor(workDir: string, sessionTimeMs: number, memoryMb: number) {
-    this.#child = spawnSandboxed(workDir, { argv: ['python3', '-B', '.rlar_runner.py'], timeLimitMs: sessionTimeMs, memoryMb });
+    this.#child = spawnSandboxed(workDir, { argv: ['python3', '-B', '-c', PYTHON_RUNNER], timeLimitMs: sessionTimeMs, memoryMb });
     this.#child.stderr.resume();
     this.#child.stdin.on('error', () => {});
     createInterface({ input: this.#child.stdout }).on('line', (line) => {

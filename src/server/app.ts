@@ -57,13 +57,13 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
 
   await app.register(swagger, { version: VERSION });
   await app.register(metrics);
-  await app.register(auth, { apiKeys: config.apiKeys });
+  await app.register(auth, { apiKeys: config.apiKeys, adminKeys: config.adminKeys });
   await app.register(scoring, { config, inProcessWorkers: options.inProcessWorkers ?? 1 });
   await app.register(queueBoard);
   await app.register(health);
   await app.register(reward);
   await app.register(tools);
   await app.register(toolsets);
-  await app.register(runCode);
+  await app.register(runCode, { concurrency: config.sandboxConcurrency, waiting: config.sandboxQueue });
   return app;
 }

@@ -137,10 +137,13 @@ function clampScore(value: number): number {
   return Math.min(1, Math.max(0, value));
 }
 
-/** Scales weights to sum to 1; all-zero weights become equal ones. */
+/** Scales weights to sum to 1; all-zero weights become equal ones. Huge weights whose sum overflows are scaled down by the largest first. */
 export function normalizeWeights(tools: ToolSpec[]): ToolSpec[] {
-  const total = tools.reduce((sum, t) => sum + Math.max(0, t.weight), 0);
-  return tools.map((t) => ({ ...t, weight: total > 0 ? Math.max(0, t.weight) / total : 1 / tools.length }));
+  const usable = (weight: number) => (Number.isFinite(weight) && weight > 0 ? weight : 0);
+  const sum = tools.reduce((total, t) => total + usable(t.weight), 0);
+  const scale = Number.isFinite(sum) ? 1 : Math.max(...tools.map((t) => usable(t.weight)));
+  const total = Number.isFinite(sum) ? sum : tools.reduce((scaled, t) => scaled + usable(t.weight) / scale, 0);
+  return tools.map((t) => ({ ...t, weight: total > 0 ? usable(t.weight) / scale / total : 1 / tools.length }));
 }
 
 /** A tool's outcome as a component; a failure becomes a component with an error and score 0. */
@@ -249,6 +252,17 @@ function paramsValidator(name: string, schema: Record<string, unknown>): Validat
  * would be ignored silently), weights are finite and positive (0 only for gates), and the fallback
  * is finite. Used for recipes, `PUT`, request toolsets and snapshots alike.
  */
+/**
+ * Why a tool's weight is unusable, or undefined when it is usable: weights are relative, any finite
+ * number above 0 (up to `max`); 0 only for a gate, whose tool shuts the reward without adding to it.
+ */
+export function weightProblem(weight: unknown, gate?: number, max = Number.MAX_VALUE): string | undefined {
+  const gated = gate !== undefined;
+  if (typeof weight === 'number' && weight <= max && (weight > 0 || (gated && weight === 0))) return undefined;
+  const allowed = `${gated ? 'a finite number of 0 or more' : 'a finite number above 0'}${max < Number.MAX_VALUE ? ` and at most ${max}` : ''}`;
+  return `must be ${allowed}, not ${String(weight).slice(0, 40)}`;
+}
+
 export function toolsetProblems(declared: ToolsetDeclaration, registry: ToolRegistry): ToolsetProblem[] {
   const problems: ToolsetProblem[] = [];
   if (declared.fallback !== undefined && !Number.isFinite(declared.fallback)) {
@@ -263,11 +277,8 @@ export function toolsetProblems(declared: ToolsetDeclaration, registry: ToolRegi
     if (spec.gate !== undefined && !Number.isFinite(spec.gate)) {
       problems.push({ path: ['tools', i, 'gate'], message: `must be a number from 0 to 1, not ${spec.gate}` });
     }
-    const weight = spec.weight ?? 1;
-    if (!Number.isFinite(weight) || weight < 0 || (weight === 0 && spec.gate === undefined)) {
-      const allowed = spec.gate === undefined ? 'a finite number above 0' : 'a finite number of 0 or more';
-      problems.push({ path: ['tools', i, 'weight'], message: `must be ${allowed}, not ${weight}` });
-    }
+    const weight = weightProblem(spec.weight ?? 1, spec.gate);
+    if (weight !== undefined) problems.push({ path: ['tools', i, 'weight'], message: weight });
     const params = spec.params ?? {};
     const known = (tool.params?.properties ?? {}) as Record<string, unknown>;
     const unknown = Object.keys(params).find((key) => !(key in known));
@@ -319,7 +330,7 @@ export function declaredPlan(signature: string, declared: ToolsetDeclaration, pl
  */
 export async function applyToolset(
   registry: ToolRegistry,
-  toolset: Toolset,
+  toolset: Pick<Toolset, 'tools' | 'fallback' | 'combination'>,
   item: ScoringItem,
   timings: ToolTimings,
   batched?: Map<number, ToolOutcome | Error>,

@@ -23,7 +23,7 @@ export interface RunningService {
   pid: number;
   /** Everything the process wrote to stdout and stderr so far. */
   output(): string;
-  stop(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<void>;
   /** Ends the process at once (SIGKILL): nothing is flushed or closed. */
   kill(): Promise<void>;
 }
@@ -59,7 +59,7 @@ export async function startService(env: Record<string, string> = {}, args: strin
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => output);
-  return { url, pid: child.pid!, output: () => output, stop: () => stopChild(child), kill: () => stopChild(child, 'SIGKILL') };
+  return { url, pid: child.pid!, output: () => output, stop: (signal) => stopChild(child, signal), kill: () => stopChild(child, 'SIGKILL') };
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

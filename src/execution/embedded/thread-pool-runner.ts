@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
+import { removeLeftoverWorkDirs } from '../../sandbox/process-sandbox.ts';
 import type { Runner, RunLimits } from '../runner.ts';
 import type { ToolSettings } from '../../tools/settings.ts';
 import type { ScoreTask, ScoreTaskResult } from '../score-task.ts';
@@ -33,6 +34,15 @@ export class ThreadPoolRunner implements Runner {
       idleTimeout: Number.POSITIVE_INFINITY,
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb },
       workerData: options.tools ?? {},
+    });
+    // A thread stopped mid-task (its task overran or its request was cancelled) never reaches its own
+    // clean-up: its sandboxes die with it; its work directories go here, and again a little later (one
+    // being made as the thread stopped).
+    this.#pool.on('workerDestroy', (worker: { id: number }) => {
+      const thread = worker.id;
+      const sweep = () => void removeLeftoverWorkDirs({ thread });
+      sweep();
+      setTimeout(sweep, 2_000).unref();
     });
   }
 

@@ -33,6 +33,11 @@ export class QueueWorker {
     this.#worker.on('error', () => {}); // connection errors: the worker reconnects by itself
   }
 
+  /** Resolves once the worker is connected and counted by readiness checks (Queue.getWorkersCount). */
+  async ready(): Promise<void> {
+    await this.#worker.waitUntilReady();
+  }
+
   /** Stops taking jobs and waits for the ones in progress. */
   async close(): Promise<void> {
     await this.#worker.close();

@@ -1,5 +1,6 @@
 import type { ToolRegistry } from '../../tools/registry.ts';
-import { normalizeWeights, type ToolSpec, type ToolsetPlan } from '../../tools/toolset.ts';
+import { MAX_SOURCE } from '../../tools/synthesized/index.ts';
+import { normalizeWeights, weightProblem, type ToolSpec, type ToolsetPlan } from '../../tools/toolset.ts';
 import type { ScoringItem } from '../../tools/types.ts';
 import { messageOf } from '../../util/errors.ts';
 import { markAgentFallback, type Planner } from '../planner.ts';
@@ -73,6 +74,23 @@ Given sample items of one kind of task (prompt, model response, reference answer
 Weights need not sum to 1. Explain your choices in the rationale.`;
 
 const SAMPLE_CHARS = 1_500;
+/** Weights are relative: any positive finite number up to this; anything else says the plan is broken. */
+const MAX_WEIGHT = 1_000;
+/** An answer longer than this is not a plan (a model looping, or a hostile endpoint): the heuristic serves. */
+const MAX_ANSWER_CHARS = 200_000;
+/** Params of one tool, as JSON: they travel with every task. */
+const MAX_PARAMS_CHARS = 16_384;
+const MAX_TEXT_CHARS = 2_000;
+
+/** Why a weight is unusable, or undefined when it is a positive finite number up to MAX_WEIGHT. */
+function badWeight(weight: unknown): string | undefined {
+  const problem = weightProblem(weight, undefined, MAX_WEIGHT);
+  return problem && `its weight ${problem}`;
+}
+
+function short(text: string): string {
+  return text.length <= MAX_TEXT_CHARS ? text : `${text.slice(0, MAX_TEXT_CHARS)}...`;
+}
 
 function clip(text: string): string {
   return text.length <= SAMPLE_CHARS ? text : `${text.slice(0, SAMPLE_CHARS)}...`;
@@ -165,33 +183,52 @@ export class AgentPlanner implements Planner {
     if (budget <= 0) throw new Error('no time left in the request to plan');
     const signal = AbortSignal.timeout(budget);
     const answer = await this.#llm.json<AgentAnswer>(SYSTEM, user, 'reward_plan', ANSWER_SCHEMA, signal);
+    const answerChars = answer.raw.reduce((sum, raw) => sum + raw.length, 0);
+    if (answerChars > MAX_ANSWER_CHARS) throw new Error(`the agent's answers hold ${answerChars} characters, more than a plan needs (${MAX_ANSWER_CHARS})`);
     const plan = answer.value;
+    plan.label = plan.label.slice(0, 100);
     const hasReference = samples.some((s) => s.reference !== undefined);
-    const rationale = [`agent (${this.#llm.model}): "${plan.label}" = ${plan.basic_tasks.join(' + ') || plan.label}`, plan.rationale];
+    const rationale = [`agent (${this.#llm.model}): "${plan.label}" = ${short(plan.basic_tasks.join(' + ')) || plan.label}`, short(plan.rationale)];
     const tools: ToolSpec[] = [];
     for (const t of plan.tools) {
       const tool = this.#registry.get(t.tool);
-      if (!tool || tool.kind !== 'verifier') rationale.push(`dropped tool "${t.tool}": not a built-in verifier`);
-      else if (tool.needsReference && !hasReference) rationale.push(`dropped tool "${t.tool}": it needs a reference and the items have none`);
+      const name = t.tool.slice(0, 100);
+      const weight = badWeight(t.weight);
+      if (!tool || tool.kind !== 'verifier') rationale.push(`dropped tool "${name}": not a built-in verifier`);
+      else if (tool.needsReference && !hasReference) rationale.push(`dropped tool "${name}": it needs a reference and the items have none`);
+      else if (weight) rationale.push(`dropped tool "${name}": ${weight}`);
+      else if (JSON.stringify(t.params ?? {}).length > MAX_PARAMS_CHARS) rationale.push(`dropped tool "${name}": its params are longer than ${MAX_PARAMS_CHARS} characters`);
       else tools.push({ tool: t.tool, weight: t.weight, ...(t.params && { params: t.params }) });
     }
+    const rejected: string[] = [];
+    const reject = (name: string, reason: string) => {
+      rationale.push(`rejected verifier "${name.slice(0, 100)}": ${reason}`);
+      rejected.push(`${name.slice(0, 100)}: ${reason}`);
+    };
+    // Verifiers with an unusable weight or an oversized source are not worth validating.
+    const verifiers = plan.verifiers.filter((v) => {
+      const problem = badWeight(v.weight) ?? (v.code.length > MAX_SOURCE ? `its code is longer than ${MAX_SOURCE} characters` : undefined);
+      if (problem) reject(v.name, problem);
+      return problem === undefined;
+    });
     // Each verifier is checked on its own (a thread, or the sandbox), while the Hub is searched.
     const [validations, binding] = await Promise.all([
-      Promise.all(plan.verifiers.map((v) => (v.language === 'python' ? validatePython : validateIsolated)(v.name, v.code, samples))),
+      Promise.all(verifiers.map((v) => (v.language === 'python' ? validatePython : validateIsolated)(v.name, v.code, samples))),
       this.#bindRewardModel(plan.label, signal),
     ]);
-    plan.verifiers.forEach((v, i) => {
+    verifiers.forEach((v, i) => {
       const result = validations[i]!;
       if (result.accepted && v.language === 'python') {
         tools.push({ tool: 'python', weight: v.weight, params: { name: v.name, source: v.code, entry: 'score', ...PYTHON_VERIFIER_LIMITS } });
       } else if (result.accepted) tools.push({ tool: 'synthesized', weight: v.weight, params: { name: v.name, code: v.code } });
-      else rationale.push(`rejected verifier "${v.name}": ${result.reason}`);
+      else reject(v.name, result.reason);
     });
     rationale.push(binding.note);
-    if (binding.spec) tools.push(binding.spec);
+    const bindingWeight = binding.spec && badWeight(binding.spec.weight);
+    if (bindingWeight) rationale.push(`dropped the Hub reward model: ${bindingWeight}`);
+    else if (binding.spec) tools.push(binding.spec);
     if (tools.length === 0) {
-      const rejected = validations.map((v) => `${v.name}: ${v.reason}`).join('; ');
-      throw new Error(`the agent proposed no usable tool${rejected ? ` (rejected ${rejected})` : ''}`);
+      throw new Error(`the agent proposed no usable tool${rejected.length > 0 ? ` (rejected ${short(rejected.join('; '))})` : ''}`);
     }
     return {
       signature,
@@ -205,7 +242,7 @@ export class AgentPlanner implements Planner {
         basic_tasks: plan.basic_tasks,
         prompt: { system: SYSTEM, user },
         raw_answers: answer.raw,
-        verifiers: plan.verifiers.map((v) => ({ name: v.name, description: v.description, language: v.language ?? 'javascript', code: v.code })),
+        verifiers: verifiers.map((v) => ({ name: v.name, description: short(v.description), language: v.language ?? 'javascript', code: v.code })),
         validation: validations,
         reward_model: binding.record,
         planning_ms: Math.round(performance.now() - started),

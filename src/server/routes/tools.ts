@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { decodeItem } from '../../protocol/items.ts';
+import { checkNesting, decodeItem } from '../../protocol/items.ts';
 import { RequestError } from '../../protocol/errors.ts';
 import { admission } from '../admission.ts';
 import { errorBody } from '../errors.ts';
@@ -50,6 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
       const decoded = request.body.items.map((item, i) => decodeItem(item, `body/items/${i}`, app.scoring.cleanup));
       const items = decoded.map((d) => d.item);
+      checkNesting(request.body.params, 'body/params');
       const scores = await app.scoring.pipeline.scoreWithTool(name, request.body.params ?? {}, items);
       return {
         scores: scores.map((s) => s.reward),

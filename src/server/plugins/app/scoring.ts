@@ -125,7 +125,7 @@ export default fp(
     if (config.redisUrl === undefined) {
       runner = new ThreadPoolRunner({ threads: config.threads, maxHeapMb: config.threadHeapMb, tools: config.tools });
     } else {
-      const queueRunner = new QueueRunner(config.redisUrl, { inFlight: config.queueInFlight, maxDepth: config.queueMaxDepth });
+      const queueRunner = new QueueRunner(config.redisUrl, { inFlight: config.queueInFlight, maxDepth: config.queueMaxDepth, localWorkers: inProcessWorkers > 0 });
       runner = queueRunner;
       queue = queueRunner.queue;
       unavailable = () => queueRunner.unavailable();

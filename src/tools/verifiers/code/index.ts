@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { PreparedProgram, languageOf } from '../../../sandbox/program.ts';
 import type { PythonSession } from '../../../sandbox/python-session.ts';
@@ -5,6 +6,7 @@ import { sandboxUnavailable, type SandboxResult } from '../../../sandbox/process
 import { Semaphore } from '../../../util/semaphore.ts';
 import { ToolInputError, type ToolDefinition, type ToolParams } from '../../types.ts';
 import { harnessOutputMatches, pythonHarness } from './harness.ts';
+import { withPassProof } from './pass-proof.ts';
 import { programOf } from './program.ts';
 import { testSuite, type TestSuite } from './suite.ts';
 
@@ -96,17 +98,21 @@ function failure(result: SandboxResult): CaseOutcome | undefined {
   return undefined;
 }
 
-/** The harness's verdict on a function call: the last line of its output. */
-function functionVerdict(result: SandboxResult): CaseOutcome {
+/**
+ * The harness's verdict on a function call: the last line of its output, which counts only with the
+ * case's token (the harness reads it before the program runs), so a program that prints a verdict of
+ * its own and leaves early does not pass.
+ */
+function functionVerdict(result: SandboxResult, token: string): CaseOutcome {
   const time_ms = Math.round(result.timeMs);
   const last = result.stdout.trimEnd().split('\n').pop() ?? '';
-  let verdict: { passed?: unknown; got?: unknown } | undefined;
+  let verdict: { passed?: unknown; got?: unknown; token?: unknown } | undefined;
   try {
     verdict = JSON.parse(last);
   } catch {
     verdict = undefined;
   }
-  if (verdict === undefined || typeof verdict !== 'object' || verdict === null) {
+  if (verdict === undefined || typeof verdict !== 'object' || verdict === null || verdict.token !== token) {
     return { status: 'wrong_answer', time_ms, message: 'the program ended before the harness called the function' };
   }
   return verdict.passed === true ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms, message: `returned ${String(verdict.got)}` };
@@ -181,16 +187,23 @@ async function casesOf(
     const sessions = await pythonSessions(p, suite.cases.length, o, caseLimitMs, closers);
     return suite.cases.map((c, i) => ({
       run: async (limitMs) => {
-        const result = await inSession(p, sessions, i, c.input, o.memoryMb)(limitMs);
-        return failure(result) ?? functionVerdict(result);
+        const token = randomBytes(16).toString('hex');
+        // Added to the JSON text as written: a round trip through JSON.parse would turn 3.0 into 3.
+        const input = `{"token": "${token}", ${c.input.slice(1)}`;
+        const result = await inSession(p, sessions, i, input, o.memoryMb)(limitMs);
+        return failure(result) ?? functionVerdict(result, token);
       },
     }));
   }
   return suite.asserts.map((test) => ({
     run: async (limitMs) => {
-      const p = await prepare('python', `${suite.setup}\n${program.code}\n\n${test}\n`);
-      const { result } = await p.run({ timeLimitMs: limitMs, memoryMb: o.memoryMb });
-      return failure(result) ?? { status: 'passed', time_ms: Math.round(result.timeMs) };
+      // Exit code 0 is not a pass: the harness's proof must show that the last test ran.
+      const proof = withPassProof(`${suite.setup}\n${program.code}\n\n${test}\n`);
+      const p = await prepare('python', proof.source);
+      const { result } = await p.run({ timeLimitMs: limitMs, memoryMb: o.memoryMb, stdin: proof.stdin });
+      const time_ms = Math.round(result.timeMs);
+      if (!proof.proven(result.stdout)) return failure(result) ?? { status: 'runtime_error', time_ms, message: 'the tests did not run to their end' };
+      return failure(result) ?? { status: 'passed', time_ms };
     },
   }));
 }
@@ -229,9 +242,12 @@ function withPromptCode(program: string, prompt: string, entry: string): string 
   const promptCode = programOf(prompt, 'python').code;
   const code = definesEntry.test(promptCode) ? promptCode : definesEntry.test(prompt) ? prompt : undefined;
   if (code === undefined) return program;
-  // A program that defines the function itself only gets a prompt that is code, not a chat message.
-  if (definesEntry.test(program) && !/^\s*(?:from\s|import\s|def\s|class\s|@|#|"""|''')/.test(code)) return program;
-  return `${code}${program.startsWith('\n') || code.endsWith('\n') ? '' : '\n'}${program}`;
+  const join = (head: string) => `${head}${program.startsWith('\n') || head.endsWith('\n') || head === '' ? '' : '\n'}${program}`;
+  if (!definesEntry.test(program)) return join(code);
+  // A program that defines the function itself only gets a prompt that is code, not a chat message, and
+  // only what comes before the prompt's own (perhaps bodiless) definition: its imports and helpers.
+  if (!/^\s*(?:from\s|import\s|def\s|class\s|@|#|"""|''')/.test(code)) return program;
+  return join(code.slice(0, code.lastIndexOf('\n', code.search(definesEntry)) + 1));
 }
 
 export const codeTests: ToolDefinition = {

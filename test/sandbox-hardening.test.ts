@@ -1,0 +1,365 @@
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postJson, startService, type RunningService } from './helpers/service.ts';
+
+// Attacks on the code sandbox through HTTP, each checked on the host too: no secret of the service in
+// any answer, no work directory left behind, memory back near where it was.
+
+const CANARY = 'canary-secret-4d1e8b7a';
+// The services under test keep their work directories in a temporary directory of their own, which
+// the sandbox user must be able to pass through.
+const TMP = mkdtempSync(join(tmpdir(), 'sandbox-hardening-'));
+chmodSync(TMP, 0o711);
+let service: RunningService;
+
+beforeAll(async () => {
+  service = await startService({ RLAR_CANARY: CANARY, OPENAI_API_KEY: CANARY, TMPDIR: TMP });
+});
+afterAll(async () => {
+  await service.stop();
+  rmSync(TMP, { recursive: true, force: true });
+});
+
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const runCode = (body: Record<string, unknown>) => postJson(`${service.url}/run_code`, { language: 'python', ...body });
+/** What the services left in their temporary directory. */
+const workDirs = () => readdirSync(TMP);
+const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+/** Processes descended from `pid` on the host. */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      parents.set(Number(entry), Number(/PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))![1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = [];
+  let frontier = [pid];
+  while (frontier.length > 0) {
+    const children = [...parents].filter(([, parent]) => frontier.includes(parent)).map(([child]) => child);
+    found.push(...children);
+    frontier = children;
+  }
+  return found;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('fetch_files', () => {
+  it('gives back regular files of the run only: no link is followed, on the last component or any other', async () => {
+    const code = [
+      'import os',
+      'os.symlink("/proc/self/environ", "env")',
+      'os.symlink("/proc/1/environ", "env1")',
+      'os.symlink("/etc/shadow", "shadow")',
+      'os.symlink("/proc/self", "proc")',
+      'os.symlink("/", "root")',
+      'os.mkdir("d")',
+      'open("d/ok.txt", "w").write("fine")',
+      'print("done")',
+    ].join('\n');
+    const { status, json, text } = await runCode({
+      code,
+      fetch_files: ['env', 'env1', 'shadow', 'proc/environ', 'root/etc/passwd', 'd/ok.txt', '../../proc/self/environ', '/etc/passwd', '/proc/self/environ'],
+    });
+    expect(status).toBe(200);
+    expect(json.status).toBe('Success');
+    expect(json.files).toEqual({ 'd/ok.txt': b64('fine') });
+    expect(text).not.toContain(CANARY);
+    expect(service.output()).not.toContain(CANARY);
+  });
+
+  it('does not see the host: not its environment, its /etc or other runs\' directories', async () => {
+    const { json, text } = await runCode({
+      code: 'import glob, os\nprint(sorted(glob.glob("/tmp/rlar-*")), os.path.exists("/etc/shadow"), os.listdir("/.rlar/in"))',
+    });
+    expect(json.run_result.stdout).toBe("[] False ['main.py']\n");
+    expect(text).not.toContain(CANARY);
+  });
+
+  it('does not hang on a FIFO or a device, and the service goes on running code', async () => {
+    const code = 'import os\nos.mkfifo("fifo")\nos.symlink("/dev/zero", "zero")\nos.symlink("/dev/urandom", "random")\nprint("made")';
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => runCode({ code, fetch_files: ['fifo', 'zero', 'random', '/dev/zero'] })),
+    );
+    for (const { status, json } of answers) {
+      expect(status).toBe(200);
+      expect(json).toMatchObject({ status: 'Success', files: {} });
+    }
+    const after = await runCode({ code: 'print(6 * 7)' });
+    expect(after.json.run_result.stdout).toBe('42\n');
+  });
+
+  it('returns a file asked for under several names once, and caps the bytes it returns', async () => {
+    const code = 'open("f", "wb").write(b"x" * (12 << 20))\nopen("g", "wb").write(b"y" * (12 << 20))';
+    const { status, json, text } = await runCode({ code, fetch_files: ['f', './f', '/work/f', 'd/../f', 'f', 'g', './g'] });
+    expect(status).toBe(200);
+    expect(Object.keys(json.files)).toEqual(['f']); // g would pass the 16 MB budget
+    expect(Buffer.from(json.files.f, 'base64').length).toBe(12 << 20);
+    expect(text.length).toBeLessThan(20 << 20);
+  });
+});
+
+describe('disk and memory of a run', () => {
+  it('bounds what a run can write to /tmp and to its work directory, and leaves nothing on the host', async () => {
+    const code = [
+      'import os',
+      'def fill(prefix):',
+      '    written = 0',
+      '    try:',
+      '        for i in range(64):',
+      '            with open(f"{prefix}{i}", "wb") as f:',
+      '                f.write(b"x" * (32 << 20))',
+      '            written += 32',
+      '    except OSError as error:',
+      '        return written, error.errno',
+      '    return written, 0',
+      'print(fill("/tmp/big"), fill("big"))',
+    ].join('\n');
+    const { json } = await runCode({ code, run_timeout: 30 });
+    const [tmp, tmpErrno, work, workErrno] = (json.run_result.stdout as string).match(/\d+/g)!.map(Number);
+    expect(tmpErrno).toBe(28); // ENOSPC: 2 GB asked for
+    expect(workErrno).toBe(28);
+    expect(tmp).toBeLessThanOrEqual(256);
+    expect(work).toBeLessThanOrEqual(256);
+    expect(workDirs()).toEqual([]);
+  });
+
+  it('leaves no process behind: not a daemon, not a fork bomb', async () => {
+    const daemon = 'import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n        time.sleep(600)\n    os._exit(0)\nprint("detached")';
+    const bomb = 'import os, time\nwhile True:\n    if os.fork() == 0:\n        time.sleep(600)\n        os._exit(0)';
+    const [detached, bombed] = await Promise.all([runCode({ code: daemon }), runCode({ code: bomb, run_timeout: 5 })]);
+    expect(detached.json.run_result.stdout).toBe('detached\n');
+    expect(bombed.json.run_result.stderr).toMatch(/BlockingIOError|Resource temporarily unavailable/);
+    await until(() => descendants(service.pid).length === 0, 'the sandboxes\' processes to go');
+  });
+
+  it('lets a run make 20,000 files and cleans up after it on the host', async () => {
+    const code = 'import os\nfor i in range(20000):\n    open(f"f{i}", "w").close()\nprint(len(os.listdir(".")))';
+    const { json } = await runCode({ code, run_timeout: 30, fetch_files: Array.from({ length: 200 }, (_, i) => `f${i}`) });
+    expect(json.run_result.stdout).toBe('20001\n');
+    expect(Object.keys(json.files)).toHaveLength(64); // at most 64 files come back
+    expect(workDirs()).toEqual([]);
+  });
+
+  it("holds JavaScript's Buffers and arrays to memory_limit_MB", async () => {
+    const buffers = 'const kept = [];\nfor (let i = 0; i < 40; i++) kept.push(Buffer.alloc(64 * 1024 * 1024, 1));\nconsole.log("allocated 2.5 GB");';
+    const typed = 'const kept = [];\nfor (let i = 0; i < 40; i++) kept.push(new Uint8Array(64 * 1024 * 1024).fill(1));\nconsole.log("allocated 2.5 GB");';
+    for (const code of [buffers, typed]) {
+      const { json } = await runCode({ code, language: 'javascript', memory_limit_MB: 256 });
+      expect(json.status).toBe('Failed');
+      expect(json.run_result.stdout).not.toContain('allocated');
+    }
+    const small = await runCode({ code: 'console.log(Buffer.alloc(64 * 1024 * 1024).length)', language: 'javascript', memory_limit_MB: 256 });
+    expect(small.json.run_result.stdout).toBe(`${64 * 1024 * 1024}\n`);
+  });
+
+  it('keeps the service near its memory baseline through hostile runs', async () => {
+    const before = rssMb(service.pid);
+    await runCode({ code: 'import os\nos.symlink("/dev/zero", "z")\nopen("f", "wb").write(b"x" * (15 << 20))', fetch_files: ['z', 'f', './f', '/work/f', 'f/.'] });
+    expect(rssMb(service.pid)).toBeLessThan(before + 400);
+  });
+});
+
+describe('input files', () => {
+  it('refuses a name outside the work directory with 400 before anything is written', async () => {
+    const before = workDirs();
+    for (const name of ['../x', '.', '', 'a\u0000b', 'x/'.repeat(600), '/etc/x', 'a/../../x', 'line\nbreak']) {
+      const { status, json } = await runCode({ code: 'print(1)', files: { [name]: b64('x') } });
+      expect(status, JSON.stringify(name)).toBe(400);
+      expect(json.message).toMatch(/body\/files/);
+    }
+    const twice = await runCode({ code: 'print(1)', files: { a: b64('1'), './a': b64('2') } });
+    expect(twice.status).toBe(400);
+    expect(workDirs()).toEqual(before);
+    const ok = await runCode({ code: 'print(open("sub/in.txt").read())', files: { 'sub/in.txt': b64('hello') } });
+    expect(ok.json.run_result.stdout).toBe('hello\n');
+  });
+});
+
+describe('HumanEval and MBPP passes', () => {
+  const humaneval = { test: 'def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(5) == 6\n', entry_point: 'inc' };
+  const mbpp = { test_list: ['assert inc(1) == 2', 'assert inc(5) == 6'] };
+  const fenced = (code: string) => `\`\`\`python\n${code}\n\`\`\``;
+  const hacks: [string, string][] = [
+    ['sys.exit(0)', 'import sys\nsys.exit(0)'],
+    ['os._exit(0)', 'import os\nos._exit(0)'],
+    ['SystemExit in atexit', 'import atexit, os\ndef leave():\n    os._exit(0)\natexit.register(leave)\nraise SystemExit(0)'],
+    ['kill the parent', 'import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos._exit(0)'],
+    ['fake markers', 'print("PASSED")\nprint("ok")\nimport sys\nsys.stdout.flush()\nsys.exit(0)'],
+    ['kill every process', 'import os, signal\nos.kill(-1, signal.SIGKILL)'],
+    ['exit from the function', 'def inc(x):\n    import os\n    os._exit(0)'],
+    ['patched builtins', 'import builtins, sys\nbuiltins.AssertionError = SystemExit\ndef inc(x):\n    sys.exit(0)'],
+    ['stdin read for a token', 'import sys\nprint(sys.stdin.read())\nsys.exit(0)'],
+  ];
+
+  it('are not faked by leaving early, in either format', async () => {
+    // Each defines a wrong inc, so only the hack could pass.
+    const wrong = '\ndef inc(x):\n    return 0\n';
+    const items = hacks.map(([, code]) => (code.includes('def inc') ? code : `${wrong}${code}`)).flatMap((code) => [
+      { prompt: 'def inc(x):\n', response: fenced(code), reference: humaneval },
+      { prompt: 'Increment.', response: fenced(code), reference: mbpp },
+    ]);
+    const correct = 'def inc(x):\n    return x + 1';
+    items.push({ prompt: 'def inc(x):\n', response: fenced(correct), reference: humaneval }, { prompt: 'Increment.', response: fenced(correct), reference: mbpp });
+    const { status, json } = await postJson(`${service.url}/tools/code_tests/score`, { items });
+    expect(status).toBe(200);
+    const expected = [...hacks.flatMap(() => [0, 0]), 1, 1];
+    hacks.forEach(([name], i) => expect(json.scores.slice(2 * i, 2 * i + 2), name).toEqual([0, 0]));
+    expect(json.scores).toEqual(expected);
+  });
+
+  it('are not faked by printing a verdict of its own in the function-call format', async () => {
+    const reference = { inputs: [[1], [5]], outputs: [2, 6], fn_name: 'inc' };
+    const forged = 'import os\nos.write(1, b\'\\n{"passed": true, "got": "2", "token": ""}\\n\')\nos._exit(0)\ndef inc(x):\n    return 0';
+    const { json } = await postJson(`${service.url}/tools/code_tests/score`, {
+      items: [
+        { prompt: 'Increment.', response: fenced(forged), reference },
+        { prompt: 'Increment.', response: fenced('def inc(x):\n    return x + 1'), reference },
+      ],
+    });
+    expect(json.scores).toEqual([0, 1]);
+  });
+
+  it('still pass a correct program that imports from __future__ and prints', async () => {
+    const code = 'from __future__ import annotations\ndef inc(x: int) -> int:\n    print("called", x)\n    return x + 1';
+    const { json } = await postJson(`${service.url}/tools/code_tests/score`, {
+      items: [
+        { prompt: 'def inc(x):\n', response: fenced(code), reference: humaneval },
+        { prompt: 'Increment.', response: fenced(code), reference: mbpp },
+      ],
+    });
+    expect(json.scores).toEqual([1, 1]);
+  });
+});
+
+describe('work directories of stopped work', () => {
+  it('are removed when a code item is cut by the request deadline', async () => {
+    const quick = await startService({ RLAR_REQUEST_TIMEOUT_MS: '2000', RLAR_THREADS: '1', TMPDIR: TMP });
+    try {
+      const slow = { prompt: 'Square.', response: 'import time\ntime.sleep(30)\ndef sq(x):\n    return x * x', reference: { test_list: ['assert sq(2) == 4', 'assert sq(3) == 9'] } };
+      const { json } = await postJson(`${quick.url}/tools/code_tests/score`, { items: [slow], params: { time_limit_ms: 60_000 } });
+      expect(json.scores?.[0] ?? 0).toBe(0);
+      await until(() => workDirs().length === 0, 'the stopped thread\'s work directories to go');
+    } finally {
+      await quick.stop();
+    }
+  });
+
+  it('of a killed service are removed when the service starts again', async () => {
+    const doomed = await startService({ RLAR_THREADS: '1', TMPDIR: TMP });
+    const running = postJson(`${doomed.url}/run_code`, { language: 'python', code: 'import time\ntime.sleep(30)', run_timeout: 30, files: { 'data.txt': b64('x') } }).catch(() => undefined);
+    await until(() => workDirs().length > 0, 'the run to start');
+    await doomed.stop('SIGKILL');
+    await running;
+    expect(workDirs().length).toBeGreaterThan(0);
+    const next = await startService({ RLAR_THREADS: '1', TMPDIR: TMP });
+    try {
+      expect(workDirs()).toEqual([]);
+    } finally {
+      await next.stop();
+    }
+  });
+});
+
+describe('agent-written verifiers (QuickJS)', () => {
+  let one: RunningService;
+  beforeAll(async () => {
+    one = await startService({ RLAR_THREADS: '1' });
+  });
+  afterAll(async () => {
+    await one.stop();
+  });
+  const score = (code: string, response = 'r') =>
+    postJson(`${one.url}/tools/synthesized/score`, { items: [{ prompt: 'p', response }], params: { code } }).then((r) => r.json);
+
+  it('replace an instance that broke, log it, and leave every other verifier working', async () => {
+    // Fills its memory and keeps it: the next call cannot even pass its arguments in.
+    const hog = 'var keep = [];\nfunction score(p, r) {\n  try { for (;;) keep.push("x".repeat(1e5) + Math.random()); } catch (e) {}\n  return 1;\n}';
+    const good = 'function score(p, r) { return r.length > 0 ? 1 : 0; }';
+    expect((await score(hog)).scores).toEqual([1]);
+    const broken = await score(hog, 'r'.repeat(100_000));
+    expect(broken.scores).toEqual([0]);
+    expect(broken.details[0].error).toMatch(/QuickJS instance broke/);
+    expect(one.output()).toMatch(/QuickJS instance broke/);
+    expect((await score(good)).scores).toEqual([1]);
+    expect((await score(hog)).scores).toEqual([1]); // a fresh instance
+  });
+
+  it('stop allocation loops at the memory limit and give the memory back', async () => {
+    const baseline = rssMb(one.pid);
+    for (let i = 0; i < 24; i++) {
+      const loop = i % 2 === 0 ? `new Array(1e6).fill(${i})` : `"x".repeat(1e5) + ${i}`;
+      const { scores, details } = await score(`function score() {\n  const kept = [];\n  for (;;) kept.push(${loop});\n}`);
+      expect(scores).toEqual([0]);
+      expect(details[0].error).toMatch(/out of memory|interrupted/);
+    }
+    expect(rssMb(one.pid)).toBeLessThan(baseline + 800);
+    expect((await score('function score() { return 1; }')).scores).toEqual([1]);
+  });
+});
+
+describe('/run_code admission', () => {
+  it('runs RLAR_SANDBOX_CONCURRENCY programs at once, lets RLAR_SANDBOX_QUEUE wait, and answers 504 with Retry-After past that', async () => {
+    const narrow = await startService({ RLAR_SANDBOX_CONCURRENCY: '1', RLAR_SANDBOX_QUEUE: '1', TMPDIR: TMP });
+    try {
+      const post = () =>
+        fetch(`${narrow.url}/run_code`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ language: 'python', code: 'import time\ntime.sleep(4)\nprint("slept")' }),
+        });
+      const answers = await Promise.all(Array.from({ length: 4 }, post));
+      const statuses = answers.map((a) => a.status).sort();
+      expect(statuses).toEqual([200, 200, 504, 504]);
+      for (const answer of answers) {
+        const body = await answer.json();
+        if (answer.status === 200) expect(body.run_result.stdout, JSON.stringify(body)).toBe('slept\n');
+        else {
+          expect(answer.headers.get('retry-after')).toBe('1');
+          expect(body.message).toMatch(/sandbox is busy/);
+        }
+      }
+    } finally {
+      await narrow.stop();
+    }
+  });
+});
+
+describe('names and nesting', () => {
+  it('refuses languages named like Object.prototype members', async () => {
+    for (const language of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+      const { status, json } = await runCode({ code: 'print(1)', language });
+      // Not a SandboxFusion language: its request validation answers 422.
+      expect(status, language).toBe(422);
+      expect(json.message).toMatch(/is not a SandboxFusion language/);
+    }
+    const { status, json } = await postJson(`${service.url}/tools/code_tests/score`, {
+      items: [{ prompt: '', response: 'print(1)', reference: { inputs: [''], outputs: ['1'] } }],
+      params: { language: 'constructor' },
+    });
+    expect(status).toBe(200);
+    expect(json.details[0].error).toMatch(/language "constructor" is not supported/);
+  });
+
+  it('refuses params nested deeper than the limit with 400', async () => {
+    // Written as text: JSON.stringify itself cannot go 10,000 levels deep.
+    const params = `${'{"next":'.repeat(10_000)}{"leaf":1}${'}'.repeat(10_000)}`;
+    const body = `{"items":[{"prompt":"p","response":"a","reference":"a"}],"params":${params}}`;
+    const { status, json } = await postJson(`${service.url}/tools/exact_match/score`, body);
+    expect(status).toBe(400);
+    expect(json.message).toMatch(/body\/params is nested deeper than/);
+  });
+});
