@@ -48,6 +48,18 @@ export interface PipelineObserver {
 export type OpenEndedPolicy = 'format' | 'abstain';
 
 const PLANNING_SAMPLES = 3;
+
+/**
+ * Content hashes by toolset object. Toolsets are never changed in place (a change is a new version, a
+ * new object), and the memory store hands out the same object request after request.
+ */
+const hashes = new WeakMap<Toolset, string>();
+function hashOf(toolset: Toolset): string {
+  let hash = hashes.get(toolset);
+  if (hash === undefined) hashes.set(toolset, (hash = toolsetHash(toolset)));
+  return hash;
+}
+
 /** The value of `work`, or undefined when the deadline (epoch ms) passes first. */
 async function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -123,8 +135,6 @@ export class ScoringPipeline {
    */
   async score(items: ScoringItem[], timeoutMs?: number, declared: readonly (Toolset | undefined)[] = []): Promise<ScoredItem[]> {
     const deadline = Date.now() + (timeoutMs ?? this.#limits.requestTimeoutMs);
-    const hashes = new Map<Toolset, string>();
-    const hashOf = (toolset: Toolset) => hashes.get(toolset) ?? hashes.set(toolset, toolsetHash(toolset)).get(toolset)!;
     // Items of one signature and one given toolset (or none) form a group.
     const groups = new Map<string, { signature: string; given: Toolset | undefined; indices: number[] }>();
     const signatures = taskSignatures(items);
@@ -152,7 +162,7 @@ export class ScoringPipeline {
             return;
           }
         }
-        const stamp = { signature, toolsetVersion: toolset.version, toolsetHash: given ? hashOf(given) : toolsetHash(toolset) };
+        const stamp = { signature, toolsetVersion: toolset.version, toolsetHash: hashOf(given ?? toolset) };
         const formatOnly = this.#formatOnly(toolset);
         if (formatOnly) this.#observer?.formatOnly?.(signature, indices.length);
         if (formatOnly && this.#openEnded === 'abstain') {
@@ -212,14 +222,15 @@ export class ScoringPipeline {
     const runnableItems = runnable.map((i) => items[i]!);
     // An empty toolset still goes to the runner, which answers each item with the fallback and why.
     const poolNeeded = pooled.tools.length > 0 || toolset.tools.length === 0;
+    const serviceTools = toolset.tools.filter(inService);
     const [pooledScores, serviceComponents] = await Promise.all([
       poolNeeded
         ? this.#scorePooled(pooled, runnableItems, deadline)
         : Promise.resolve(runnableItems.map((): ItemScore => ({ reward: 0, components: [] }))),
-      withinDeadline(
-        Promise.all(toolset.tools.filter(inService).map((spec) => this.#scoreInService(spec, runnableItems, toolset.signature))),
-        deadline,
-      ),
+      // No deadline timer when there is nothing to wait for (most toolsets: no outside service).
+      serviceTools.length === 0
+        ? []
+        : withinDeadline(Promise.all(serviceTools.map((spec) => this.#scoreInService(spec, runnableItems, toolset.signature))), deadline),
     ]);
     runnable.forEach((itemIndex, k) => {
       // Outside services that did not answer by the deadline leave every item unscored.

@@ -25,16 +25,22 @@ interface WaitingGroup {
   chunks: PendingChunk[];
 }
 
-/** What decides how a toolset scores: two toolsets with the same key may share a task. */
-const keys = new WeakMap<Toolset, string>();
-function toolsetKey(toolset: Toolset): string {
-  let key = keys.get(toolset);
-  if (key === undefined) {
+interface ScoringPart {
+  /** What decides how a toolset scores: two toolsets with the same key may share a task. */
+  key: string;
+  /** The toolset without what does not score (rationale, provenance, creation time): what a task carries. */
+  toolset: Toolset;
+}
+
+const scoringParts = new WeakMap<Toolset, ScoringPart>();
+function scoringPart(toolset: Toolset): ScoringPart {
+  let part = scoringParts.get(toolset);
+  if (part === undefined) {
     const { rationale: _rationale, provenance: _provenance, createdAt: _createdAt, ...scoring } = toolset;
-    key = JSON.stringify(scoring);
-    keys.set(toolset, key);
+    part = { key: JSON.stringify(scoring), toolset: { ...scoring, rationale: [], createdAt: '' } };
+    scoringParts.set(toolset, part);
   }
-  return key;
+  return part;
 }
 
 /**
@@ -67,10 +73,11 @@ export class TaskCoalescer {
   run(toolset: Toolset, items: ScoringItem[], deadline: number, alone = false): Promise<ItemScore[]> {
     if (deadline <= Date.now()) return Promise.resolve(items.map(() => unscored(toolset)));
     return new Promise((resolve) => {
-      const key = alone ? Symbol('alone') : toolsetKey(toolset);
+      const part = scoringPart(toolset);
+      const key = alone ? Symbol('alone') : part.key;
       let group = this.#waiting.get(key);
       if (group === undefined) {
-        group = { toolset, chunks: [] };
+        group = { toolset: part.toolset, chunks: [] };
         this.#waiting.set(key, group);
       }
       let settled = false;
@@ -118,7 +125,6 @@ export class TaskCoalescer {
 
   async #runTask(toolset: Toolset, batch: PendingChunk[]): Promise<void> {
     const items = batch.flatMap((chunk) => chunk.items);
-    (globalThis as any).__tasks = ((globalThis as any).__tasks ?? 0) + 1; (globalThis as any).__items = ((globalThis as any).__items ?? 0) + items.length; if ((globalThis as any).__tasks % 500 === 0) console.error("tasks", (globalThis as any).__tasks, "items", (globalThis as any).__items);
     const remaining = Math.max(...batch.map((chunk) => chunk.deadline)) - Date.now();
     // Tools that bound their own time (code in the sandbox) may use the whole request deadline.
     const selfLimiting = toolset.tools.some((t) => this.#registry.get(t.tool)?.selfLimiting === true);
