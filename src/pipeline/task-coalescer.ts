@@ -44,11 +44,11 @@ function scoringPart(toolset: Toolset): ScoringPart {
 }
 
 /**
- * Runs chunks of items on the runner, at most `runner.parallelism` tasks at a time. A chunk that
- * finds every slot busy waits, and chunks of the same toolset that wait together (from concurrent
- * requests: OpenRLHF and slime send one sample per request) leave as one task, so many small requests
- * cost a few tasks, not one each. A lone request never waits for company: with a free slot its chunk
- * starts at once.
+ * Runs chunks of items on the runner, at most `runner.parallelism` tasks at a time. Chunks of the same
+ * toolset that arrive in one turn of the event loop, or wait together for a busy slot, leave as one
+ * task (from concurrent requests: OpenRLHF and slime send one sample per request), so many small
+ * requests cost a few tasks, not one each; free slots share a group's items. A lone request never waits
+ * for company: with a free slot its chunk starts at the end of the current turn, not after a timer.
  *
  * A failed or hung task is retried item by item, each item as a task of its own, so one bad item costs
  * only itself; an item whose deadline passes is answered unscored at that moment, whatever it waits on.
@@ -61,6 +61,8 @@ export class TaskCoalescer {
   /** Chunks waiting for a slot, by toolset key (a retried item has a key of its own); oldest first. */
   readonly #waiting = new Map<string | symbol, WaitingGroup>();
   #running = 0;
+  /** Waiting chunks will be started at the end of this turn of the event loop. */
+  #startScheduled = false;
 
   constructor(runner: Runner, registry: ToolRegistry, taskTimeoutMs: number, observer?: PipelineObserver) {
     this.#runner = runner;
@@ -99,21 +101,33 @@ export class TaskCoalescer {
         chunk.settle(items.map(() => unscored(toolset)));
       }, deadline - Date.now());
       group.chunks.push(chunk);
-      this.#startWaiting();
+      if (!this.#startScheduled) {
+        this.#startScheduled = true;
+        setImmediate(() => {
+          this.#startScheduled = false;
+          this.#startWaiting();
+        });
+      }
     });
   }
 
-  /** Starts tasks while slots are free: each takes the oldest waiting group's chunks, up to MAX_TASK_ITEMS. */
+  /**
+   * Starts tasks while slots are free: each takes the oldest waiting group's chunks, its share of the
+   * group's items over the free slots (so one burst of requests keeps every thread busy), at most
+   * MAX_TASK_ITEMS.
+   */
   #startWaiting(): void {
     while (this.#running < this.#runner.parallelism && this.#waiting.size > 0) {
       const [key, group] = this.#waiting.entries().next().value!;
-      const batch: PendingChunk[] = [];
+      const waitingItems = group.chunks.reduce((sum, chunk) => sum + chunk.items.length, 0);
+      const share = Math.min(MAX_TASK_ITEMS, Math.ceil(waitingItems / (this.#runner.parallelism - this.#running)));
+      let taken = 0;
       let size = 0;
-      while (group.chunks.length > 0 && (batch.length === 0 || size + group.chunks[0]!.items.length <= MAX_TASK_ITEMS)) {
-        const chunk = group.chunks.shift()!;
-        batch.push(chunk);
-        size += chunk.items.length;
+      while (taken < group.chunks.length && (taken === 0 || size + group.chunks[taken]!.items.length <= share)) {
+        size += group.chunks[taken]!.items.length;
+        taken++;
       }
+      const batch = group.chunks.splice(0, taken);
       if (group.chunks.length === 0) this.#waiting.delete(key);
       this.#running++;
       void this.#runTask(group.toolset, batch).finally(() => {
