@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from './helpers/service.ts';
 
-// The cheap HTTP path of POST /reward: compact answers and the JSON body parser's safety.
+// The HTTP path of POST /reward: compact answers, and hostile JSON bodies refused (Fastify's parser with
+// secure-json-parse: prototype keys, escaped or nested, are a 400).
 
 let service: RunningService;
 /** A reward model that never answers: items scored with it wait until their deadline. */

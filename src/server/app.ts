@@ -3,7 +3,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.ts';
 import { VERSION } from '../version.ts';
 import { errorBody } from './errors.ts';
-import { registerJsonParser } from './json-body.ts';
 import metrics from './plugins/external/metrics.ts';
 import swagger from './plugins/external/swagger.ts';
 import auth from './plugins/app/auth.ts';
@@ -37,7 +36,6 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   // Responses are documented by their schemas and written with plain JSON.stringify: open objects
   // (tool details) pass through whole.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
-  registerJsonParser(app);
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
