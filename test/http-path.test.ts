@@ -64,6 +64,18 @@ describe('POST /reward with options.compact', () => {
     ]);
   });
 
+  it('lists abstained items among the failed ones (RLAR_OPEN_ENDED=abstain)', async () => {
+    const abstaining = await startService({ RLAR_OPEN_ENDED: 'abstain' });
+    try {
+      const items = [{ id: 'poem', prompt: 'Write a haiku about rain.', response: 'ok' }, item('$\\boxed{\\frac{3}{4}}$')];
+      const { status, json } = await postJson(`${abstaining.url}/reward`, { items, options: { compact: true } });
+      expect(status).toBe(200);
+      expect(json).toEqual({ rewards: [0, 1], failed: [{ index: 0, id: 'poem', abstained: true }] });
+    } finally {
+      await abstaining.stop();
+    }
+  });
+
   it('refuses a compact flag that is not a boolean, naming it', async () => {
     const { status, json } = await postJson(`${service.url}/reward`, { items: [item('1')], options: { compact: 'yes' } });
     expect(status).toBe(400);

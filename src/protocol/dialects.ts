@@ -88,9 +88,15 @@ export function encodeResponse(dialect: Dialect, body: unknown, scored: ScoredIt
         const failed = [];
         for (let i = 0; i < scored.length; i++) {
           const s = scored[i]!;
-          if (s.error === undefined) continue;
+          if (s.error === undefined && !s.abstained) continue;
           const id = items[i]?.id;
-          failed.push({ index: i, ...(id !== undefined && { id }), error: s.error, ...(s.unscored && { unscored: true as const }) });
+          failed.push({
+            index: i,
+            ...(id !== undefined && { id }),
+            ...(s.error !== undefined && { error: s.error }),
+            ...(s.unscored && { unscored: true as const }),
+            ...(s.abstained && { abstained: true as const }),
+          });
         }
         return { rewards: scored.map((s) => s.reward), failed };
       }

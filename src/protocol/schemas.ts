@@ -106,7 +106,7 @@ export const NativeRequest = Type.Object(
           compact: Type.Optional(
             Type.Boolean({
               description:
-                'Answer only `rewards` and `failed` (the items that got their fallback reward, with why): no per-item ' +
+                'Answer only `rewards` and `failed` (the items that got their fallback reward, and why): no per-item ' +
                 'results, so a large batch costs less to answer and to read.',
             }),
           ),
@@ -135,10 +135,16 @@ export const NativeCompactResponse = Type.Object(
       Type.Object({
         index: Type.Integer({ description: 'Position of the item in the request.' }),
         id: Type.Optional(Type.Union([Type.String(), Type.Number()])),
-        error: Type.String({ description: 'Why the item got its fallback reward.' }),
+        error: Type.Optional(Type.String({ description: 'Why the item got its fallback reward.' })),
         unscored: Type.Optional(Type.Literal(true, { description: 'The request deadline passed before the item was scored.' })),
+        abstained: Type.Optional(
+          Type.Literal(true, { description: 'Open-ended with no quality signal and RLAR_OPEN_ENDED=abstain: no reward given.' }),
+        ),
       }),
-      { description: 'The items that got their fallback reward because of an error; empty when none did.' },
+      {
+        description:
+          'The items that got their fallback reward (an error, the deadline, or an abstention); empty when none did.',
+      },
     ),
   },
   { title: 'Native compact response', description: 'With `options.compact: true`.' },
