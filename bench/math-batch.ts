@@ -54,8 +54,8 @@ function cpuSeconds(pid: number): number {
 interface Rates {
   /** Items per wall-clock second. */
   wall: number;
-  /** Items per CPU-second. */
-  cpu: number;
+  /** CPU-seconds the round took (the service's are counted in 10 ms ticks: summed over rounds, not a median). */
+  cpuSeconds: number;
 }
 
 const toolset: Toolset = {
@@ -76,7 +76,7 @@ async function inProcessRound(items: ScoringItem[]): Promise<Rates> {
   for (const item of items) await applyToolset(registry, toolset, item, timings);
   const wall = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  return { wall: items.length / wall, cpu: items.length / ((cpu.user + cpu.system) / 1e6) };
+  return { wall: items.length / wall, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
 async function httpRound(url: string, pid: number, body: string, count: number): Promise<Rates> {
@@ -86,7 +86,7 @@ async function httpRound(url: string, pid: number, body: string, count: number):
   const json = (await response.json()) as { rewards: number[] };
   const wall = (performance.now() - started) / 1000;
   if (json.rewards.length !== count) throw new Error(`expected ${count} rewards, got status ${response.status}`);
-  return { wall: count / wall, cpu: count / Math.max(0.01, cpuSeconds(pid) - cpuBefore) };
+  return { wall: count / wall, cpuSeconds: cpuSeconds(pid) - cpuBefore };
 }
 
 const items = loadItems();
@@ -107,11 +107,12 @@ try {
   await service.stop();
 }
 const pressure = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
-const localCpu = median(local.map((r) => r.cpu));
-const httpCpu = median(http.map((r) => r.cpu));
+const perCpuSecond = (rounds: Rates[]) => (rounds.length * items.length) / rounds.reduce((sum, r) => sum + r.cpuSeconds, 0);
+const localCpu = perCpuSecond(local);
+const httpCpu = perCpuSecond(http);
 const localWall = median(local.map((r) => r.wall));
 const httpWall = median(http.map((r) => r.wall));
-console.log(`${BATCH} MATH-500 solutions (math_answer) per batch${COMPACT ? ', compact results' : ''}; medians of ${ROUNDS} rounds`);
+console.log(`${BATCH} MATH-500 solutions (math_answer) per batch${COMPACT ? ', compact results' : ''}; ${ROUNDS} rounds (wall: medians; CPU: totals)`);
 console.log(`cpu pressure: ${pressure}`);
 console.log(`per CPU-second   in-process ${localCpu.toFixed(0)} items/s   POST /reward ${httpCpu.toFixed(0)} items/s   ratio ${(httpCpu / localCpu).toFixed(2)}`);
 console.log(
