@@ -1,21 +1,27 @@
 /**
- * Service overhead: rewards per second for a 4096-item math batch through `POST /reward` (the built
- * service, embedded mode, as `rlar serve` runs it) versus the same tool function called in-process,
- * single-threaded, on the same items. Both are measured in this run; the ratio is what to compare.
+ * Service overhead on a cheap tool: 4096 MATH-500 answers (math_answer) in one `POST /reward` to the
+ * built service (embedded mode, as `rlar serve` runs it) against the same tool function called
+ * in-process on the same items. Both are measured in this run, round after round.
  *
- * Run: npm run bench   (builds first; needs Node 22.18+ to run this TypeScript file directly)
+ * The comparison is per CPU-second, so it holds on a shared machine and for any thread count: the
+ * service's CPU time (main thread and its worker threads, from /proc/PID/stat) against the CPU time of
+ * the in-process loop (one thread, process.cpuUsage). A service on N threads that keeps them busy
+ * reaches N times the in-process single-thread rate when the ratio is 1. The wall-clock rates are
+ * printed too, the in-process one scaled to the service's thread count.
+ *
+ * Run: npm run build && node bench/math-batch.ts          (RLAR_THREADS=N: the service's threads)
+ *      BENCH_COMPACT=1 ...                                  (ask for rewards only: options.compact)
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 import { applyToolset, type Toolset, type ToolTimings } from '../src/tools/toolset.ts';
 import { builtinRegistry } from '../src/tools/builtin.ts';
 import type { ScoringItem } from '../src/tools/types.ts';
+import { startService } from '../test/helpers/service.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BATCH = 4096;
 const ROUNDS = 5;
+const COMPACT = process.env.BENCH_COMPACT === '1';
 
 interface MathRow {
   problem: string;
@@ -36,78 +42,79 @@ function loadItems(): ScoringItem[] {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const cpuTicksPerSecond = 100; // USER_HZ on Linux
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat; here counted after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / cpuTicksPerSecond;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+interface Rates {
+  /** Items per wall-clock second. */
+  wall: number;
+  /** CPU-seconds the round took (the service's are counted in 10 ms ticks: summed over rounds, not a median). */
+  cpuSeconds: number;
 }
 
-async function inProcess(items: ScoringItem[]): Promise<number> {
+const toolset: Toolset = {
+  signature: 'bench',
+  version: 1,
+  planner: 'bench',
+  tools: [{ tool: 'math_answer', weight: 1 }],
+  fallback: 0,
+  rationale: [],
+  createdAt: '',
+};
+
+async function inProcessRound(items: ScoringItem[]): Promise<Rates> {
   const registry = builtinRegistry();
-  const toolset: Toolset = {
-    signature: 'bench',
-    version: 1,
-    planner: 'bench',
-    tools: [{ tool: 'math_answer', weight: 1 }],
-    fallback: 0,
-    rationale: [],
-    createdAt: '',
-  };
-  const rates: number[] = [];
-  for (let round = 0; round < ROUNDS + 1; round++) {
-    const timings: ToolTimings = {};
-    const started = performance.now();
-    for (const item of items) await applyToolset(registry, toolset, item, timings);
-    if (round > 0) rates.push(items.length / ((performance.now() - started) / 1000)); // round 0 warms up
-  }
-  return median(rates);
+  const timings: ToolTimings = {};
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  for (const item of items) await applyToolset(registry, toolset, item, timings);
+  const wall = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wall: items.length / wall, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
 }
 
-async function throughHttp(items: ScoringItem[]): Promise<{ rate: number; threads: string }> {
-  const port = await freePort();
-  const threads = process.env.RLAR_THREADS ?? '';
-  const child = spawn(process.execPath, ['dist/cli.js', 'serve'], {
-    cwd: ROOT,
-    env: { RLAR_DATA_DIR: ':memory:', ...process.env, PORT: String(port), RLAR_LOG_LEVEL: 'warn' },
-    stdio: 'inherit',
-  });
-  const url = `http://127.0.0.1:${port}`;
-  try {
-    for (let tries = 0; ; tries++) {
-      try {
-        if ((await fetch(`${url}/healthz`)).ok) break;
-      } catch {
-        if (tries > 200) throw new Error('service did not start');
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    const body = JSON.stringify({ items });
-    const rates: number[] = [];
-    for (let round = 0; round < ROUNDS + 1; round++) {
-      const started = performance.now();
-      const response = await fetch(`${url}/reward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-      const json = (await response.json()) as { rewards: number[] };
-      if (json.rewards.length !== items.length) throw new Error(`expected ${items.length} rewards`);
-      if (round > 0) rates.push(items.length / ((performance.now() - started) / 1000));
-    }
-    return { rate: median(rates), threads: threads || 'all cores' };
-  } finally {
-    child.kill('SIGTERM');
-  }
+async function httpRound(url: string, pid: number, body: string, count: number): Promise<Rates> {
+  const cpuBefore = cpuSeconds(pid);
+  const started = performance.now();
+  const response = await fetch(`${url}/reward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const json = (await response.json()) as { rewards: number[] };
+  const wall = (performance.now() - started) / 1000;
+  if (json.rewards.length !== count) throw new Error(`expected ${count} rewards, got status ${response.status}`);
+  return { wall: count / wall, cpuSeconds: cpuSeconds(pid) - cpuBefore };
 }
 
 const items = loadItems();
-const baseline = await inProcess(items);
-const http = await throughHttp(items);
-console.log(`items per batch            ${BATCH} (MATH-500 solutions, math_answer), median of ${ROUNDS} rounds`);
-console.log(`in-process, one thread     ${baseline.toFixed(0)} items/s`);
-console.log(`POST /reward (${http.threads})  ${http.rate.toFixed(0)} items/s`);
-console.log(`ratio HTTP / in-process    ${(http.rate / baseline).toFixed(2)}`);
+const threads = Number(process.env.RLAR_THREADS ?? availableParallelism());
+const body = JSON.stringify({ items, ...(COMPACT && { options: { compact: true } }) });
+const service = await startService({ RLAR_LOG_LEVEL: 'warn', RLAR_DATA_DIR: ':memory:', RLAR_THREADS: String(threads) });
+const local: Rates[] = [];
+const http: Rates[] = [];
+try {
+  await inProcessRound(items); // warm-up, both sides
+  await httpRound(service.url, service.pid, body, items.length);
+  // Alternating rounds: both sides see the same machine load.
+  for (let round = 0; round < ROUNDS; round++) {
+    local.push(await inProcessRound(items));
+    http.push(await httpRound(service.url, service.pid, body, items.length));
+  }
+} finally {
+  await service.stop();
+}
+const pressure = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
+const perCpuSecond = (rounds: Rates[]) => (rounds.length * items.length) / rounds.reduce((sum, r) => sum + r.cpuSeconds, 0);
+const localCpu = perCpuSecond(local);
+const httpCpu = perCpuSecond(http);
+const localWall = median(local.map((r) => r.wall));
+const httpWall = median(http.map((r) => r.wall));
+console.log(`${BATCH} MATH-500 solutions (math_answer) per batch${COMPACT ? ', compact results' : ''}; ${ROUNDS} rounds (wall: medians; CPU: totals)`);
+console.log(`cpu pressure: ${pressure}`);
+console.log(`per CPU-second   in-process ${localCpu.toFixed(0)} items/s   POST /reward ${httpCpu.toFixed(0)} items/s   ratio ${(httpCpu / localCpu).toFixed(2)}`);
+console.log(
+  `wall clock       in-process x ${threads} threads ${(localWall * threads).toFixed(0)} items/s   POST /reward (${threads} threads) ${httpWall.toFixed(0)} items/s   ratio ${(httpWall / (localWall * threads)).toFixed(2)}`,
+);

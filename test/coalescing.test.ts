@@ -12,11 +12,12 @@ const registry = builtinRegistry();
 
 /** A runner of one slot whose tasks finish only when the test releases them; it records every task. */
 class GatedRunner implements Runner {
-  readonly parallelism = 1;
   readonly minChunk = 1;
   readonly tasks: ScoreTask[] = [];
   readonly #gates: (() => void)[] = [];
   failNext = false;
+
+  constructor(readonly parallelism = 1) {}
 
   async run(task: ScoreTask, limits: RunLimits): Promise<ScoreTaskResult> {
     this.tasks.push(task);
@@ -49,12 +50,15 @@ const toolset = (weight = 1): Toolset => ({
 });
 const item = (answer: number) => ({ prompt: 'What is it?', response: `The answer is ${answer}.`, reference: '7' });
 const later = () => Date.now() + 30_000;
+/** The end of the current turn of the event loop, when chunks that arrived in it start. */
+const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('task coalescing', () => {
-  it('runs a lone chunk at once, and chunks that wait for a slot together as one task', async () => {
+  it('runs a lone chunk at the end of the turn, and chunks that wait for a slot together as one task', async () => {
     const runner = new GatedRunner();
     const tasks = new TaskCoalescer(runner, registry, 10_000);
     const first = tasks.run(toolset(), [item(7)], later());
+    await turn();
     expect(runner.tasks).toHaveLength(1); // started without waiting for company
     const waiting = [7, 8, 7, 9].map((answer) => tasks.run(toolset(), [item(answer)], later()));
     expect(runner.tasks).toHaveLength(1);
@@ -65,10 +69,23 @@ describe('task coalescing', () => {
     expect(runner.tasks.map((t) => t.items.length)).toEqual([1, 4]);
   });
 
+  it('starts chunks that arrive in one turn as few tasks, shared over the free slots', async () => {
+    const runner = new GatedRunner(2);
+    const tasks = new TaskCoalescer(runner, registry, 10_000);
+    const burst = [7, 8, 7, 9, 7].map((answer) => tasks.run(toolset(), [item(answer)], later()));
+    expect(runner.tasks).toHaveLength(0);
+    await turn();
+    expect(runner.tasks.map((t) => t.items.length)).toEqual([3, 2]);
+    await runner.release();
+    await runner.release();
+    expect((await Promise.all(burst)).map((scores) => scores.map((s) => s.reward))).toEqual([[1], [0], [1], [0], [1]]);
+  });
+
   it('never merges chunks of toolsets that score differently', async () => {
     const runner = new GatedRunner();
     const tasks = new TaskCoalescer(runner, registry, 10_000);
     const first = tasks.run(toolset(), [item(7)], later());
+    await turn();
     const a = tasks.run(toolset(1), [item(7)], later());
     const b = tasks.run(toolset(2), [item(7)], later());
     const c = tasks.run(toolset(1), [item(7)], later());
@@ -85,6 +102,7 @@ describe('task coalescing', () => {
     const runner = new GatedRunner();
     const tasks = new TaskCoalescer(runner, registry, 10_000);
     const first = tasks.run(toolset(), [item(7)], later());
+    await turn();
     const shared = [7, 8, 7].map((answer) => tasks.run(toolset(), [item(answer)], later()));
     await runner.release();
     await first;
@@ -99,6 +117,7 @@ describe('task coalescing', () => {
     const runner = new GatedRunner();
     const tasks = new TaskCoalescer(runner, registry, 10_000);
     const first = tasks.run(toolset(), [item(7)], later());
+    await turn();
     const soon = tasks.run(toolset(), [item(7)], Date.now() + 50);
     const patient = tasks.run(toolset(), [item(7)], later());
     const [late] = await soon; // answered while the only slot is still busy

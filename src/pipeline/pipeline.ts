@@ -1,7 +1,7 @@
 import type { Runner } from '../execution/runner.ts';
 import { taskSignatures } from '../planning/signature.ts';
 import type { Recipes } from '../planning/recipes.ts';
-import { combine, component, STAND_IN, toolsetHash, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
+import { combine, component, cachedToolsetHash, STAND_IN, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import type { ScoringItem, ToolOutcome, ToolParams } from '../tools/types.ts';
 import { asError, messageOf } from '../util/errors.ts';
@@ -48,6 +48,7 @@ export interface PipelineObserver {
 export type OpenEndedPolicy = 'format' | 'abstain';
 
 const PLANNING_SAMPLES = 3;
+
 /** The value of `work`, or undefined when the deadline (epoch ms) passes first. */
 async function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -123,13 +124,11 @@ export class ScoringPipeline {
    */
   async score(items: ScoringItem[], timeoutMs?: number, declared: readonly (Toolset | undefined)[] = []): Promise<ScoredItem[]> {
     const deadline = Date.now() + (timeoutMs ?? this.#limits.requestTimeoutMs);
-    const hashes = new Map<Toolset, string>();
-    const hashOf = (toolset: Toolset) => hashes.get(toolset) ?? hashes.set(toolset, toolsetHash(toolset)).get(toolset)!;
     // Items of one signature and one given toolset (or none) form a group.
     const groups = new Map<string, { signature: string; given: Toolset | undefined; indices: number[] }>();
     taskSignatures(items).forEach((signature, index) => {
       const given = declared[index] ?? this.#recipes?.match(items[index]!, signature);
-      const key = given ? `${signature}\0${hashOf(given)}` : signature;
+      const key = given ? `${signature}\0${cachedToolsetHash(given)}` : signature;
       const group = groups.get(key);
       if (group) group.indices.push(index);
       else groups.set(key, { signature, given, indices: [index] });
@@ -146,11 +145,11 @@ export class ScoringPipeline {
             toolset = await this.#resolver.resolve(signature, samples, deadline);
           } catch (error) {
             const failed = { reward: STAND_IN.fallback, components: [], error: `planning ${signature} failed: ${messageOf(error)}` };
-            for (const i of indices) results[i] = { ...failed, signature, toolsetVersion: 0, toolsetHash: hashOf(STAND_IN) };
+            for (const i of indices) results[i] = { ...failed, signature, toolsetVersion: 0, toolsetHash: cachedToolsetHash(STAND_IN) };
             return;
           }
         }
-        const stamp = { signature, toolsetVersion: toolset.version, toolsetHash: given ? hashOf(given) : toolsetHash(toolset) };
+        const stamp = { signature, toolsetVersion: toolset.version, toolsetHash: cachedToolsetHash(given ?? toolset) };
         const formatOnly = this.#formatOnly(toolset);
         if (formatOnly) this.#observer?.formatOnly?.(signature, indices.length);
         if (formatOnly && this.#openEnded === 'abstain') {
@@ -210,14 +209,15 @@ export class ScoringPipeline {
     const runnableItems = runnable.map((i) => items[i]!);
     // An empty toolset still goes to the runner, which answers each item with the fallback and why.
     const poolNeeded = pooled.tools.length > 0 || toolset.tools.length === 0;
+    const serviceTools = toolset.tools.filter(inService);
     const [pooledScores, serviceComponents] = await Promise.all([
       poolNeeded
         ? this.#scorePooled(pooled, runnableItems, deadline)
         : Promise.resolve(runnableItems.map((): ItemScore => ({ reward: 0, components: [] }))),
-      withinDeadline(
-        Promise.all(toolset.tools.filter(inService).map((spec) => this.#scoreInService(spec, runnableItems, toolset.signature))),
-        deadline,
-      ),
+      // No deadline timer when there is nothing to wait for (most toolsets: no outside service).
+      serviceTools.length === 0
+        ? []
+        : withinDeadline(Promise.all(serviceTools.map((spec) => this.#scoreInService(spec, runnableItems, toolset.signature))), deadline),
     ]);
     runnable.forEach((itemIndex, k) => {
       // Outside services that did not answer by the deadline leave every item unscored.

@@ -2,7 +2,7 @@ import type { Runner } from '../execution/runner.ts';
 import { taskToolset, type ScoreTaskResult } from '../execution/score-task.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
 import type { PipelineObserver } from './pipeline.ts';
-import { toolsetHash, type ItemScore, type Toolset } from '../tools/toolset.ts';
+import { cachedToolsetHash, type ItemScore, type Toolset } from '../tools/toolset.ts';
 import type { ScoringItem } from '../tools/types.ts';
 import { messageOf } from '../util/errors.ts';
 
@@ -25,23 +25,12 @@ interface WaitingGroup {
   chunks: PendingChunk[];
 }
 
-/** Toolsets with the same content hash score alike, so their chunks may share a task. */
-const keys = new WeakMap<Toolset, string>();
-function toolsetKey(toolset: Toolset): string {
-  let key = keys.get(toolset);
-  if (key === undefined) {
-    key = toolsetHash(toolset);
-    keys.set(toolset, key);
-  }
-  return key;
-}
-
 /**
- * Runs chunks of items on the runner, at most `runner.parallelism` tasks at a time. A chunk that
- * finds every slot busy waits, and chunks of the same toolset that wait together (from concurrent
- * requests: OpenRLHF and slime send one sample per request) leave as one task, so many small requests
- * cost a few tasks, not one each. A lone request never waits for company: with a free slot its chunk
- * starts at once.
+ * Runs chunks of items on the runner, at most `runner.parallelism` tasks at a time. Chunks of the same
+ * toolset that arrive in one turn of the event loop, or wait together for a busy slot, leave as one
+ * task (from concurrent requests: OpenRLHF and slime send one sample per request), so many small
+ * requests cost a few tasks, not one each; free slots share a group's items. A lone request never waits
+ * for company: with a free slot its chunk starts at the end of the current turn, not after a timer.
  *
  * A failed or hung task is retried item by item, each item as a task of its own, so one bad item costs
  * only itself; an item whose deadline passes is answered unscored at that moment, whatever it waits on.
@@ -54,6 +43,8 @@ export class TaskCoalescer {
   /** Chunks waiting for a slot, by toolset key (a retried item has a key of its own); oldest first. */
   readonly #waiting = new Map<string | symbol, WaitingGroup>();
   #running = 0;
+  /** Waiting chunks will be started at the end of this turn of the event loop. */
+  #startScheduled = false;
 
   constructor(runner: Runner, registry: ToolRegistry, taskTimeoutMs: number, observer?: PipelineObserver) {
     this.#runner = runner;
@@ -66,7 +57,8 @@ export class TaskCoalescer {
   run(toolset: Toolset, items: ScoringItem[], deadline: number, alone = false): Promise<ItemScore[]> {
     if (deadline <= Date.now()) return Promise.resolve(items.map(() => unscored(toolset)));
     return new Promise((resolve) => {
-      const key = alone ? Symbol('alone') : toolsetKey(toolset);
+      // Toolsets with the same content hash score alike, so their chunks may share a task.
+      const key = alone ? Symbol('alone') : cachedToolsetHash(toolset);
       let group = this.#waiting.get(key);
       if (group === undefined) {
         group = { toolset, chunks: [] };
@@ -91,21 +83,33 @@ export class TaskCoalescer {
         chunk.settle(items.map(() => unscored(toolset)));
       }, deadline - Date.now());
       group.chunks.push(chunk);
-      this.#startWaiting();
+      if (!this.#startScheduled) {
+        this.#startScheduled = true;
+        setImmediate(() => {
+          this.#startScheduled = false;
+          this.#startWaiting();
+        });
+      }
     });
   }
 
-  /** Starts tasks while slots are free: each takes the oldest waiting group's chunks, up to MAX_TASK_ITEMS. */
+  /**
+   * Starts tasks while slots are free: each takes the oldest waiting group's chunks, its share of the
+   * group's items over the free slots (so one burst of requests keeps every thread busy), at most
+   * MAX_TASK_ITEMS.
+   */
   #startWaiting(): void {
     while (this.#running < this.#runner.parallelism && this.#waiting.size > 0) {
       const [key, group] = this.#waiting.entries().next().value!;
-      const batch: PendingChunk[] = [];
+      const waitingItems = group.chunks.reduce((sum, chunk) => sum + chunk.items.length, 0);
+      const share = Math.min(MAX_TASK_ITEMS, Math.ceil(waitingItems / (this.#runner.parallelism - this.#running)));
+      let taken = 0;
       let size = 0;
-      while (group.chunks.length > 0 && (batch.length === 0 || size + group.chunks[0]!.items.length <= MAX_TASK_ITEMS)) {
-        const chunk = group.chunks.shift()!;
-        batch.push(chunk);
-        size += chunk.items.length;
+      while (taken < group.chunks.length && (taken === 0 || size + group.chunks[taken]!.items.length <= share)) {
+        size += group.chunks[taken]!.items.length;
+        taken++;
       }
+      const batch = group.chunks.splice(0, taken);
       if (group.chunks.length === 0) this.#waiting.delete(key);
       this.#running++;
       void this.#runTask(group.toolset, batch).finally(() => {
@@ -117,7 +121,6 @@ export class TaskCoalescer {
 
   async #runTask(toolset: Toolset, batch: PendingChunk[]): Promise<void> {
     const items = batch.flatMap((chunk) => chunk.items);
-    (globalThis as any).__tasks = ((globalThis as any).__tasks ?? 0) + 1; (globalThis as any).__items = ((globalThis as any).__items ?? 0) + items.length; if ((globalThis as any).__tasks % 500 === 0) console.error("tasks", (globalThis as any).__tasks, "items", (globalThis as any).__items);
     const remaining = Math.max(...batch.map((chunk) => chunk.deadline)) - Date.now();
     // Tools that bound their own time (code in the sandbox) may use the whole request deadline.
     const selfLimiting = toolset.tools.some((t) => this.#registry.get(t.tool)?.selfLimiting === true);

@@ -1,5 +1,6 @@
 import type { Reference, ScoringItem } from '../tools/types.ts';
 import { ANSWER_KEYS } from '../tools/verifiers/reference.ts';
+import { boundedCache } from '../util/bounded-cache.ts';
 
 /**
  * The task signature: a cheap, deterministic key for the kind of a query, from the `task` hint, the
@@ -150,9 +151,15 @@ interface PromptCues {
   think: string[];
 }
 
+/**
+ * Cues by the text they are read from. Requests repeat prompts (a GRPO group's samples often come as
+ * one request each, from OpenRLHF and slime), and the cue patterns are the costly part of a signature.
+ */
+const cuesByText = boundedCache<PromptCues>(4096);
+
 function promptCues(prompt: string): PromptCues {
   const text = cueText(prompt);
-  return { cue: PROMPT_CUES.find(([re]) => re.test(text))?.[1], think: thinkCues(text) };
+  return cuesByText(text, () => ({ cue: PROMPT_CUES.find(([re]) => re.test(text))?.[1], think: thinkCues(text) }));
 }
 
 function signatureParts(item: ScoringItem, cues: PromptCues = promptCues(item.prompt)): SignatureParts {

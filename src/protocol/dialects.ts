@@ -83,7 +83,23 @@ const flag = (on: boolean | undefined) => (on ? 1 : 0);
 export function encodeResponse(dialect: Dialect, body: unknown, scored: ScoredItem[], details: ItemDetail[]): RewardResponse {
   switch (dialect) {
     case 'native': {
-      const items = (body as NativeRequest).items;
+      const { items, options } = body as NativeRequest;
+      if (options?.compact) {
+        const failed = [];
+        for (let i = 0; i < scored.length; i++) {
+          const s = scored[i]!;
+          if (s.error === undefined && !s.abstained) continue;
+          const id = items[i]?.id;
+          failed.push({
+            index: i,
+            ...(id !== undefined && { id }),
+            ...(s.error !== undefined && { error: s.error }),
+            ...(s.unscored && { unscored: true as const }),
+            ...(s.abstained && { abstained: true as const }),
+          });
+        }
+        return { rewards: scored.map((s) => s.reward), failed };
+      }
       return {
         rewards: scored.map((s) => s.reward),
         results: scored.map((s, i) => ({ id: items[i]?.id ?? i, ...itemResult(s, details[i]) })),

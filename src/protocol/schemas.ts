@@ -103,6 +103,13 @@ export const NativeRequest = Type.Object(
             Type.Integer({ minimum: 1, maximum: 3_600_000, description: 'Deadline for the whole request.' }),
           ),
           toolset: Type.Optional(ToolsetDeclaration),
+          compact: Type.Optional(
+            Type.Boolean({
+              description:
+                'Answer only `rewards` and `failed` (the items that got their fallback reward, and why): no per-item ' +
+                'results, so a large batch costs less to answer and to read.',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -119,6 +126,28 @@ export const NativeResponse = Type.Object(
     ),
   },
   { title: 'Native response' },
+);
+
+export const NativeCompactResponse = Type.Object(
+  {
+    rewards: Type.Array(Type.Number()),
+    failed: Type.Array(
+      Type.Object({
+        index: Type.Integer({ description: 'Position of the item in the request.' }),
+        id: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+        error: Type.Optional(Type.String({ description: 'Why the item got its fallback reward.' })),
+        unscored: Type.Optional(Type.Literal(true, { description: 'The request deadline passed before the item was scored.' })),
+        abstained: Type.Optional(
+          Type.Literal(true, { description: 'Open-ended with no quality signal and RLAR_OPEN_ENDED=abstain: no reward given.' }),
+        ),
+      }),
+      {
+        description:
+          'The items that got their fallback reward (an error, the deadline, or an abstention); empty when none did.',
+      },
+    ),
+  },
+  { title: 'Native compact response', description: 'With `options.compact: true`.' },
 );
 
 export const OpenRLHFRequest = Type.Object(
@@ -178,6 +207,7 @@ export const RewardRequest = Type.Union([NativeRequest, OpenRLHFRequest, SlimeRe
 
 export const RewardResponse = Type.Union([
   NativeResponse,
+  NativeCompactResponse,
   OpenRLHFResponse,
   SlimeResponse,
   Type.Number({ title: 'slime bare reward', description: 'With `?format=number`.' }),

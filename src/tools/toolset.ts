@@ -223,6 +223,17 @@ export function toolsetHash(toolset: Pick<Toolset, 'tools' | 'fallback' | 'combi
   return `sha256:${createHash('sha256').update(canonicalJson(scoring)).digest('hex')}`;
 }
 
+const hashes = new WeakMap<Toolset, string>();
+/**
+ * `toolsetHash`, remembered per toolset object. Toolsets are never changed in place (a change is a new
+ * version, a new object), and the memory store hands out the same object request after request.
+ */
+export function cachedToolsetHash(toolset: Toolset): string {
+  let hash = hashes.get(toolset);
+  if (hash === undefined) hashes.set(toolset, (hash = toolsetHash(toolset)));
+  return hash;
+}
+
 /** A toolset as the API shows it: with its content hash. */
 export function withHash(toolset: Toolset): Toolset {
   return { ...toolset, toolset_hash: toolsetHash(toolset) };

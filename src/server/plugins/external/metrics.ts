@@ -103,8 +103,10 @@ export default fp(
   async (app) => {
     const metrics = createMetrics();
     app.decorate('metrics', metrics);
-    app.addHook('onResponse', async (request, reply) => {
+    // A callback hook, not an async one: no promise per request.
+    app.addHook('onResponse', (request, reply, done) => {
       metrics.httpRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode);
+      done();
     });
   },
   { name: 'metrics' },
