@@ -41,7 +41,8 @@ describe('API keys (RLAR_API_KEYS)', () => {
 
   it('never writes a key to the log', async () => {
     await postJson(`${service.url}/reward`, sample, { authorization: `Bearer ${KEY}` });
-    expect(service.output()).toMatch(/request completed/);
+    // Logged once the answer is sent, through the child's stdout pipe: it may arrive after the answer.
+    await expect.poll(() => service.output(), { timeout: 10_000 }).toMatch(/request completed/);
     expect(service.output()).not.toContain(KEY);
   });
 });

@@ -124,7 +124,8 @@ describe('distributed mode', () => {
     const exited = new Promise<number | null>((resolve) => leaving.child.once('exit', resolve));
     leaving.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(leaving.output()).toMatch(/SIGTERM: finishing the work in flight/);
+    // 'exit' may come before the last of the child's stderr is read.
+    await expect.poll(() => leaving.output(), { timeout: 10_000 }).toMatch(/SIGTERM: finishing the work in flight/);
     await track(startWorker(env())); // takes the jobs still waiting
     const { status, json } = await pending;
     expect(status).toBe(200);

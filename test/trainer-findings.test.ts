@@ -135,7 +135,8 @@ describe('open-ended items without a quality signal', () => {
     expect(toolset.rationale.join(' ')).toMatch(/format only, no quality signal/);
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`rlar_format_only_items_total\\{signature="${json.results[0].signature.replace(/[.+]/g, '\\$&')}"\\} [1-9]`));
-    expect(service.output()).toMatch(/their reward checks format only/);
+    // The log line comes through the child's stdout pipe, which may arrive after the HTTP answer.
+    await expect.poll(() => service.output(), { timeout: 10_000 }).toMatch(/their reward checks format only/);
   });
 
   it('abstains with RLAR_OPEN_ENDED=abstain: the fallback and a flag (and strips the tokens RLAR_STRIP_TOKENS adds)', async () => {
