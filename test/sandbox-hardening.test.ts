@@ -203,6 +203,8 @@ describe('HumanEval and MBPP passes', () => {
     ['exit from the function', 'def inc(x):\n    import os\n    os._exit(0)'],
     ['patched builtins', 'import builtins, sys\nbuiltins.AssertionError = SystemExit\ndef inc(x):\n    sys.exit(0)'],
     ['stdin read for a token', 'import sys\nprint(sys.stdin.read())\nsys.exit(0)'],
+    ['the harness from the globals', "import os\nfor name, value in list(globals().items()):\n    if name.startswith('_rlar'):\n        value()\nos._exit(0)"],
+    ['the harness from __main__', "import os, sys\nfor name, value in list(vars(sys.modules['__main__']).items()):\n    if name.startswith('_rlar'):\n        value()\nos._exit(0)"],
   ];
 
   it('are not faked by leaving early, in either format', async () => {
