@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeuristicPlanner } from '../src/planning/heuristic.ts';
-import { parseSignature, referenceShape, taskSignature, taskSignatures } from '../src/planning/signature.ts';
+import { parseSignature, referenceShape, taskSignature } from '../src/planning/signature.ts';
 import { ToolRegistry } from '../src/tools/registry.ts';
 import { builtinRegistry } from '../src/tools/builtin.ts';
 import type { ScoringItem } from '../src/tools/types.ts';
@@ -43,7 +43,7 @@ describe('task signature', () => {
     expect(a).toBe(b);
   });
 
-  it('gives a batch the signatures its items have alone, when prompts repeat with other tasks and references', () => {
+  it('gives repeated prompts (whose cues are cached) the signatures of their own tasks and references', () => {
     const items = [
       item({ prompt: 'Solve x+1=2.', reference: '1' }),
       item({ prompt: 'Solve x+1=2.', reference: '1', task: 'openai/gsm8k' }),
@@ -52,9 +52,15 @@ describe('task signature', () => {
       item({ prompt: 'Translate to French: cat <think>', reference: 'chat', response: 'chien' }),
       item({ prompt: 'Solve x+1=2.' }),
     ];
-    const signatures = taskSignatures(items);
-    expect(signatures).toEqual(items.map(taskSignature));
-    expect(new Set(signatures).size).toBe(5);
+    const signatures = items.map(taskSignature);
+    expect(signatures).toEqual([
+      'math.any.number',
+      'math.gsm8k.number',
+      'choice.any.letter',
+      'translation.any.short_text+think_open',
+      'translation.any.short_text+think_open',
+      'dialogue.any.none',
+    ]);
   });
 
   it.each([

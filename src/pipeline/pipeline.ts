@@ -1,5 +1,6 @@
 import type { Runner } from '../execution/runner.ts';
-import { taskSignatures } from '../planning/signature.ts';
+import { taskSignature } from '../planning/signature.ts';
+import { DECLARED } from '../planning/planner.ts';
 import type { Recipes } from '../planning/recipes.ts';
 import { combine, component, cachedToolsetHash, STAND_IN, type Component, type ItemScore, type Toolset, type ToolSpec, type ToolTimings } from '../tools/toolset.ts';
 import type { ToolRegistry } from '../tools/registry.ts';
@@ -126,7 +127,7 @@ export class ScoringPipeline {
     const deadline = Date.now() + (timeoutMs ?? this.#limits.requestTimeoutMs);
     // Items of one signature and one given toolset (or none) form a group.
     const groups = new Map<string, { signature: string; given: Toolset | undefined; indices: number[] }>();
-    taskSignatures(items).forEach((signature, index) => {
+    items.map(taskSignature).forEach((signature, index) => {
       const given = declared[index] ?? this.#recipes?.match(items[index]!, signature);
       const key = given ? `${signature}\0${cachedToolsetHash(given)}` : signature;
       const group = groups.get(key);
@@ -150,7 +151,8 @@ export class ScoringPipeline {
           }
         }
         const stamp = { signature, toolsetVersion: toolset.version, toolsetHash: cachedToolsetHash(given ?? toolset) };
-        const formatOnly = this.#formatOnly(toolset);
+        // A toolset someone declared is scored as declared, even when it checks format only.
+        const formatOnly = !given && toolset.planner !== DECLARED && this.#formatOnly(toolset);
         if (formatOnly) this.#observer?.formatOnly?.(signature, indices.length);
         if (formatOnly && this.#openEnded === 'abstain') {
           const abstained = { reward: toolset.fallback, components: [], formatOnly: true as const, abstained: true as const };
@@ -205,11 +207,12 @@ export class ScoringPipeline {
       else scores[i] = { reward: toolset.fallback, components: [], error };
     });
     const inService = (spec: ToolSpec) => this.#registry.get(spec.tool)?.runsInService === true;
-    const pooled: Toolset = { ...toolset, tools: toolset.tools.filter((spec) => !inService(spec)) };
+    const serviceTools = toolset.tools.filter(inService);
+    // The toolset itself when no tool runs here, so its cached hash serves the task coalescer.
+    const pooled: Toolset = serviceTools.length === 0 ? toolset : { ...toolset, tools: toolset.tools.filter((spec) => !inService(spec)) };
     const runnableItems = runnable.map((i) => items[i]!);
     // An empty toolset still goes to the runner, which answers each item with the fallback and why.
     const poolNeeded = pooled.tools.length > 0 || toolset.tools.length === 0;
-    const serviceTools = toolset.tools.filter(inService);
     const [pooledScores, serviceComponents] = await Promise.all([
       poolNeeded
         ? this.#scorePooled(pooled, runnableItems, deadline)

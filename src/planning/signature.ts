@@ -162,7 +162,8 @@ function promptCues(prompt: string): PromptCues {
   return cuesByText(text, () => ({ cue: PROMPT_CUES.find(([re]) => re.test(text))?.[1], think: thinkCues(text) }));
 }
 
-function signatureParts(item: ScoringItem, cues: PromptCues = promptCues(item.prompt)): SignatureParts {
+function signatureParts(item: ScoringItem): SignatureParts {
+  const cues = promptCues(item.prompt);
   // IFEval data ships its instructions as metadata beside a missing reference.
   const shape = item.metadata && 'instruction_id_list' in item.metadata ? 'instructions' : referenceShape(item.reference);
   return { domain: domainOf(hintDomain(item.task), shape, cues.cue), source: sourceOf(item.task), reference: shape, cues: cues.think };
@@ -183,22 +184,6 @@ function formatSignature(parts: SignatureParts): string {
 
 export function taskSignature(item: ScoringItem): string {
   return formatSignature(signatureParts(item));
-}
-
-/**
- * The signatures of a batch. The prompt's cues are read once per distinct prompt: a GRPO batch holds
- * several responses to each prompt, and the cue patterns are the costly part.
- */
-export function taskSignatures(items: ScoringItem[]): string[] {
-  const byPrompt = new Map<string, PromptCues>();
-  return items.map((item) => {
-    let cues = byPrompt.get(item.prompt);
-    if (cues === undefined) {
-      cues = promptCues(item.prompt);
-      byPrompt.set(item.prompt, cues);
-    }
-    return formatSignature(signatureParts(item, cues));
-  });
 }
 
 const SIGNATURE = /^([a-z]+)\.([a-z0-9_]+)\.([a-z0-9_]+)((?:\+[a-z0-9_]+)*)$/;

@@ -82,17 +82,23 @@ export class QueueRunner implements Runner {
   #finished(job: Job<ScoreJob, ScoreTaskResult>, signal: AbortSignal): Promise<ScoreTaskResult> {
     const finished = job.waitUntilFinished(this.#events) as Promise<ScoreTaskResult>;
     return new Promise<ScoreTaskResult>((resolve, reject) => {
+      // Abandoned or lost, `finished` may never settle: stop tracking the job on every way out.
+      const done = () => {
+        signal.removeEventListener('abort', abandon);
+        this.#inFlight.delete(job);
+      };
       const abandon = () => {
+        done();
         reject(signal.reason);
         // A job nobody has started yet is no longer wanted.
         void job.remove().catch(() => {});
       };
       signal.addEventListener('abort', abandon, { once: true });
-      this.#inFlight.set(job, reject);
-      finished.then(resolve, (error: unknown) => reject(asError(error))).finally(() => {
-        signal.removeEventListener('abort', abandon);
-        this.#inFlight.delete(job);
+      this.#inFlight.set(job, (error) => {
+        done();
+        reject(error);
       });
+      finished.then(resolve, (error: unknown) => reject(asError(error))).finally(done);
     });
   }
 

@@ -20,7 +20,9 @@ function verifierFor(source: string): Promise<JsVerifier> {
     compiled.delete(source);
   } else {
     verifier = JsVerifier.compile(source);
-    verifier.then((v) => ready.set(source, v)).catch(() => compiled.delete(source));
+    const compiling = verifier;
+    // Only while it is still the cached one: a verifier forgotten while compiling is already disposed.
+    compiling.then((v) => compiled.get(source) === compiling && ready.set(source, v)).catch(() => compiled.delete(source));
     const oldest = compiled.keys().next();
     if (compiled.size >= MAX_COMPILED && !oldest.done) forget(oldest.value);
   }
