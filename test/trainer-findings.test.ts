@@ -150,6 +150,13 @@ describe('open-ended items without a quality signal', () => {
       expect(json.rewards).toEqual([0, 1]);
       expect(json.results[0]).toMatchObject({ abstained: true, detail: { format_only: true }, components: [] });
       expect(json.results[1].abstained).toBeUndefined();
+      // A toolset the user declared is scored as declared, format-only or not.
+      const declared = await postJson(`${abstaining.url}/reward`, {
+        items: [{ prompt: 'Write a haiku about rain.', response: 'ok' }],
+        options: { toolset: { tools: [{ tool: 'length_penalty' }] } },
+      });
+      expect(declared.json.results[0].abstained).toBeUndefined();
+      expect(declared.json.results[0].components.map((c: any) => c.tool)).toEqual(['length_penalty']);
     } finally {
       await abstaining.stop();
     }
