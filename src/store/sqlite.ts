@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Toolset, ToolsetPlan } from '../tools/toolset.ts';
+import { boundedCache } from '../util/bounded-cache.ts';
 import type { ReleaseLock, ToolsetStore } from './toolset-store.ts';
 
 const SCHEMA = `
@@ -26,6 +27,11 @@ export function storeFile(directory: string): string {
  */
 export class SqliteToolsetStore implements ToolsetStore {
   readonly #db: DatabaseSync;
+  /**
+   * Parsed toolsets by signature and version. A version's row never changes, so a request reads only
+   * the current version number (other processes may have added one) and parses a toolset once.
+   */
+  readonly #parsed = boundedCache<Toolset>(1024);
 
   /** Opens (or creates) `toolsets.sqlite` in `directory`. */
   constructor(directory: string) {
@@ -49,10 +55,14 @@ export class SqliteToolsetStore implements ToolsetStore {
   }
 
   async get(signature: string): Promise<Toolset | undefined> {
-    const row = this.#db
-      .prepare('SELECT v.json FROM current_toolsets c JOIN toolset_versions v USING (signature, version) WHERE c.signature = ?')
-      .get(signature) as { json: string } | undefined;
-    return row && (JSON.parse(row.json) as Toolset);
+    const current = this.#db.prepare('SELECT version FROM current_toolsets WHERE signature = ?').get(signature) as { version: number } | undefined;
+    if (current === undefined) return undefined;
+    return this.#parsed(`${signature}\0${current.version}`, () => {
+      const row = this.#db
+        .prepare('SELECT json FROM toolset_versions WHERE signature = ? AND version = ?')
+        .get(signature, current.version) as { json: string };
+      return JSON.parse(row.json) as Toolset;
+    });
   }
 
   async put(plan: ToolsetPlan): Promise<Toolset> {
