@@ -123,7 +123,6 @@ async function main(argv: string[]): Promise<number> {
   const [command, subcommand] = positionals;
   switch (command) {
     case 'serve': {
-      if (values.frozen && values.toolsets === undefined) throw new ConfigError('--frozen needs --toolsets FILE (the snapshot to serve)');
       const config = loadConfig();
       await serve(
         {

@@ -101,7 +101,7 @@ export type WireContent = string | null | undefined | Record<string, unknown>[];
 const TEXT_BLOCKS = new Set(['text', 'input_text', 'output_text']);
 
 /** The text of chat content; other blocks are counted by type in `dropped`. */
-export function contentText(content: WireContent, dropped: Map<string, number>): string {
+function contentText(content: WireContent, dropped: Map<string, number>): string {
   if (typeof content === 'string') return content;
   if (content === null || content === undefined) return '';
   const texts: string[] = [];

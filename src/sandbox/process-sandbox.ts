@@ -58,10 +58,10 @@ export interface SandboxResult {
 
 export const OUTPUT_LIMIT = 8 * 1024 * 1024;
 /** Room a program gets in /work beyond its input files, and in /tmp (tmpfs: host memory). */
-export const WORK_DISK_MB = 256;
-export const TMP_DISK_MB = 256;
+const WORK_DISK_MB = 256;
+const TMP_DISK_MB = 256;
 /** Files and bytes (before base64) a run can hand back. */
-export const FETCH_MAX_FILES = 64;
+const FETCH_MAX_FILES = 64;
 export const FETCH_MAX_BYTES = 16 * 1024 * 1024;
 /** Input files a work directory may hold, and the longest path. */
 export const MAX_WORK_FILES = 1_000;

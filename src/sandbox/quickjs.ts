@@ -46,7 +46,7 @@ function newInstance(limits: JsLimits) {
 class VerifierError extends Error {}
 
 /** An error of the WebAssembly instance itself (a trap, an abort), not one the verifier's code threw. */
-export class BrokenRuntimeError extends Error {
+class BrokenRuntimeError extends Error {
   override name = 'BrokenRuntimeError';
 }
 
