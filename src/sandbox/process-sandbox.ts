@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, rmSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
-import { threadId } from 'node:worker_threads';
+import { isMainThread, threadId } from 'node:worker_threads';
 
 /**
  * Runs untrusted programs (model outputs) in a bubblewrap sandbox: read-only system directories, no
@@ -255,6 +255,15 @@ export async function removeLeftoverWorkDirs(scope: { ownToo?: boolean; thread?:
   });
   await Promise.all(stale.map((name) => removeWorkDir(join(tmpdir(), name))));
   return stale.length;
+}
+
+// At exit the process's own directories go too (compile caches live as long as the process); only
+// synchronous work runs then.
+if (isMainThread) {
+  process.on('exit', () => {
+    const own = `rlar-${process.pid}-`;
+    for (const name of readdirSync(tmpdir())) if (name.startsWith(own)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
+  });
 }
 
 /** The deduplicated paths to fetch, at most FETCH_MAX_FILES. */

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
 import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMainThread } from 'node:worker_threads';
 import { makeWorkDir, removeWorkDir, runSandboxed, workDirPrefix, type SandboxResult } from './process-sandbox.ts';
 import { PythonSession } from './python-session.ts';
 
@@ -184,12 +182,6 @@ const CACHE_BYTES = 512 * 1024 * 1024;
 const CACHE_ROOT = join(tmpdir(), `${workDirPrefix()}compiled`);
 const compiled = new Map<string, Promise<Compiled>>();
 let cachedBytes = 0;
-if (isMainThread) {
-  process.on('exit', () => {
-    const own = `rlar-${process.pid}-`;
-    for (const name of readdirSync(tmpdir())) if (name.startsWith(own)) rmSync(join(tmpdir(), name), { recursive: true, force: true });
-  });
-}
 
 function release(entry: Compiled): void {
   entry.users--;

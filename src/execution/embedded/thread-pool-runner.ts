@@ -38,11 +38,19 @@ export class ThreadPoolRunner implements Runner {
     // A thread stopped mid-task (its task overran or its request was cancelled) never reaches its own
     // clean-up: its sandboxes die with it; its work directories go here, and again a little later (one
     // being made as the thread stopped).
+    // A thread that died (out of memory, exit) already reports its id as -1 here: the ids come from
+    // when the threads started, and every one no longer alive is swept.
+    const started = new Set<number>();
+    this.#pool.on('workerCreate', (worker: { id: number }) => started.add(worker.id));
     this.#pool.on('workerDestroy', (worker: { id: number }) => {
-      const thread = worker.id;
-      const sweep = () => void removeLeftoverWorkDirs({ thread });
-      sweep();
-      setTimeout(sweep, 2_000).unref();
+      const alive = new Set(this.#pool.threads.map((thread) => thread.threadId));
+      const gone = [...started].filter((thread) => thread === worker.id || !alive.has(thread));
+      for (const thread of gone) {
+        started.delete(thread);
+        const sweep = () => void removeLeftoverWorkDirs({ thread });
+        sweep();
+        setTimeout(sweep, 2_000).unref();
+      }
     });
   }
 
