@@ -453,6 +453,23 @@ describe('rlar score and rlar eval --url (native POST /reward batches)', () => {
     expect(line.components[0].tool).toBe('math_answer');
   });
 
+  it('leaves out the rows a deadline left unscored, so the next run scores them', async () => {
+    const hurried = await startService({ ...ENV, RLAR_REQUEST_TIMEOUT_MS: '2000' });
+    try {
+      const rows = join(dir, 'slow.jsonl');
+      const slow = { prompt: 'Echo.', response: '```python\nimport time\ntime.sleep(8)\nprint(input())\n```', reference: { inputs: ['1\n'], outputs: ['1\n'] } };
+      const fast = { prompt: 'What is 6*7?', response: 'The answer is 42.', reference: '42' };
+      writeFileSync(rows, `${JSON.stringify(fast)}\n${JSON.stringify(slow)}\n`);
+      const out = join(dir, 'slow-out.jsonl');
+      const { code, stderr } = await runCli(['score', rows, '--out', out, '--url', hurried.url], ENV, CLI_TIMEOUT);
+      expect(code, stderr).toBe(1);
+      expect(stderr).toMatch(/1 responses could not be scored now .*deadline/);
+      expect(readJsonl(out).map((l) => [l.row, l.reward])).toEqual([[1, 1]]);
+    } finally {
+      await hurried.stop();
+    }
+  });
+
   it('evaluates against the service with the same accuracies', async () => {
     const out = join(dir, 'eval-remote');
     const { code, stderr } = await runCli(['eval', writePreferences(), '--out', out, '--url', service.url], ENV, CLI_TIMEOUT);

@@ -45,6 +45,11 @@ export async function scoreBatch(scorer: Scorer, items: NativeItem[], toolset?: 
 
 const DEADLINE_PASSED = 'the request deadline passed before this item was scored';
 
+/** An item result as the output keeps it; one the deadline left unscored is to be scored again later. */
+function rowOf({ id: _id, ...result }: ScoredRow & { id: unknown }): ScoredRow | NotScored {
+  return result.unscored ? { notScored: DEADLINE_PASSED } : result;
+}
+
 export async function inProcessScorer(config: Config): Promise<Scorer> {
   // Warnings (a tool failing, a re-plan) go to stderr; stdout carries the command's own output.
   const app = await buildApp(config, { logger: { level: 'warn', stream: process.stderr } });
@@ -62,9 +67,9 @@ export async function inProcessScorer(config: Config): Promise<Scorer> {
         }
       }
       const body: NativeRequest = { items, ...(toolset && { options: { toolset } }) };
-      const { scored, answer } = await app.scoring.reward('native', body);
+      const { answer } = await app.scoring.reward('native', body);
       const { results } = answer as { results: (ScoredRow & { id: unknown })[] };
-      return results.map(({ id: _id, ...r }, i): ScoredRow | NotScored => (scored[i]!.unscored ? { notScored: DEADLINE_PASSED } : r));
+      return results.map(rowOf);
     },
     close: () => app.close(),
   };
@@ -89,7 +94,8 @@ class HttpFailure extends Error {
   }
 }
 
-const RETRYABLE = new Set([0, 429, 502, 503, 504]);
+// Not 504: a deadline answers 200 with its unscored items flagged; sending the batch again would double the load.
+const RETRYABLE = new Set([0, 429, 502, 503]);
 
 /** Scores against a running service: native `POST /reward` batches. */
 export function httpScorer(baseUrl: string, options: HttpScorerOptions): Scorer {
@@ -134,7 +140,7 @@ export function httpScorer(baseUrl: string, options: HttpScorerOptions): Scorer 
         if (!Array.isArray(answer?.results) || answer.results.length !== items.length) {
           throw new Error(`the service answered ${answer?.results?.length ?? 'no'} results for ${items.length} items`);
         }
-        return answer.results.map(({ id: _id, ...result }) => result);
+        return answer.results.map(rowOf);
       } catch (error) {
         if (!(error instanceof HttpFailure)) throw error;
         // What fails every batch alike stops the command with its message: a declared toolset the
