@@ -76,7 +76,9 @@ describe('agent planner', () => {
         { ...item(2), task: 'hostile-two' },
       ],
     });
-    expect(json.rewards).toEqual([1, 0]);
+    const planned = await (await fetch(`${service.url}/toolsets/${json.results[0].signature}`)).json();
+    const why = `toolset: ${JSON.stringify(planned.rationale)}; results: ${JSON.stringify(json.results).slice(0, 2000)}`;
+    expect(json.rewards, why).toEqual([1, 0]);
     expect(json.results[0].components.map((c: any) => c.tool)).toEqual(['synthesized']);
     const verdicts: Record<string, boolean> = {};
     for (const result of json.results) {

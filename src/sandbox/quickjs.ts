@@ -2,7 +2,6 @@ import {
   newQuickJSWASMModuleFromVariant,
   newVariant,
   RELEASE_SYNC,
-  shouldInterruptAfterDeadline,
   type QuickJSContext,
   type QuickJSHandle,
   type QuickJSRuntime,
@@ -10,7 +9,7 @@ import {
 
 /**
  * LLM-written verifiers run here: QuickJS compiled to WebAssembly, with a memory limit, a stack limit
- * and a deadline per call (an interrupt handler). The code sees plain JavaScript only: no require,
+ * and a CPU-time limit per call (an interrupt handler). The code sees plain JavaScript only: no require,
  * process, fetch, timers or host objects, nothing outside its runtime.
  *
  * Each verifier has a WebAssembly instance of its own whose memory cannot grow past a fixed maximum:
@@ -40,6 +39,20 @@ function newInstance(limits: JsLimits) {
   const pages = Math.ceil((limits.memoryBytes + WASM_OVERHEAD) / WASM_PAGE);
   const memory = new Memory({ initial: Math.min(pages, 256), maximum: pages });
   return { memory, module: newQuickJSWASMModuleFromVariant(newVariant(RELEASE_SYNC, { wasmMemory: memory })) };
+}
+
+/**
+ * An interrupt handler that stops the code once it has used `ms` of this thread's CPU time. CPU time,
+ * not the clock: on a busy machine a thread may wait longer than a call's whole limit, and a correct
+ * verifier must not fail (and its items lose their reward) because of it. Code in QuickJS cannot
+ * sleep or wait, so CPU time bounds it; the task's own deadline bounds the wall time.
+ */
+function interruptAfterCpu(ms: number): () => boolean {
+  const start = process.threadCpuUsage();
+  return () => {
+    const used = process.threadCpuUsage(start);
+    return used.user + used.system > ms * 1000;
+  };
 }
 
 /** The verifier's own failure: it does not compile, throws, overruns or returns no finite number. */
@@ -86,7 +99,7 @@ export class JsVerifier {
     runtime.setMaxStackSize(128 * 1024);
     const context = runtime.newContext();
     try {
-      runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + limits.callTimeoutMs * 5));
+      runtime.setInterruptHandler(interruptAfterCpu(limits.callTimeoutMs * 5));
       const result = context.evalCode(`${source}\n;${PRELUDE}\ntypeof score === 'function' && typeof __call === 'function'`);
       if (result.error) {
         const message = describe(context, result.error);
@@ -132,7 +145,7 @@ export class JsVerifier {
 
   #score(prompt: string, response: string, reference: unknown): number {
     const ctx = this.#context;
-    this.#runtime.setInterruptHandler(shouldInterruptAfterDeadline(Date.now() + this.#limits.callTimeoutMs));
+    this.#runtime.setInterruptHandler(interruptAfterCpu(this.#limits.callTimeoutMs));
     const args = [
       ctx.newString(prompt),
       ctx.newString(response),

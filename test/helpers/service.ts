@@ -59,13 +59,24 @@ export async function startService(env: Record<string, string> = {}, args: strin
   child.stderr!.on('data', (chunk) => (output += chunk));
   const url = `http://127.0.0.1:${port}`;
   await waitForHealth(url, child, () => output);
-  return { url, pid: child.pid!, output: () => output, stop: (signal) => stopChild(child, signal), kill: () => stopChild(child, 'SIGKILL') };
+  return { url, pid: child.pid!, output: () => output, stop: (signal) => stopChild(child, signal, () => output), kill: () => stopChild(child, 'SIGKILL') };
 }
 
-function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  return new Promise<void>((resolve) => {
+/**
+ * Stops a child and waits for its exit. One that has not exited 30 s after SIGTERM is killed, and the
+ * stop fails with the end of its output: a service that does not stop is a bug to see, not a hung hook.
+ */
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', output: () => string = () => ''): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${child.spawnargs.slice(1).join(' ')} did not exit within 30 s of ${signal}; its output ends:\n${output().slice(-4000)}`));
+    }, 30_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.kill(signal);
   });
 }
@@ -116,7 +127,7 @@ export async function startWorker(env: Record<string, string>, args: string[] = 
     child.once('exit', (code) => reject(new Error(`worker exited with ${code}:\n${output}`)));
   });
   await ready;
-  return { child, output: () => output, stop: (signal) => stopChild(child, signal) };
+  return { child, output: () => output, stop: (signal) => stopChild(child, signal, () => output) };
 }
 
 export interface RunningRedis {

@@ -20,6 +20,8 @@ export interface Validation {
 }
 
 const VALIDATION_MS = 5_000;
+/** How long a validation thread may take to start and load QuickJS. */
+const START_MS = 60_000;
 
 /** A wrong answer that always differs from the reference: a number moved, a letter shifted, text reversed. */
 function corrupt(reference: string): string {
@@ -83,18 +85,30 @@ export async function validate(name: string, code: string, samples: ScoringItem[
 }
 
 
-/** Runs `validate` on a fresh thread, stopped after VALIDATION_MS whatever the verifier is doing. */
+/**
+ * Runs `validate` on a fresh thread, stopped after VALIDATION_MS whatever the verifier is doing. The
+ * time counts from when the thread is ready: starting a thread and loading QuickJS can take seconds on
+ * a busy machine, and that must not reject a good verifier.
+ */
 export function validateIsolated(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {
   const file = new URL(`./validation-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
   return new Promise((resolve) => {
     const worker = new Worker(file, { workerData: { name, code, samples }, resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    let timer: ReturnType<typeof setTimeout>;
     const done = (validation: Validation) => {
       clearTimeout(timer);
       resolve(validation);
       void worker.terminate();
     };
-    const timer = setTimeout(() => done({ name, accepted: false, reason: `validation took longer than ${VALIDATION_MS} ms and was stopped` }), VALIDATION_MS);
-    worker.once('message', (validation: Validation) => done(validation));
+    const stopAfter = (ms: number, reason: string) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => done({ name, accepted: false, reason }), ms);
+    };
+    stopAfter(START_MS, `the validation thread did not start within ${START_MS} ms`);
+    worker.on('message', (message: 'ready' | Validation) => {
+      if (message === 'ready') stopAfter(VALIDATION_MS, `validation took longer than ${VALIDATION_MS} ms and was stopped`);
+      else done(message);
+    });
     worker.once('error', (error) => done({ name, accepted: false, reason: `validation failed: ${messageOf(error)}` }));
     worker.once('exit', (code) => done({ name, accepted: false, reason: `validation stopped (exit ${code})` }));
   });

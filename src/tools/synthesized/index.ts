@@ -57,7 +57,7 @@ export const synthesized: ToolDefinition = {
   kind: 'synthesized',
   description:
     'An agent-written verifier: params.code defines function score(prompt, response, reference) -> number in [0, 1], ' +
-    'run in a QuickJS sandbox (32 MB, a 100 ms deadline per call checked by QuickJS, no host access).',
+    'run in a QuickJS sandbox (32 MB, 100 ms of CPU time per call checked by QuickJS, no host access).',
   needsReference: false,
   readsPrompt: true,
   params: {
