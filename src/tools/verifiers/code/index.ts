@@ -125,9 +125,11 @@ interface Case {
 
 /**
  * Warm sessions for a Python program's cases, one per core at most: a case then costs a fork inside
- * an existing sandbox instead of a new sandbox and interpreter.
+ * an existing sandbox instead of a new sandbox and interpreter. A program of one case runs without.
  */
 async function pythonSessions(p: PreparedProgram, cases: number, o: Options, caseLimitMs: number, closers: (() => Promise<void>)[]): Promise<PythonSession[]> {
+  // A lone case would pay a sandbox start and the runner's warm-up on top of its own run.
+  if (cases < 2) return [];
   const count = Math.min(cases, availableParallelism());
   const sessionMs = Math.min(Math.ceil(cases / count) * (caseLimitMs + 1_000) + 10_000, o.itemTimeLimitMs + 10_000);
   const sessions: PythonSession[] = [];
@@ -195,14 +197,16 @@ async function casesOf(
       },
     }));
   }
-  return suite.asserts.map((test) => ({
+  // Exit code 0 is not a pass: the harness's proof must show that the test ran to its end.
+  const proof = withPassProof(`${suite.setup}\n${program.code}\n\n`, suite.asserts.map((test) => `${test}\n`));
+  const p = await prepare('python', proof.source);
+  const sessions = await pythonSessions(p, suite.asserts.length, o, caseLimitMs, closers);
+  return suite.asserts.map((_, i) => ({
     run: async (limitMs) => {
-      // Exit code 0 is not a pass: the harness's proof must show that the last test ran.
-      const proof = withPassProof(`${suite.setup}\n${program.code}\n\n${test}\n`);
-      const p = await prepare('python', proof.source);
-      const { result } = await p.run({ timeLimitMs: limitMs, memoryMb: o.memoryMb, stdin: proof.stdin });
+      const { stdin, proven } = proof.run(i);
+      const result = await inSession(p, sessions, i, stdin, o.memoryMb)(limitMs);
       const time_ms = Math.round(result.timeMs);
-      if (!proof.proven(result.stdout)) return failure(result) ?? { status: 'runtime_error', time_ms, message: 'the tests did not run to their end' };
+      if (!proven(result.stdout)) return failure(result) ?? { status: 'runtime_error', time_ms, message: 'the tests did not run to their end' };
       return failure(result) ?? { status: 'passed', time_ms };
     },
   }));
