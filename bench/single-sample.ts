@@ -3,15 +3,18 @@
  * requests in the OpenRLHF and slime dialects against the same 256 items in one native request, to
  * the built service (embedded mode, 2 worker threads). Both are measured in this run, round after
  * round; the ratios are what to compare. CPU time of the service process per item comes from
- * /proc/PID/stat, so it does not count the client's own work; the client's CPU per item (this process:
- * 256 concurrent fetch calls) is printed beside it, since on a small machine both share the cores and
- * the client's share bounds the wall-clock throughput.
+ * /proc/PID/stat, so it does not count the client's own work; the client's CPU per item (this process)
+ * is printed beside it, since on a small machine both share the cores and the client's share bounds the
+ * wall-clock throughput. The client is kept as cheap as a trainer's (which runs on other machines):
+ * node:http over a keep-alive pool of up to 256 connections (like aiohttp's in OpenRLHF and slime),
+ * bodies serialized once, answers read for their status only.
  *
  * Also: p99 latency of the concurrent requests against a lone 1-item request.
  *
  * Run: npm run build && node bench/single-sample.ts
  */
 import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { startService } from '../test/helpers/service.ts';
 
 const ITEMS = 256;
@@ -44,18 +47,34 @@ const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / value
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.ceil(p * values.length) - 1]!;
 
-async function post(url: string, body: string): Promise<number> {
+const agent = new Agent({ keepAlive: true, maxSockets: ITEMS });
+
+/** One POST /reward; resolves with its latency in ms once the whole answer has arrived. */
+function post(url: string, body: Buffer): Promise<number> {
   const started = performance.now();
-  const response = await fetch(`${url}/reward`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  if (response.status !== 200) throw new Error(`status ${response.status}: ${await response.text()}`);
-  await response.arrayBuffer();
-  return performance.now() - started;
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      `${url}/reward`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': body.length } },
+      (response) => {
+        if (response.statusCode !== 200) {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => reject(new Error(`status ${response.statusCode}: ${text}`)));
+          return;
+        }
+        response.on('end', () => resolve(performance.now() - started)).resume();
+      },
+    );
+    outgoing.on('error', reject).end(body);
+  });
 }
 
+const serialize = (value: unknown) => Buffer.from(JSON.stringify(value));
 const bodies = {
-  batch: [JSON.stringify({ items })],
-  openrlhf: items.map((it) => JSON.stringify({ query: [`${it.prompt}${it.response}`], prompts: [it.prompt], labels: [it.reference] })),
-  slime: items.map((it) => JSON.stringify({ prompt: it.prompt, response: it.response, label: it.reference })),
+  batch: [serialize({ items })],
+  openrlhf: items.map((it) => serialize({ query: [`${it.prompt}${it.response}`], prompts: [it.prompt], labels: [it.reference] })),
+  slime: items.map((it) => serialize({ prompt: it.prompt, response: it.response, label: it.reference })),
 };
 
 const service = await startService({ RLAR_LOG_LEVEL: 'warn', RLAR_DATA_DIR: ':memory:' });
@@ -94,5 +113,6 @@ try {
   }
   console.log(`lone 1-item request                 p50 ${median(latencies.lone!).toFixed(1)} ms, p99 ${percentile(latencies.lone!, 0.99).toFixed(1)} ms`);
 } finally {
+  agent.destroy();
   await service.stop();
 }
