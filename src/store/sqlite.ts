@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { Toolset, ToolsetPlan } from '../tools/toolset.ts';
 import { boundedCache } from '../util/bounded-cache.ts';
 import type { ReleaseLock, ToolsetStore } from './toolset-store.ts';
@@ -32,6 +32,8 @@ export class SqliteToolsetStore implements ToolsetStore {
    * the current version number (other processes may have added one) and parses a toolset once.
    */
   readonly #parsed = boundedCache<Toolset>(1024);
+  /** Every request reads the current version: its statement is compiled once, not per request. */
+  readonly #currentVersion: StatementSync;
 
   /** Opens (or creates) `toolsets.sqlite` in `directory`. */
   constructor(directory: string) {
@@ -39,6 +41,7 @@ export class SqliteToolsetStore implements ToolsetStore {
     this.#db = new DatabaseSync(storeFile(directory));
     this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
     this.#db.exec(SCHEMA);
+    this.#currentVersion = this.#db.prepare('SELECT version FROM current_toolsets WHERE signature = ?');
   }
 
   /** Runs `work` in one write transaction (taken at once, so concurrent writers queue instead of failing). */
@@ -55,7 +58,7 @@ export class SqliteToolsetStore implements ToolsetStore {
   }
 
   async get(signature: string): Promise<Toolset | undefined> {
-    const current = this.#db.prepare('SELECT version FROM current_toolsets WHERE signature = ?').get(signature) as { version: number } | undefined;
+    const current = this.#currentVersion.get(signature) as { version: number } | undefined;
     if (current === undefined) return undefined;
     return this.#parsed(`${signature}\0${current.version}`, () => {
       const row = this.#db
