@@ -66,6 +66,12 @@ function createMetrics(): ServiceMetrics {
     registers: [registry],
   });
   const llmCalls = new Counter({ name: 'rlar_llm_calls_total', help: 'Chat completions the planner made', registers: [registry] });
+  // Labelled series looked up once: prom-client hashes the label values on every labels() call, and
+  // these run per request (a 1-item request costs little else).
+  const lookupHit = lookups.labels('hit');
+  const lookupMiss = lookups.labels('miss');
+  const requestSeries = new Map<string, Counter.Internal>();
+  const toolSeries = new Map<string, Histogram.Internal<'tool'>>();
   return {
     registry,
     llmUsage(usage: LlmUsage) {
@@ -79,7 +85,8 @@ function createMetrics(): ServiceMetrics {
     },
     toolTimings(timings: ToolTimings) {
       for (const [tool, durations] of Object.entries(timings)) {
-        const histogram = toolDuration.labels(tool);
+        let histogram = toolSeries.get(tool);
+        if (histogram === undefined) toolSeries.set(tool, (histogram = toolDuration.labels(tool)));
         for (const ms of durations) histogram.observe(ms / 1000);
       }
     },
@@ -91,10 +98,13 @@ function createMetrics(): ServiceMetrics {
       taskItems.inc(count);
     },
     toolsetLookup(hit: boolean) {
-      lookups.labels(hit ? 'hit' : 'miss').inc();
+      (hit ? lookupHit : lookupMiss).inc();
     },
     httpRequest(method: string, route: string, status: number) {
-      requests.labels(method, route, String(status)).inc();
+      const key = `${method} ${route} ${status}`;
+      let series = requestSeries.get(key);
+      if (series === undefined) requestSeries.set(key, (series = requests.labels(method, route, String(status))));
+      series.inc();
     },
   };
 }
