@@ -1,8 +1,8 @@
 /**
  * Code sandbox speed: test-case executions per second for a small Python program (all cores), and the
  * cost of a sandboxed run against a bare `python3` run of the same program, measured in this run: a
- * new sandbox per run, and a case in a warm session (one sandbox per core per item, a fork per case:
- * how code_tests runs Python stdin/stdout cases).
+ * new sandbox per run, and a run in a warm pooled session (a fork per run inside a sandbox that is
+ * already running, reset after each run: how code_tests runs the Python programs of a batch).
  *
  * Run: node bench/sandbox.ts
  */
@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { makeWorkDir, removeWorkDir } from '../src/sandbox/process-sandbox.ts';
 import { PreparedProgram } from '../src/sandbox/program.ts';
+import { PythonPool } from '../src/sandbox/python-session.ts';
 
 const PROGRAM = 'a, b = map(int, input().split())\nprint(a + b)\n';
 const RUNS = 60;
@@ -50,11 +51,11 @@ try {
   const [b, s] = [median(times.bare), median(times.sandboxed)];
   console.log(`start-up, median of ${RUNS}: bare python3 ${b.toFixed(1)} ms, sandbox per run ${s.toFixed(1)} ms, ratio ${(s / b).toFixed(2)}`);
 
-  // How code_tests runs Python cases: warm sessions, a fork per case inside one sandbox.
-  const opened = (await program.session(1024, 600_000))!;
+  // How code_tests runs Python programs: warm pooled sessions, a fork per run inside one sandbox.
+  const one = new PythonPool(1, 1024);
   const inSession = async () => {
     const started = performance.now();
-    const result = await opened.session.run('1 2\n', 10_000, 1024);
+    const result = await one.run({ 'main.py': PROGRAM }, '1 2\n', 10_000);
     if (result.stdout.trim() !== '3') throw new Error(`unexpected output ${result.stdout}`);
     return performance.now() - started;
   };
@@ -67,7 +68,7 @@ try {
   }
   const [b2, w] = [median(bareAgain), median(sessionTimes)];
   console.log(`per case in a warm session, median of ${RUNS}: bare python3 ${b2.toFixed(1)} ms, sandboxed ${w.toFixed(1)} ms, ratio ${(w / b2).toFixed(2)}`);
-  await opened.close();
+  await one.close();
 
   const parallel = availableParallelism();
   const total = 200;
@@ -82,13 +83,13 @@ try {
     return total / ((performance.now() - started) / 1000);
   };
   const perRun = await rate(() => sandboxed());
-  const sessions = await Promise.all(Array.from({ length: parallel }, () => program.session(1024, 600_000)));
-  const warm = await rate(async (worker) => {
+  const pool = new PythonPool(parallel, 1024);
+  const warm = await rate(async () => {
     const started = performance.now();
-    await sessions[worker]!.session.run('1 2\n', 10_000, 1024);
+    await pool.run({ 'main.py': PROGRAM }, '1 2\n', 10_000);
     return performance.now() - started;
   });
-  await Promise.all(sessions.map((opened) => opened!.close()));
+  await pool.close();
   console.log(`test-case executions (${total} runs, ${parallel} at a time): ${perRun.toFixed(1)}/s with a sandbox per run, ${warm.toFixed(1)}/s in warm sessions`);
 } finally {
   await program.dispose();

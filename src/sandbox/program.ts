@@ -4,7 +4,6 @@ import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeWorkDir, removeWorkDir, runSandboxed, workDirPrefix, type SandboxResult } from './process-sandbox.ts';
-import { PythonSession } from './python-session.ts';
 
 /**
  * How each language is compiled (when it is) and run inside the sandbox. A compiled program lives in
@@ -344,16 +343,6 @@ export class PreparedProgram {
       ...(options.fetch && { fetch: options.fetch }),
     });
     return { result };
-  }
-
-  /**
-   * For Python: a session that runs many cases of this program in one sandbox (a fork per case); `close`
-   * it when done. Undefined for other languages.
-   */
-  async session(memoryMb: number, sessionTimeMs: number): Promise<{ session: PythonSession; close(): Promise<void> } | undefined> {
-    if (this.#language !== LANGUAGES.python) return undefined;
-    const session = new PythonSession(this.#dir, sessionTimeMs, memoryMb);
-    return { session, close: async () => session.close() };
   }
 
   async dispose(): Promise<void> {

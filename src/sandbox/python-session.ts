@@ -1,26 +1,38 @@
 import { createInterface } from 'node:readline';
-import { killSandboxed, OUTPUT_LIMIT, spawnSandboxed, type SandboxResult } from './process-sandbox.ts';
+import { killSandboxed, makeWorkDir, OUTPUT_LIMIT, removeWorkDir, spawnSandboxed, type SandboxResult } from './process-sandbox.ts';
 import { PYTHON_RUNNER } from './python-runner.ts';
 
+/** Files of a run, by their path in /work. */
+export type RunFiles = Record<string, string>;
+
 /**
- * One Python sandbox that runs many test cases of one program: the runner inside (PYTHON_RUNNER)
- * forks a warm interpreter per case, so a case costs a fork instead of a sandbox and an interpreter
- * start. Cases go one at a time; a session that breaks answers `sandbox_error`, and the caller runs
- * the case the ordinary way.
+ * One Python sandbox that runs many programs, one at a time: the runner inside (PYTHON_RUNNER) writes
+ * each run's files, forks a warm interpreter for it and resets the sandbox after it, so a run costs a
+ * fork instead of a sandbox and an interpreter start. A session that breaks answers `sandbox_error`,
+ * and the caller runs the program the ordinary way.
  */
 export class PythonSession {
+  readonly #dir: string;
   readonly #child: ReturnType<typeof spawnSandboxed>;
   readonly #pending = new Map<number, { resolve: (result: SandboxResult) => void; timer: ReturnType<typeof setTimeout> }>();
+  readonly #endsAt: number;
   #next = 0;
   #dead = false;
   #queue: Promise<void> = Promise.resolve();
 
-  constructor(workDir: string, sessionTimeMs: number, memoryMb: number) {
-    this.#child = spawnSandboxed(workDir, { argv: ['python3', '-B', '-c', PYTHON_RUNNER], timeLimitMs: sessionTimeMs, memoryMb });
+  /** A session over an empty work directory of its own, for at most `lifetimeMs`. */
+  static async open(lifetimeMs: number, memoryMb: number): Promise<PythonSession> {
+    return new PythonSession(await makeWorkDir({}), lifetimeMs, memoryMb);
+  }
+
+  private constructor(dir: string, lifetimeMs: number, memoryMb: number) {
+    this.#dir = dir;
+    this.#endsAt = performance.now() + lifetimeMs;
+    this.#child = spawnSandboxed(dir, { argv: ['python3', '-B', '-c', PYTHON_RUNNER], timeLimitMs: lifetimeMs, memoryMb });
     this.#child.stderr.resume();
     this.#child.stdin.on('error', () => {});
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
-      let answer: { id: number; status: SandboxResult['status']; exit_code: number | null; signal: string | null; stdout: string; stderr: string; time_ms: number };
+      let answer: { id: number; status: SandboxResult['status']; exit_code: number | null; signal: string | null; stdout: string; stderr: string; time_ms: number; reset: boolean };
       try {
         answer = JSON.parse(line);
       } catch {
@@ -30,6 +42,8 @@ export class PythonSession {
       if (!waiting) return;
       this.#pending.delete(answer.id);
       clearTimeout(waiting.timer);
+      // The run itself ended; a runner that could not clean up after it takes no more runs.
+      if (answer.reset !== true) this.#dead = true;
       waiting.resolve({
         status: answer.status,
         exitCode: answer.exit_code,
@@ -43,15 +57,20 @@ export class PythonSession {
       this.#dead = true;
       for (const [id, waiting] of this.#pending) {
         clearTimeout(waiting.timer);
-        waiting.resolve(broken('the test-case runner stopped'));
+        waiting.resolve(broken('the runner stopped'));
         this.#pending.delete(id);
       }
     });
   }
 
-  /** Cases queue here, one in flight at a time, so each one's timer starts when it is sent. */
-  run(stdin: string, timeLimitMs: number, memoryMb: number): Promise<SandboxResult> {
-    const turn = this.#queue.then(() => this.#send(stdin, timeLimitMs, memoryMb));
+  /** Whether a run of `timeLimitMs` can still start and end before the sandbox's own time limit. */
+  canRun(timeLimitMs: number): boolean {
+    return !this.#dead && performance.now() + timeLimitMs + 2_000 < this.#endsAt;
+  }
+
+  /** Runs queue here, one in flight at a time, so each one's timer starts when it is sent. */
+  run(files: RunFiles, stdin: string, timeLimitMs: number, memoryMb: number): Promise<SandboxResult> {
+    const turn = this.#queue.then(() => this.#send(files, stdin, timeLimitMs, memoryMb));
     this.#queue = turn.then(
       () => undefined,
       () => undefined,
@@ -59,27 +78,141 @@ export class PythonSession {
     return turn;
   }
 
-  #send(stdin: string, timeLimitMs: number, memoryMb: number): Promise<SandboxResult> {
-    if (this.#dead) return Promise.resolve(broken('the test-case runner stopped'));
+  #send(files: RunFiles, stdin: string, timeLimitMs: number, memoryMb: number): Promise<SandboxResult> {
+    if (this.#dead) return Promise.resolve(broken('the runner stopped'));
     const id = this.#next++;
     return new Promise((resolve) => {
       // The runner enforces the limit; this timer only covers a runner that stopped answering.
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        this.close();
-        resolve(broken('the test-case runner stopped answering'));
+        void this.close();
+        resolve(broken('the runner stopped answering'));
       }, timeLimitMs + 5_000);
       this.#pending.set(id, { resolve, timer });
-      const request = { id, stdin: Buffer.from(stdin).toString('base64'), time_ms: timeLimitMs, memory_mb: memoryMb, output_limit: OUTPUT_LIMIT };
+      const encoded = Object.fromEntries(Object.entries(files).map(([name, text]) => [name, Buffer.from(text).toString('base64')]));
+      const request = { id, files: encoded, stdin: Buffer.from(stdin).toString('base64'), time_ms: timeLimitMs, memory_mb: memoryMb, output_limit: OUTPUT_LIMIT };
       this.#child.stdin.write(`${JSON.stringify(request)}\n`);
     });
   }
 
-  close(): void {
+  /** Ends the sandbox; resolves when its work directory is gone (await it: an idle pool thread may not run its event loop). */
+  close(): Promise<void> {
     this.#dead = true;
     this.#child.stdin.end();
     killSandboxed(this.#child);
+    return removeWorkDir(this.#dir);
   }
+}
+
+/** How long a pooled session's sandbox may live; it retires before a run could outlast it. */
+const SESSION_LIFETIME_MS = 120_000;
+
+/**
+ * Warm Python sessions shared by the runs of many programs (the items of a batch, their test cases):
+ * at most `size`, opened when needed; a run takes a free one or waits for it. A session that broke or
+ * is near its time limit is closed, and the next run opens a fresh one. The runner's reset after every
+ * run keeps one program's files and processes from the next.
+ */
+export class PythonPool {
+  readonly #size: number;
+  readonly #memoryMb: number;
+  readonly #idle: PythonSession[] = [];
+  readonly #waiting: (() => void)[] = [];
+  readonly #retired: Promise<void>[] = [];
+  #open = 0;
+  #closed = false;
+
+  constructor(size: number, memoryMb: number) {
+    this.#size = size;
+    this.#memoryMb = memoryMb;
+  }
+
+  /** Runs main.py among `files`; `sandbox_error` when no session could run it (the pool is closed, or the limit is too long). */
+  async run(files: RunFiles, stdin: string, timeLimitMs: number): Promise<SandboxResult> {
+    const session = await this.#acquire(timeLimitMs);
+    if (session === undefined) return broken('the pool is closed');
+    try {
+      return await session.run(files, stdin, timeLimitMs, this.#memoryMb);
+    } finally {
+      this.#release(session);
+    }
+  }
+
+  async #acquire(timeLimitMs: number): Promise<PythonSession | undefined> {
+    // A run longer than a session may live runs in a sandbox of its own.
+    if (timeLimitMs + 2_000 >= SESSION_LIFETIME_MS) return undefined;
+    for (;;) {
+      if (this.#closed) return undefined;
+      const session = this.#idle.pop();
+      if (session?.canRun(timeLimitMs)) return session;
+      if (session) {
+        this.#retire(session);
+        continue;
+      }
+      if (this.#open < this.#size) {
+        this.#open++;
+        return PythonSession.open(SESSION_LIFETIME_MS, this.#memoryMb).catch((error: unknown) => {
+          this.#open--;
+          throw error;
+        });
+      }
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    }
+  }
+
+  #release(session: PythonSession): void {
+    if (this.#closed || !session.canRun(0)) this.#retire(session);
+    else this.#idle.push(session);
+    this.#waiting.shift()?.();
+  }
+
+  #retire(session: PythonSession): void {
+    this.#retired.push(session.close());
+    this.#open--;
+  }
+
+  /** Closes every session; resolves when their sandboxes' directories are gone. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const session of this.#idle.splice(0)) this.#retire(session);
+    for (const wake of this.#waiting.splice(0)) wake();
+    await Promise.all(this.#retired.splice(0));
+  }
+}
+
+/** How long a thread keeps its pool after the last batch that used it. */
+const POOL_IDLE_MS = 5_000;
+const pools = new Map<number, { pool: PythonPool; users: number; idle?: ReturnType<typeof setTimeout> }>();
+
+/**
+ * This thread's pool for runs of `memoryMb` (one core's worth of sessions per core), kept warm
+ * between batches and closed POOL_IDLE_MS after the last one let it go. With `onlyIfWarm`, undefined
+ * unless the pool is already there (a single run would pay more to open a session than to run alone).
+ */
+export function leasePythonPool(memoryMb: number, size: number, onlyIfWarm: boolean): { pool: PythonPool; release(): void } | undefined {
+  let entry = pools.get(memoryMb);
+  if (entry === undefined) {
+    if (onlyIfWarm) return undefined;
+    entry = { pool: new PythonPool(size, memoryMb), users: 0 };
+    pools.set(memoryMb, entry);
+  }
+  const leased = entry;
+  clearTimeout(leased.idle);
+  leased.users++;
+  let released = false;
+  return {
+    pool: leased.pool,
+    release() {
+      if (released) return;
+      released = true;
+      if (--leased.users > 0) return;
+      leased.idle = setTimeout(() => {
+        if (pools.get(memoryMb) === leased) pools.delete(memoryMb);
+        void leased.pool.close();
+      }, POOL_IDLE_MS);
+      leased.idle.unref();
+    },
+  };
 }
 
 function broken(message: string): SandboxResult {

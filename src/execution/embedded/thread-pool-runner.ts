@@ -33,6 +33,9 @@ export class ThreadPoolRunner implements Runner {
       maxThreads: options.threads,
       idleTimeout: Number.POSITIVE_INFINITY,
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb },
+      // An idle thread waits with its event loop running (not blocked in Atomics.wait), so what a
+      // task leaves to finish goes on: sandboxes reaped, directories removed, warm pools closed.
+      atomics: 'async',
       workerData: options.tools ?? {},
     });
     // A thread stopped mid-task (its task overran or its request was cancelled) never reaches its own

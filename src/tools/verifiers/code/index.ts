@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { PreparedProgram, languageOf } from '../../../sandbox/program.ts';
-import type { PythonSession } from '../../../sandbox/python-session.ts';
+import { leasePythonPool, type PythonPool, type RunFiles } from '../../../sandbox/python-session.ts';
 import { sandboxUnavailable, type SandboxResult } from '../../../sandbox/process-sandbox.ts';
 import { Semaphore } from '../../../util/semaphore.ts';
-import { ToolInputError, type ToolDefinition, type ToolParams } from '../../types.ts';
+import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../../types.ts';
+import { asError } from '../../../util/errors.ts';
 import { harnessOutputMatches, pythonHarness } from './harness.ts';
 import { withPassProof } from './pass-proof.ts';
 import { programOf } from './program.ts';
@@ -13,8 +14,9 @@ import { testSuite, type TestSuite } from './suite.ts';
 /**
  * `code_tests`: runs the response's program against the reference's tests in the process sandbox and
  * scores the pass rate (or all-or-nothing). Python runs under the harness APPS/TACO-style data assumes
- * (harness.ts); other languages as they are, compiled once per program. Test cases of one item run in
- * parallel, bounded by the cores, each within the case's time limit and all within the item's.
+ * (harness.ts) in warm pooled sandboxes (python-session.ts); other languages as they are, compiled once
+ * per program. Test cases of one item run in parallel, bounded by the cores, each within the case's
+ * time limit and all within the item's.
  */
 
 type CaseStatus = 'passed' | 'wrong_answer' | 'timeout' | 'runtime_error' | 'output_limit' | 'compile_error' | 'skipped';
@@ -43,7 +45,8 @@ interface Options {
 const DEFAULT_CASE_TIME_LIMIT_MS = 5_000;
 const COMPILE_TIME_LIMIT_MS = 30_000;
 
-const slots = new Semaphore(Math.max(1, availableParallelism()));
+const CORES = Math.max(1, availableParallelism());
+const slots = new Semaphore(CORES);
 
 function options(params: ToolParams): Options {
   const number = (name: string, max: number) => {
@@ -123,88 +126,83 @@ interface Case {
   run(limitMs: number): Promise<CaseOutcome>;
 }
 
-/**
- * Warm sessions for a Python program's cases, one per core at most: a case then costs a fork inside
- * an existing sandbox instead of a new sandbox and interpreter. A program of one case runs without.
- */
-async function pythonSessions(p: PreparedProgram, cases: number, o: Options, caseLimitMs: number, closers: (() => Promise<void>)[]): Promise<PythonSession[]> {
-  // A lone case would pay a sandbox start and the runner's warm-up on top of its own run.
-  if (cases < 2) return [];
-  const count = Math.min(cases, availableParallelism());
-  const sessionMs = Math.min(Math.ceil(cases / count) * (caseLimitMs + 1_000) + 10_000, o.itemTimeLimitMs + 10_000);
-  const sessions: PythonSession[] = [];
-  for (let i = 0; i < count; i++) {
-    const opened = await p.session(o.memoryMb, sessionMs);
-    if (!opened) break;
-    closers.push(opened.close);
-    sessions.push(opened.session);
-  }
-  return sessions;
-}
+/** Runs one Python program (main.py among its files) on a stdin within a limit. */
+type PythonRun = (stdin: string, limitMs: number) => Promise<SandboxResult>;
 
-/** A case run in one of the item's warm Python sessions; a broken session falls back to a sandbox of its own. */
-function inSession(p: PreparedProgram, sessions: PythonSession[], index: number, stdin: string, memoryMb: number) {
-  return async (limitMs: number): Promise<SandboxResult> => {
-    let result = sessions.length > 0 ? await sessions[index % sessions.length]!.run(stdin, limitMs, memoryMb) : undefined;
-    if (result === undefined || result.status === 'sandbox_error') result = (await p.run({ stdin, timeLimitMs: limitMs, memoryMb })).result;
-    return result;
+/**
+ * A Python program's runs: in the batch's warm pool when there is one (a fork inside a sandbox that
+ * is already running), else, or when its session broke, in a sandbox of its own.
+ */
+function pythonRun(files: RunFiles, o: Options, pool: PythonPool | undefined, prepare: Prepare): PythonRun {
+  let own: Promise<PreparedProgram> | undefined;
+  return async (stdin, limitMs) => {
+    const pooled = pool && (await pool.run(files, stdin, limitMs));
+    if (pooled && pooled.status !== 'sandbox_error') return pooled;
+    const { 'main.py': main, ...rest } = files;
+    own ??= prepare('python', main!, rest);
+    return (await (await own).run({ stdin, timeLimitMs: limitMs, memoryMb: o.memoryMb })).result;
   };
 }
 
-/** The program(s) to prepare and the cases to run for a suite. */
+type Prepare = (language: string, code: string, files?: Record<string, string>) => Promise<PreparedProgram>;
+
+/** The cases to run for a suite; the programs it prepared go to `prepared`, for disposal. */
 async function casesOf(
   suite: TestSuite,
   program: { code: string; language: string },
   o: Options,
-  caseLimitMs: number,
-  prepared: PreparedProgram[],
-  closers: (() => Promise<void>)[],
+  pool: PythonPool | undefined,
+  prepared: Promise<PreparedProgram>[],
 ): Promise<Case[]> {
-  const prepare = async (language: string, code: string, files: Record<string, string> = {}) => {
-    const p = await PreparedProgram.prepare(language, code, COMPILE_TIME_LIMIT_MS, files);
+  const prepare: Prepare = (language, code, files = {}) => {
+    const p = PreparedProgram.prepare(language, code, COMPILE_TIME_LIMIT_MS, files);
     prepared.push(p);
     return p;
   };
-  if (suite.kind === 'stdio') {
-    const python = program.language === 'python';
-    // Python runs under the APPS/TACO harness; other languages as they are.
-    const p = python
-      ? await prepare('python', pythonHarness({ kind: 'stdio', preamble: o.preamble }), { 'solution.py': program.code })
-      : await prepare(program.language, program.code);
+  if (suite.kind === 'stdio' && program.language !== 'python') {
+    const p = await prepare(program.language, program.code);
     if (!p.runnable) {
       const compileError: CaseOutcome = { status: 'compile_error', message: p.compile?.stderr.slice(-500) ?? '' };
       return suite.cases.map(() => ({ run: async () => compileError }));
     }
-    const sessions = python ? await pythonSessions(p, suite.cases.length, o, caseLimitMs, closers) : [];
-    return suite.cases.map((c, i) => ({
+    return suite.cases.map((c) => ({
       run: async (limitMs) => {
-        const result = await inSession(p, sessions, i, c.input, o.memoryMb)(limitMs);
+        const { result } = await p.run({ stdin: c.input, timeLimitMs: limitMs, memoryMb: o.memoryMb });
+        const time_ms = Math.round(result.timeMs);
+        return failure(result) ?? (outputMatches(result.stdout, c.output, o) ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms });
+      },
+    }));
+  }
+  if (suite.kind === 'stdio') {
+    // Python runs under the APPS/TACO harness.
+    const run = pythonRun({ 'main.py': pythonHarness({ kind: 'stdio', preamble: o.preamble }), 'solution.py': program.code }, o, pool, prepare);
+    return suite.cases.map((c) => ({
+      run: async (limitMs) => {
+        const result = await run(c.input, limitMs);
         const time_ms = Math.round(result.timeMs);
         return failure(result) ?? (outputMatches(result.stdout, c.output, o) ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms });
       },
     }));
   }
   if (suite.kind === 'function') {
-    const p = await prepare('python', pythonHarness({ kind: 'function', name: suite.name }), { 'solution.py': program.code });
-    const sessions = await pythonSessions(p, suite.cases.length, o, caseLimitMs, closers);
-    return suite.cases.map((c, i) => ({
+    const run = pythonRun({ 'main.py': pythonHarness({ kind: 'function', name: suite.name }), 'solution.py': program.code }, o, pool, prepare);
+    return suite.cases.map((c) => ({
       run: async (limitMs) => {
         const token = randomBytes(16).toString('hex');
         // Added to the JSON text as written: a round trip through JSON.parse would turn 3.0 into 3.
         const input = `{"token": "${token}", ${c.input.slice(1)}`;
-        const result = await inSession(p, sessions, i, input, o.memoryMb)(limitMs);
+        const result = await run(input, limitMs);
         return failure(result) ?? functionVerdict(result, token);
       },
     }));
   }
   // Exit code 0 is not a pass: the harness's proof must show that the test ran to its end.
   const proof = withPassProof(`${suite.setup}\n${program.code}\n\n`, suite.asserts.map((test) => `${test}\n`));
-  const p = await prepare('python', proof.source);
-  const sessions = await pythonSessions(p, suite.asserts.length, o, caseLimitMs, closers);
+  const run = pythonRun({ 'main.py': proof.source }, o, pool, prepare);
   return suite.asserts.map((_, i) => ({
     run: async (limitMs) => {
       const { stdin, proven } = proof.run(i);
-      const result = await inSession(p, sessions, i, stdin, o.memoryMb)(limitMs);
+      const result = await run(stdin, limitMs);
       const time_ms = Math.round(result.timeMs);
       if (!proven(result.stdout)) return failure(result) ?? { status: 'runtime_error', time_ms, message: 'the tests did not run to their end' };
       return failure(result) ?? { status: 'passed', time_ms };
@@ -254,6 +252,73 @@ function withPromptCode(program: string, prompt: string, entry: string): string 
   return join(code.slice(0, code.lastIndexOf('\n', code.search(definesEntry)) + 1));
 }
 
+/** An item ready to run: its tests, its program and the time limit of a case. */
+interface Planned {
+  suite: TestSuite;
+  program: { code: string; language: string };
+  caseLimitMs: number;
+}
+
+function plan(item: ScoringItem, o: Options): Planned {
+  const suite = testSuite(item);
+  // The function-call and assert harnesses are Python's.
+  const program = programOf(item.response, suite.kind === 'stdio' ? o.language : 'python');
+  if (suite.kind === 'assert') {
+    const entry = /check\((\w+)\)\s*$/.exec(suite.asserts[0]!)?.[1];
+    if (entry) program.code = withPromptCode(program.code, item.prompt, entry);
+  }
+  return { suite, program, caseLimitMs: o.timeLimitMs ?? suite.timeLimitMs ?? DEFAULT_CASE_TIME_LIMIT_MS };
+}
+
+/** How many runs of Python programs an item needs. */
+function pythonRuns({ suite, program }: Planned): number {
+  if (suite.kind === 'assert') return suite.asserts.length;
+  return suite.kind === 'function' || program.language === 'python' ? suite.cases.length : 0;
+}
+
+async function scoreItem({ suite, program, caseLimitMs }: Planned, o: Options, pool: PythonPool | undefined): Promise<ToolOutcome> {
+  const prepared: Promise<PreparedProgram>[] = [];
+  try {
+    const outcomes = await runCases(await casesOf(suite, program, o, pool, prepared), caseLimitMs, o);
+    const passed = outcomes.filter((c) => c.status === 'passed').length;
+    const total = outcomes.length;
+    return {
+      score: o.allOrNothing ? (passed === total ? 1 : 0) : passed / total,
+      detail: { passed, total, format: suite.kind, language: program.language, time_limit_ms: caseLimitMs, cases: outcomes },
+    };
+  } finally {
+    await Promise.all(prepared.map(async (p) => (await p.catch(() => undefined))?.dispose()));
+  }
+}
+
+/**
+ * Scores the items of a batch. Their Python runs go to the thread's pool of warm sandboxes (one per
+ * core at most, kept between batches), so a run costs a fork instead of a sandbox and an interpreter
+ * start; a batch of a single run opens no pool, which would only add its warm-up, but uses a warm one.
+ */
+async function scoreItems(items: ScoringItem[], params: ToolParams): Promise<(ToolOutcome | Error)[]> {
+  const unavailable = sandboxUnavailable();
+  if (unavailable !== undefined) throw new Error(unavailable);
+  const o = options(params);
+  const planned = items.map((item) => {
+    try {
+      return plan(item, o);
+    } catch (error) {
+      return asError(error);
+    }
+  });
+  const runs = planned.reduce((sum, p) => sum + (p instanceof Error ? 0 : pythonRuns(p)), 0);
+  const lease = runs > 0 ? leasePythonPool(o.memoryMb, CORES, runs < 2) : undefined;
+  const outcomes: (ToolOutcome | Error)[] = [];
+  try {
+    // One item after another: the item's cases share the cores, and the other threads run other items.
+    for (const p of planned) outcomes.push(p instanceof Error ? p : await scoreItem(p, o, lease?.pool).catch(asError));
+    return outcomes;
+  } finally {
+    lease?.release();
+  }
+}
+
 export const codeTests: ToolDefinition = {
   name: 'code_tests',
   kind: 'verifier',
@@ -293,31 +358,10 @@ export const codeTests: ToolDefinition = {
       stop_on_first_failure: { type: 'boolean', default: false },
     },
   },
-  async score(item, params) {
-    const unavailable = sandboxUnavailable();
-    if (unavailable !== undefined) throw new Error(unavailable);
-    const o = options(params);
-    const suite = testSuite(item);
-    // The function-call and assert harnesses are Python's.
-    const program = programOf(item.response, suite.kind === 'stdio' ? o.language : 'python');
-    if (suite.kind === 'assert') {
-      const entry = /check\((\w+)\)\s*$/.exec(suite.asserts[0]!)?.[1];
-      if (entry) program.code = withPromptCode(program.code, item.prompt, entry);
-    }
-    const caseLimitMs = o.timeLimitMs ?? suite.timeLimitMs ?? DEFAULT_CASE_TIME_LIMIT_MS;
-    const prepared: PreparedProgram[] = [];
-    const closers: (() => Promise<void>)[] = [];
-    try {
-      const outcomes = await runCases(await casesOf(suite, program, o, caseLimitMs, prepared, closers), caseLimitMs, o);
-      const passed = outcomes.filter((c) => c.status === 'passed').length;
-      const total = outcomes.length;
-      return {
-        score: o.allOrNothing ? (passed === total ? 1 : 0) : passed / total,
-        detail: { passed, total, format: suite.kind, language: program.language, time_limit_ms: caseLimitMs, cases: outcomes },
-      };
-    } finally {
-      await Promise.all(closers.map((close) => close()));
-      await Promise.all(prepared.map((p) => p.dispose()));
-    }
+  score: async (item, params) => {
+    const [outcome] = await scoreItems([item], params);
+    if (outcome instanceof Error) throw outcome;
+    return outcome!;
   },
+  scoreBatch: (items, params) => scoreItems(items, params),
 };
