@@ -247,55 +247,47 @@ describe('HumanEval and MBPP passes', () => {
   });
 });
 
-describe('warm pooled sandboxes', () => {
-  it("keep nothing of one item's run for the next: no daemon, no file in /work, /tmp or /dev/shm, no module to import", async () => {
-    // One thread, so both batches use the same pool of warm sandboxes.
-    const pooled = await startService({ RLAR_THREADS: '1', TMPDIR: TMP });
-    try {
-      const plant = [
-        'import os, time',
-        'for path in ("/work/planted.txt", "/tmp/planted.txt", "/dev/shm/planted.txt", "/work/json_helpers.py"):',
-        '    try:',
-        '        open(path, "w").write("PLANTED = True\\n")',
-        '    except OSError:',
-        '        pass',
-        'if os.fork() == 0:',
-        '    os.setsid()',
-        '    if os.fork() == 0:',
-        '        while True:',
-        '            time.sleep(0.01)',
-        '    os._exit(0)',
-        'print(input())',
-      ].join('\n');
-      const probe = [
-        'import os',
-        'left = [p for p in ("/work/planted.txt", "/tmp/planted.txt", "/dev/shm/planted.txt", "/work/json_helpers.py") if os.path.exists(p)]',
-        'try:',
-        '    import json_helpers',
-        '    left.append("module")',
-        'except ImportError:',
-        '    pass',
-        'mine = {os.getpid(), os.getppid()}',
-        'others = []',
-        'for pid in os.listdir("/proc"):',
-        '    if pid.isdigit() and int(pid) not in mine:',
-        '        try:',
-        '            others.append(open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")[0].decode())',
-        '        except OSError:',
-        '            pass',
-        'print(input(), "left:", left, "python processes:", sum("python" in name for name in others))',
-      ].join('\n');
-      const fenced = (code: string) => `\`\`\`python\n${code}\n\`\`\``;
-      const cases = { inputs: ['1\n', '2\n', '3\n'], outputs: ['1\n', '2\n', '3\n'] };
-      const planted = await postJson(`${pooled.url}/tools/code_tests/score`, { items: [{ prompt: 'Echo.', response: fenced(plant), reference: cases }] });
-      expect(planted.json.scores).toEqual([1]);
-      // Only the runner (the probe's parent), the launcher shell, timeout and bwrap's init may be there.
-      const clean = { inputs: ['1\n', '2\n', '3\n'], outputs: ['1 left: [] python processes: 0\n', '2 left: [] python processes: 0\n', '3 left: [] python processes: 0\n'] };
-      const probed = await postJson(`${pooled.url}/tools/code_tests/score`, { items: [{ prompt: 'Echo.', response: fenced(probe), reference: clean }] });
-      expect(probed.json.scores, JSON.stringify(probed.json.details)).toEqual([1]);
-    } finally {
-      await pooled.stop();
-    }
+describe('warm sandboxes of an item', () => {
+  it("keep nothing of one case's run for the next: no daemon, no file in /work, /tmp or /dev/shm, no module to import", async () => {
+    // Every case first looks for what an earlier case left, then leaves it all behind again: the
+    // cases share the item's warm sandboxes (two, on two cores), so each one's reset is what is tested.
+    const program = [
+      'import os, time',
+      'PLANTED = ("/work/planted.txt", "/tmp/planted.txt", "/dev/shm/planted.txt", "/work/json_helpers.py")',
+      'left = [p for p in PLANTED if os.path.exists(p)]',
+      'try:',
+      '    import json_helpers',
+      '    left.append("module")',
+      'except ImportError:',
+      '    pass',
+      'mine = {os.getpid(), os.getppid()}',
+      'others = 0',
+      'for pid in os.listdir("/proc"):',
+      '    if pid.isdigit() and int(pid) not in mine:',
+      '        try:',
+      '            others += b"python" in open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")[0]',
+      '        except OSError:',
+      '            pass',
+      'for path in PLANTED:',
+      '    try:',
+      '        open(path, "w").write("PLANTED = True\\n")',
+      '    except OSError:',
+      '        pass',
+      'if os.fork() == 0:',
+      '    os.setsid()',
+      '    if os.fork() == 0:',
+      '        while True:',
+      '            time.sleep(0.01)',
+      '    os._exit(0)',
+      // Only the runner (this program's parent), the launcher shell, timeout and bwrap's init may be there.
+      'print(input(), "left:", left, "python processes:", others)',
+    ].join('\n');
+    const inputs = ['1\n', '2\n', '3\n', '4\n', '5\n', '6\n'];
+    const reference = { inputs, outputs: inputs.map((n) => `${n.trim()} left: [] python processes: 0\n`) };
+    const { json } = await postJson(`${service.url}/tools/code_tests/score`, {
+      items: [{ prompt: 'Echo.', response: `\`\`\`python\n${program}\n\`\`\``, reference }],
+    });
+    expect(json.scores, JSON.stringify(json.details)).toEqual([1]);
   });
 });
 

@@ -1,10 +1,10 @@
 /**
- * The runner that stays inside one Python sandbox for many runs, of one program or of many (the
- * items of a batch): it forks a warm interpreter per run instead of starting a sandbox and an
- * interpreter each time. Each run brings its files, which the runner writes into /work before the
- * fork. The child gets fresh pipes as stdin/stdout/stderr, closes every other descriptor (the control
- * channel included), takes its own CPU and address-space limits, and runs main.py as __main__. The
- * runner makes itself non-dumpable, so a child cannot reach its memory or descriptors through /proc.
+ * The runner that stays inside one Python sandbox for many runs (the test cases of an item): it forks
+ * a warm interpreter per run instead of starting a sandbox and an interpreter each time. Each run
+ * brings its files, which the runner writes into /work before the fork. The child gets fresh pipes as
+ * stdin/stdout/stderr, closes every other descriptor (the control channel included), takes its own CPU
+ * and address-space limits, and runs main.py as __main__. The runner makes itself non-dumpable, so a
+ * child cannot reach its memory or descriptors through /proc.
  *
  * After every run the sandbox is reset before the answer goes out, so that nothing of one run reaches
  * the next: every process but the runner and its ancestors is killed (a run's daemons included), and

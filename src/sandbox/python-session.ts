@@ -108,10 +108,11 @@ export class PythonSession {
 const SESSION_LIFETIME_MS = 120_000;
 
 /**
- * Warm Python sessions shared by the runs of many programs (the items of a batch, their test cases):
- * at most `size`, opened when needed; a run takes a free one or waits for it. A session that broke or
- * is near its time limit is closed, and the next run opens a fresh one. The runner's reset after every
- * run keeps one program's files and processes from the next.
+ * Warm Python sessions shared by many runs (the test cases of an item): at most `size`, opened when
+ * needed; a run takes a free one or waits for it. A session that broke or is near its time limit is
+ * closed, and the next run opens a fresh one. The runner's reset after every run keeps one run's files
+ * and processes from the next; it does not make sharing a session between untrusted programs safe
+ * (see code_tests' scoreItem).
  */
 export class PythonPool {
   readonly #size: number;
@@ -178,41 +179,6 @@ export class PythonPool {
     for (const wake of this.#waiting.splice(0)) wake();
     await Promise.all(this.#retired.splice(0));
   }
-}
-
-/** How long a thread keeps its pool after the last batch that used it. */
-const POOL_IDLE_MS = 5_000;
-const pools = new Map<number, { pool: PythonPool; users: number; idle?: ReturnType<typeof setTimeout> }>();
-
-/**
- * This thread's pool for runs of `memoryMb` (one core's worth of sessions per core), kept warm
- * between batches and closed POOL_IDLE_MS after the last one let it go. With `onlyIfWarm`, undefined
- * unless the pool is already there (a single run would pay more to open a session than to run alone).
- */
-export function leasePythonPool(memoryMb: number, size: number, onlyIfWarm: boolean): { pool: PythonPool; release(): void } | undefined {
-  let entry = pools.get(memoryMb);
-  if (entry === undefined) {
-    if (onlyIfWarm) return undefined;
-    entry = { pool: new PythonPool(size, memoryMb), users: 0 };
-    pools.set(memoryMb, entry);
-  }
-  const leased = entry;
-  clearTimeout(leased.idle);
-  leased.users++;
-  let released = false;
-  return {
-    pool: leased.pool,
-    release() {
-      if (released) return;
-      released = true;
-      if (--leased.users > 0) return;
-      leased.idle = setTimeout(() => {
-        if (pools.get(memoryMb) === leased) pools.delete(memoryMb);
-        void leased.pool.close();
-      }, POOL_IDLE_MS);
-      leased.idle.unref();
-    },
-  };
 }
 
 function broken(message: string): SandboxResult {

@@ -34,7 +34,7 @@ export class ThreadPoolRunner implements Runner {
       idleTimeout: Number.POSITIVE_INFINITY,
       resourceLimits: { maxOldGenerationSizeMb: options.maxHeapMb },
       // An idle thread waits with its event loop running (not blocked in Atomics.wait), so what a
-      // task leaves to finish goes on: sandboxes reaped, directories removed, warm pools closed.
+      // task leaves to finish goes on: sandboxes reaped, their directories removed.
       atomics: 'async',
       workerData: options.tools ?? {},
     });
