@@ -68,7 +68,7 @@ try {
   }
   const [b2, w] = [median(bareAgain), median(sessionTimes)];
   console.log(`per case in a warm session, median of ${RUNS}: bare python3 ${b2.toFixed(1)} ms, sandboxed ${w.toFixed(1)} ms, ratio ${(w / b2).toFixed(2)}`);
-  await one.close();
+  one.close();
 
   const parallel = availableParallelism();
   const total = 200;
@@ -89,7 +89,7 @@ try {
     await pool.run({ 'main.py': PROGRAM }, '1 2\n', 10_000);
     return performance.now() - started;
   });
-  await pool.close();
+  pool.close();
   console.log(`test-case executions (${total} runs, ${parallel} at a time): ${perRun.toFixed(1)}/s with a sandbox per run, ${warm.toFixed(1)}/s in warm sessions`);
 } finally {
   await program.dispose();

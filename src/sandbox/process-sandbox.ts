@@ -60,6 +60,7 @@ export const OUTPUT_LIMIT = 8 * 1024 * 1024;
 /** Room a program gets in /work beyond its input files, and in /tmp (tmpfs: host memory). */
 const WORK_DISK_MB = 256;
 const TMP_DISK_MB = 256;
+const SHM_DISK_MB = 64;
 /** Files and bytes (before base64) a run can hand back. */
 const FETCH_MAX_FILES = 64;
 export const FETCH_MAX_BYTES = 16 * 1024 * 1024;
@@ -293,6 +294,47 @@ export function spawnSandboxed(workDir: string, command: SandboxCommand): ChildP
   // As root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups).
   return spawn('bwrap', [...bwrapArgs(workDir, command), ...env, ...launcher, ...program], {
     stdio: ['pipe', 'pipe', 'pipe', fetch.length > 0 ? 'pipe' : 'ignore'],
+    detached: true,
+    env: {},
+    ...(isRoot && { uid: NOBODY, gid: NOBODY }),
+  }) as ChildProcessWithoutNullStreams;
+}
+
+/**
+ * Starts a long-lived command as the init of its sandbox (pid 1 of the PID namespace), with no launcher
+ * and no timeout process beside it: a program it forks finds no other process of the sandbox that holds
+ * its pipes. Init takes no signal from inside its namespace that it does not handle, and a non-dumpable
+ * init (the Python runner makes itself so) cannot be traced or have its descriptors taken. The root and
+ * /dev are read-only; /work, /tmp and /dev/shm are empty, size-limited tmpfs mounts. `timeLimitMs`
+ * bounds its CPU time; the caller ends it (it also dies with this process).
+ */
+export function spawnSandboxedInit(command: Pick<SandboxCommand, 'argv' | 'timeLimitMs' | 'memoryMb'>): ChildProcessWithoutNullStreams {
+  const args: string[] = [];
+  for (const dir of READ_ONLY) args.push('--ro-bind-try', dir, dir);
+  args.push(
+    '--proc', '/proc',
+    '--dev', '/dev',
+    '--size', String(SHM_DISK_MB * 1024 * 1024), '--tmpfs', '/dev/shm',
+    '--remount-ro', '/dev',
+    '--size', String(TMP_DISK_MB * 1024 * 1024), '--tmpfs', '/tmp',
+    '--size', String(WORK_DISK_MB * 1024 * 1024), '--tmpfs', '/work',
+    '--chdir', '/work',
+    '--unshare-all',
+    '--die-with-parent',
+    '--new-session',
+    '--cap-drop', 'ALL',
+    '--clearenv',
+    '--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin',
+    '--setenv', 'HOME', '/work',
+    '--setenv', 'TMPDIR', '/tmp',
+    '--setenv', 'LANG', 'C.UTF-8',
+    '--as-pid-1',
+    // Last: every mount point above is made before the root turns read-only.
+    '--remount-ro', '/',
+  );
+  // No POSIX message queues: they would outlive a run in the sandbox's IPC namespace, and no directory lists them.
+  return spawn('bwrap', [...args, '/usr/bin/prlimit', ...limits(command), '--msgqueue=0', '--', ...command.argv], {
+    stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
     env: {},
     ...(isRoot && { uid: NOBODY, gid: NOBODY }),

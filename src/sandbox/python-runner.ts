@@ -6,9 +6,13 @@
  * and address-space limits, and runs main.py as __main__. The runner makes itself non-dumpable, so a
  * child cannot reach its memory or descriptors through /proc.
  *
- * After every run the sandbox is reset before the answer goes out, so that nothing of one run reaches
- * the next: every process but the runner and its ancestors is killed (a run's daemons included), and
- * /work, /tmp and /dev/shm are emptied. A runner that cannot reset says so in its answer and exits.
+ * The runner is the sandbox's init (spawnSandboxedInit): no other process of the sandbox holds its
+ * pipes, and a run can neither signal nor trace it. After every run the sandbox is reset before the
+ * answer goes out, so that nothing of one run reaches the next: every other process is killed (a run's
+ * daemons included) and reaped, /work, /tmp and /dev/shm are emptied (the rest of the file system is
+ * read-only), System V IPC objects are removed, and the runner checks that no run changed its own
+ * limits, priority or scheduling (prlimit and setpriority need only the same user). A runner that
+ * cannot reset says so in its answer and exits; so does one whose lifetime (argv[1], seconds) is over.
  *
  * Protocol, one JSON object per line: request {"id", "files" ({name: base64}), "stdin" (base64),
  * "time_ms", "memory_mb", "output_limit"}; answer {"id", "status": "exited" | "timeout" |
@@ -17,10 +21,10 @@
 export const PYTHON_RUNNER = String.raw`
 import base64, ctypes, json, os, random, resource, runpy, select, signal, stat, sys, time, traceback
 
-try:
-    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
-except Exception:
-    pass
+# Non-dumpable: no run can trace the runner or take its descriptors (its pipes to the host). Without
+# it the runner does not run at all.
+if ctypes.CDLL(None).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE = 0
+    sys.exit("the runner could not make itself non-dumpable")
 
 # The runner imports nothing from /work (where runs write): only the child looks there.
 sys.path = [path for path in sys.path if path not in ("", ".", "/work")]
@@ -31,17 +35,24 @@ MAX_FD = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
 WRITABLE = [path for path in ("/work", "/tmp", "/dev/shm") if os.path.isdir(path)]
 
 
-def parent_of(pid):
-    with open("/proc/%d/stat" % pid, "rb") as file:
-        return int(file.read().rsplit(b")", 1)[1].split()[1])
+# The runner is the sandbox's init (pid 1): every other process of the sandbox comes from a run. Init
+# gets no signal from inside that it does not handle: SIGINT's handler (Python's) goes.
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+LIFETIME_S = float(sys.argv[1])
+ENDS_AT = time.monotonic() + LIFETIME_S
+libc = ctypes.CDLL(None, use_errno=True)
 
 
-# The runner and its ancestors (the sandbox's init, launcher and timeout) survive a reset.
-KEEP = {os.getpid()}
-ancestor = os.getpid()
-while ancestor > 1:
-    ancestor = parent_of(ancestor)
-    KEEP.add(ancestor)
+# ioprio_get has no wrapper: its number on the architectures the service is built for.
+IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
+
+
+def own_settings():
+    """What a run could change in the runner through prlimit, setpriority, sched_* or ioprio_set: checked at every reset."""
+    limits = tuple(resource.getrlimit(getattr(resource, name)) for name in dir(resource) if name.startswith("RLIMIT_"))
+    io_priority = libc.syscall(IOPRIO_GET, 1, 0) if IOPRIO_GET else None  # IOPRIO_WHO_PROCESS, this process
+    return limits, os.getpriority(os.PRIO_PROCESS, 0), os.sched_getaffinity(0), os.sched_getscheduler(0), io_priority
+
 
 # runpy imports its helpers on first use: pay that once here, not in every forked case.
 with open("/tmp/.rlar_warmup.py", "w") as warmup:
@@ -51,26 +62,22 @@ runpy.run_path("/tmp/.rlar_warmup.py", run_name="__warmup__")
 import ast, bisect, collections, copy, datetime, functools, heapq, io, itertools, json, math, operator, random, re, statistics, string, typing
 
 
-def kill_strays():
-    """SIGKILL every process but KEEP until none is left running (a fork bomb races the first passes)."""
-    for _ in range(200):
-        running = False
-        for name in os.listdir("/proc"):
-            if not name.isdigit() or int(name) in KEEP:
-                continue
-            try:
-                with open("/proc/%s/stat" % name, "rb") as file:
-                    state = file.read().rsplit(b")", 1)[1].split()[0]
-            except (OSError, IndexError):
-                continue
-            if state in (b"Z", b"X"):
-                continue
-            running = True
-            try:
-                os.kill(int(name), signal.SIGKILL)
-            except OSError:
+def kill_others():
+    """
+    SIGKILL every other process of the sandbox until none is left: as init, kill(-1) reaches them all
+    (threads of a group whose leader exited included), and all are the runner's descendants, so when
+    waitpid finds no child, nothing else runs.
+    """
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        try:
+            os.kill(-1, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
                 pass
-        if not running:
+        except ChildProcessError:
             return True
         time.sleep(0.001)
     return False
@@ -90,16 +97,27 @@ def remove(path):
         os.unlink(path)
 
 
+def remove_ipc():
+    """System V IPC objects live in the sandbox's IPC namespace, not in a directory: remove them all."""
+    for kind, remove_id in (("shm", lambda i: libc.shmctl(i, 0, None)), ("sem", lambda i: libc.semctl(i, 0, 0)), ("msg", lambda i: libc.msgctl(i, 0, None))):
+        with open("/proc/sysvipc/" + kind) as table:
+            ids = [int(line.split()[1]) for line in table.readlines()[1:] if line.strip()]
+        for ipc_id in ids:
+            if remove_id(ipc_id) != 0:
+                return False
+    return True
+
+
 def reset():
     try:
-        if not kill_strays():
+        if not kill_others():
             return False
         for directory in WRITABLE:
             with os.scandir(directory) as entries:
                 names = [entry.path for entry in entries]
             for name in names:
                 remove(name)
-        return True
+        return remove_ipc() and own_settings() == SETTINGS
     except Exception:
         return False
 
@@ -161,6 +179,7 @@ def run(request):
             os.dup2(err_w, 2)
             os.closerange(3, MAX_FD)
             signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
             child(request)
         finally:
             os._exit(70)
@@ -237,7 +256,14 @@ def run(request):
     }
 
 
-for line in control_in:
+SETTINGS = own_settings()
+while True:
+    # An idle runner leaves at the end of its lifetime, even if nobody closes its channel.
+    if not select.select([control_in], [], [], max(0.0, ENDS_AT - time.monotonic()))[0]:
+        break
+    line = control_in.readline()
+    if not line:
+        break
     request = json.loads(line)
     write_files(request.get("files", {}))
     answer = run(request)

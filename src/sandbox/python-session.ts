@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline';
-import { killSandboxed, makeWorkDir, OUTPUT_LIMIT, removeWorkDir, spawnSandboxed, type SandboxResult } from './process-sandbox.ts';
+import { killSandboxed, OUTPUT_LIMIT, spawnSandboxedInit, type SandboxResult } from './process-sandbox.ts';
 import { PYTHON_RUNNER } from './python-runner.ts';
 
 /** Files of a run, by their path in /work. */
@@ -12,25 +12,21 @@ export type RunFiles = Record<string, string>;
  * and the caller runs the program the ordinary way.
  */
 export class PythonSession {
-  readonly #dir: string;
-  readonly #child: ReturnType<typeof spawnSandboxed>;
+  readonly #child: ReturnType<typeof spawnSandboxedInit>;
   readonly #pending = new Map<number, { resolve: (result: SandboxResult) => void; timer: ReturnType<typeof setTimeout> }>();
   readonly #endsAt: number;
   #next = 0;
   #dead = false;
   #queue: Promise<void> = Promise.resolve();
 
-  /** A session over an empty work directory of its own, for at most `lifetimeMs`. */
-  static async open(lifetimeMs: number, memoryMb: number): Promise<PythonSession> {
-    return new PythonSession(await makeWorkDir({}), lifetimeMs, memoryMb);
-  }
-
-  private constructor(dir: string, lifetimeMs: number, memoryMb: number) {
-    this.#dir = dir;
+  /** A session for at most `lifetimeMs`; its runs' memory is limited to `memoryMb`. */
+  constructor(lifetimeMs: number, memoryMb: number) {
     this.#endsAt = performance.now() + lifetimeMs;
-    this.#child = spawnSandboxed(dir, { argv: ['python3', '-B', '-c', PYTHON_RUNNER], timeLimitMs: lifetimeMs, memoryMb });
+    const argv = ['python3', '-B', '-c', PYTHON_RUNNER, String(lifetimeMs / 1000)];
+    this.#child = spawnSandboxedInit({ argv, timeLimitMs: lifetimeMs, memoryMb });
     this.#child.stderr.resume();
     this.#child.stdin.on('error', () => {});
+    this.#child.on('error', () => {}); // a sandbox that cannot start ends in "close" too
     createInterface({ input: this.#child.stdout }).on('line', (line) => {
       let answer: { id: number; status: SandboxResult['status']; exit_code: number | null; signal: string | null; stdout: string; stderr: string; time_ms: number; reset: boolean };
       try {
@@ -85,7 +81,7 @@ export class PythonSession {
       // The runner enforces the limit; this timer only covers a runner that stopped answering.
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        void this.close();
+        this.close();
         resolve(broken('the runner stopped answering'));
       }, timeLimitMs + 5_000);
       this.#pending.set(id, { resolve, timer });
@@ -95,12 +91,10 @@ export class PythonSession {
     });
   }
 
-  /** Ends the sandbox; resolves when its work directory is gone (await it: an idle pool thread may not run its event loop). */
-  close(): Promise<void> {
+  close(): void {
     this.#dead = true;
     this.#child.stdin.end();
     killSandboxed(this.#child);
-    return removeWorkDir(this.#dir);
   }
 }
 
@@ -108,18 +102,16 @@ export class PythonSession {
 const SESSION_LIFETIME_MS = 120_000;
 
 /**
- * Warm Python sessions shared by many runs (the test cases of an item): at most `size`, opened when
- * needed; a run takes a free one or waits for it. A session that broke or is near its time limit is
- * closed, and the next run opens a fresh one. The runner's reset after every run keeps one run's files
- * and processes from the next; it does not make sharing a session between untrusted programs safe
- * (see code_tests' scoreItem).
+ * Warm Python sessions shared by the runs of many programs (the items of a batch, their test cases):
+ * at most `size`, opened when needed; a run takes a free one or waits for it. A session that broke or
+ * is near its time limit is closed, and the next run opens a fresh one. The runner's reset after every
+ * run keeps one program's files, processes and changes from the next.
  */
 export class PythonPool {
   readonly #size: number;
   readonly #memoryMb: number;
   readonly #idle: PythonSession[] = [];
   readonly #waiting: (() => void)[] = [];
-  readonly #retired: Promise<void>[] = [];
   #open = 0;
   #closed = false;
 
@@ -152,10 +144,7 @@ export class PythonPool {
       }
       if (this.#open < this.#size) {
         this.#open++;
-        return PythonSession.open(SESSION_LIFETIME_MS, this.#memoryMb).catch((error: unknown) => {
-          this.#open--;
-          throw error;
-        });
+        return new PythonSession(SESSION_LIFETIME_MS, this.#memoryMb);
       }
       await new Promise<void>((resolve) => this.#waiting.push(resolve));
     }
@@ -168,17 +157,50 @@ export class PythonPool {
   }
 
   #retire(session: PythonSession): void {
-    this.#retired.push(session.close());
+    session.close();
     this.#open--;
   }
 
-  /** Closes every session; resolves when their sandboxes' directories are gone. */
-  async close(): Promise<void> {
+  close(): void {
     this.#closed = true;
     for (const session of this.#idle.splice(0)) this.#retire(session);
     for (const wake of this.#waiting.splice(0)) wake();
-    await Promise.all(this.#retired.splice(0));
   }
+}
+
+/** How long a thread keeps its pool after the last batch that used it. */
+const POOL_IDLE_MS = 5_000;
+const pools = new Map<number, { pool: PythonPool; users: number; idle?: ReturnType<typeof setTimeout> }>();
+
+/**
+ * This thread's pool for runs of `memoryMb` (one core's worth of sessions per core), kept warm
+ * between batches and closed POOL_IDLE_MS after the last one let it go. With `onlyIfWarm`, undefined
+ * unless the pool is already there (a single run would pay more to open a session than to run alone).
+ */
+export function leasePythonPool(memoryMb: number, size: number, onlyIfWarm: boolean): { pool: PythonPool; release(): void } | undefined {
+  let entry = pools.get(memoryMb);
+  if (entry === undefined) {
+    if (onlyIfWarm) return undefined;
+    entry = { pool: new PythonPool(size, memoryMb), users: 0 };
+    pools.set(memoryMb, entry);
+  }
+  const leased = entry;
+  clearTimeout(leased.idle);
+  leased.users++;
+  let released = false;
+  return {
+    pool: leased.pool,
+    release() {
+      if (released) return;
+      released = true;
+      if (--leased.users > 0) return;
+      leased.idle = setTimeout(() => {
+        if (pools.get(memoryMb) === leased) pools.delete(memoryMb);
+        leased.pool.close();
+      }, POOL_IDLE_MS);
+      leased.idle.unref();
+    },
+  };
 }
 
 function broken(message: string): SandboxResult {
