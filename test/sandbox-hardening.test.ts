@@ -247,12 +247,12 @@ describe('HumanEval and MBPP passes', () => {
   });
 });
 
-describe('warm sandboxes of an item', () => {
+describe('warm pooled sandboxes', () => {
   it("keep nothing of one case's run for the next: no daemon, no file in /work, /tmp or /dev/shm, no module to import", async () => {
     // Every case first looks for what an earlier case left, then leaves it all behind again: the
-    // cases share the item's warm sandboxes (two, on two cores), so each one's reset is what is tested.
+    // cases share the thread's warm sandboxes (two, on two cores), so each one's reset is what is tested.
     const program = [
-      'import os, time',
+      'import ctypes, os, threading, time',
       'PLANTED = ("/work/planted.txt", "/tmp/planted.txt", "/dev/shm/planted.txt", "/work/json_helpers.py")',
       'left = [p for p in PLANTED if os.path.exists(p)]',
       'try:',
@@ -261,33 +261,96 @@ describe('warm sandboxes of an item', () => {
       'except ImportError:',
       '    pass',
       'mine = {os.getpid(), os.getppid()}',
-      'others = 0',
-      'for pid in os.listdir("/proc"):',
-      '    if pid.isdigit() and int(pid) not in mine:',
-      '        try:',
-      '            others += b"python" in open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")[0]',
-      '        except OSError:',
-      '            pass',
+      'others = sum(1 for pid in os.listdir("/proc") if pid.isdigit() and int(pid) not in mine)',
       'for path in PLANTED:',
       '    try:',
       '        open(path, "w").write("PLANTED = True\\n")',
       '    except OSError:',
       '        pass',
+      // A daemon that left the session, and one whose leading thread exited while another thread runs
+      // (its process then looks like a zombie).
       'if os.fork() == 0:',
       '    os.setsid()',
       '    if os.fork() == 0:',
       '        while True:',
       '            time.sleep(0.01)',
       '    os._exit(0)',
-      // Only the runner (this program's parent), the launcher shell, timeout and bwrap's init may be there.
-      'print(input(), "left:", left, "python processes:", others)',
+      'if os.fork() == 0:',
+      '    os.setsid()',
+      '    threading.Thread(target=lambda: [time.sleep(0.01) for _ in iter(int, 1)]).start()',
+      '    ctypes.CDLL(None).syscall({"x86_64": 60, "aarch64": 93}[os.uname().machine], 0)',
+      // Only the runner (this program's parent, the sandbox's init) may be there.
+      'print(input(), "left:", left, "other processes:", others)',
     ].join('\n');
     const inputs = ['1\n', '2\n', '3\n', '4\n', '5\n', '6\n'];
-    const reference = { inputs, outputs: inputs.map((n) => `${n.trim()} left: [] python processes: 0\n`) };
+    const reference = { inputs, outputs: inputs.map((n) => `${n.trim()} left: [] other processes: 0\n`) };
     const { json } = await postJson(`${service.url}/tools/code_tests/score`, {
       items: [{ prompt: 'Echo.', response: `\`\`\`python\n${program}\n\`\`\``, reference }],
     });
     expect(json.scores, JSON.stringify(json.details)).toEqual([1]);
+  });
+  it("let no item's run reach the runner or change a later item's verdict, in the same batch or the next", async () => {
+    // One thread, so every run goes to the same pool of warm sandboxes.
+    const pooled = await startService({ RLAR_THREADS: '1', TMPDIR: TMP });
+    try {
+      // Tries to take the runner's control channel (pidfd_getfd on every other process), trace it, lower
+      // its limits and priority (which same-user processes may: the reset then retires that sandbox), and
+      // leave files outside /work, /tmp and /dev/shm; reports to stderr.
+      const attack = [
+        'import ctypes, os, resource, sys',
+        'libc = ctypes.CDLL(None, use_errno=True)',
+        'report = []',
+        'for name in os.listdir("/proc"):',
+        '    if not name.isdigit() or int(name) == os.getpid():',
+        '        continue',
+        '    pid = int(name)',
+        '    try:',
+        '        pidfd = os.pidfd_open(pid)',
+        '        fds = [libc.syscall(438, pidfd, fd, 0) for fd in (0, 1)]',
+        '        report.append(f"pidfd_getfd {pid}: {\'stolen\' if max(fds) >= 0 else \'denied\'}")',
+        '    except OSError as error:',
+        '        report.append(f"pidfd {pid}: {error.strerror}")',
+        '    report.append(f"ptrace {pid}: {\'attached\' if libc.ptrace(16, pid, 0, 0) == 0 else \'denied\'}")',
+        'for change in (lambda: resource.prlimit(os.getppid(), resource.RLIMIT_CPU, (3, 3)), lambda: os.setpriority(os.PRIO_PROCESS, os.getppid(), 19)):',
+        '    try:',
+        '        change()',
+        '        report.append("changed the runner")',
+        '    except OSError as error:',
+        '        report.append(error.strerror)',
+        'for path in ("/etc/planted", "/planted", "/dev/planted"):',
+        '    try:',
+        '        open(path, "w").write("x")',
+        '        report.append("wrote " + path)',
+        '    except OSError as error:',
+        '        report.append(error.strerror)',
+        'print("; ".join(report), file=sys.stderr, flush=True)',
+        'os._exit(1)',
+      ].join('\n');
+      const fenced = (code: string) => `\`\`\`python\n${code}\n\`\`\``;
+      const mbpp = { test_list: ['assert inc(1) == 2', 'assert inc(5) == 6'] };
+      const call = { inputs: [[1], [5]], outputs: [2, 6], fn_name: 'inc' };
+      const wrong = fenced('def inc(x):\n    return x');
+      const right = fenced('def inc(x):\n    return x + 1');
+      const victims = [
+        { prompt: 'Increment.', response: wrong, reference: mbpp },
+        { prompt: 'Increment.', response: right, reference: mbpp },
+        { prompt: 'Increment.', response: wrong, reference: call },
+        { prompt: 'Increment.', response: right, reference: call },
+      ];
+      const first = await postJson(`${pooled.url}/tools/code_tests/score`, {
+        items: [{ prompt: 'Increment.', response: fenced(attack), reference: mbpp }, ...victims],
+      });
+      expect(first.json.scores).toEqual([0, 0, 1, 0, 1]);
+      const report = JSON.stringify(first.json.details[0]);
+      expect(report).toMatch(/pidfd_getfd 1: denied/); // the runner is pid 1: nothing else is there
+      expect(report).toMatch(/ptrace 1: denied/);
+      expect(report).not.toMatch(/stolen|attached|wrote \//);
+      // The next request, on the same thread and pool, is scored as if nothing had happened.
+      const next = await postJson(`${pooled.url}/tools/code_tests/score`, { items: victims });
+      expect(next.json.scores).toEqual([0, 1, 0, 1]);
+    } finally {
+      await pooled.stop();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { PreparedProgram, languageOf } from '../../../sandbox/program.ts';
-import { PythonPool, type RunFiles } from '../../../sandbox/python-session.ts';
+import { leasePythonPool, type PythonPool, type RunFiles } from '../../../sandbox/python-session.ts';
 import { sandboxUnavailable, type SandboxResult } from '../../../sandbox/process-sandbox.ts';
 import { Semaphore } from '../../../util/semaphore.ts';
 import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../../types.ts';
@@ -14,7 +14,7 @@ import { testSuite, type TestSuite } from './suite.ts';
 /**
  * `code_tests`: runs the response's program against the reference's tests in the process sandbox and
  * scores the pass rate (or all-or-nothing). Python runs under the harness APPS/TACO-style data assumes
- * (harness.ts) in warm sandboxes of the item (python-session.ts); other languages as they are, compiled once
+ * (harness.ts) in warm pooled sandboxes (python-session.ts); other languages as they are, compiled once
  * per program. Test cases of one item run in parallel, bounded by the cores, each within the case's
  * time limit and all within the item's.
  */
@@ -276,17 +276,7 @@ function pythonRuns({ suite, program }: Planned): number {
   return suite.kind === 'function' || program.language === 'python' ? suite.cases.length : 0;
 }
 
-/**
- * An item's Python runs share a pool of warm sandboxes of their own (one per core at most), so a run
- * costs a fork instead of a sandbox and an interpreter start. Never another item's: processes of the
- * sandbox other than the runner (bwrap's init, the launcher, timeout) run as the same user and hold
- * the control channel, so a program could reach them and forge the answers of the runs after its own.
- * An item of a single run opens no pool, which would only add its warm-up.
- */
-async function scoreItem(planned: Planned, o: Options): Promise<ToolOutcome> {
-  const { suite, program, caseLimitMs } = planned;
-  const runs = pythonRuns(planned);
-  const pool = runs >= 2 ? new PythonPool(Math.min(runs, CORES), o.memoryMb) : undefined;
+async function scoreItem({ suite, program, caseLimitMs }: Planned, o: Options, pool: PythonPool | undefined): Promise<ToolOutcome> {
   const prepared: Promise<PreparedProgram>[] = [];
   try {
     const outcomes = await runCases(await casesOf(suite, program, o, pool, prepared), caseLimitMs, o);
@@ -297,25 +287,36 @@ async function scoreItem(planned: Planned, o: Options): Promise<ToolOutcome> {
       detail: { passed, total, format: suite.kind, language: program.language, time_limit_ms: caseLimitMs, cases: outcomes },
     };
   } finally {
-    await pool?.close();
     await Promise.all(prepared.map(async (p) => (await p.catch(() => undefined))?.dispose()));
   }
 }
 
-/** Scores the items of a batch one after another: an item's cases share the cores, other threads run other items. */
+/**
+ * Scores the items of a batch one after another (an item's cases share the cores; other threads run
+ * other items). Their Python runs go to the thread's pool of warm sandboxes (one per core at most, kept
+ * between batches), so a run costs a fork instead of a sandbox and an interpreter start; a batch of a
+ * single run opens no pool, which would only add its warm-up, but uses a warm one.
+ */
 async function scoreItems(items: ScoringItem[], params: ToolParams): Promise<(ToolOutcome | Error)[]> {
   const unavailable = sandboxUnavailable();
   if (unavailable !== undefined) throw new Error(unavailable);
   const o = options(params);
-  const outcomes: (ToolOutcome | Error)[] = [];
-  for (const item of items) {
+  const planned = items.map((item) => {
     try {
-      outcomes.push(await scoreItem(plan(item, o), o));
+      return plan(item, o);
     } catch (error) {
-      outcomes.push(asError(error));
+      return asError(error);
     }
+  });
+  const runs = planned.reduce((sum, p) => sum + (p instanceof Error ? 0 : pythonRuns(p)), 0);
+  const lease = runs > 0 ? leasePythonPool(o.memoryMb, CORES, runs < 2) : undefined;
+  const outcomes: (ToolOutcome | Error)[] = [];
+  try {
+    for (const p of planned) outcomes.push(p instanceof Error ? p : await scoreItem(p, o, lease?.pool).catch(asError));
+    return outcomes;
+  } finally {
+    lease?.release();
   }
-  return outcomes;
 }
 
 export const codeTests: ToolDefinition = {
