@@ -326,6 +326,19 @@ describe('warm pooled sandboxes', () => {
         'print("; ".join(report), file=sys.stderr, flush=True)',
         'os._exit(1)',
       ].join('\n');
+      // Leaves the sandbox itself changed instead: a default ACL with no permissions on /work (later runs'
+      // files would be unreadable) and a read-only /tmp; nothing the settings check sees.
+      // It acts once /tmp is empty (a session's first run finds the runner's warm-up file there, which a
+      // read-only /tmp would keep the reset from removing): four cases, so each of two sessions gets one.
+      const unreadable = [
+        'import os, struct',
+        'if not os.listdir("/tmp"):',
+        '    no_access = struct.pack("<I", 2) + b"".join(struct.pack("<HHI", tag, 0, 0xFFFFFFFF) for tag in (1, 4, 0x20))',
+        '    os.setxattr("/work", "system.posix_acl_default", no_access)',
+        '    os.chmod("/tmp", 0o555)',
+        'os._exit(1)',
+      ].join('\n');
+      const fourCases = { test_list: ['assert inc(1) == 2', 'assert inc(2) == 3', 'assert inc(3) == 4', 'assert inc(4) == 5'] };
       const fenced = (code: string) => `\`\`\`python\n${code}\n\`\`\``;
       const mbpp = { test_list: ['assert inc(1) == 2', 'assert inc(5) == 6'] };
       const call = { inputs: [[1], [5]], outputs: [2, 6], fn_name: 'inc' };
@@ -336,18 +349,19 @@ describe('warm pooled sandboxes', () => {
         { prompt: 'Increment.', response: right, reference: mbpp },
         { prompt: 'Increment.', response: wrong, reference: call },
         { prompt: 'Increment.', response: right, reference: call },
+        { prompt: 'Increment.', response: fenced('open("/tmp/scratch", "w").write("x")\nprint(int(input()) + 1)'), reference: { inputs: ['1\n'], outputs: ['2\n'] } },
       ];
       const first = await postJson(`${pooled.url}/tools/code_tests/score`, {
-        items: [{ prompt: 'Increment.', response: fenced(attack), reference: mbpp }, ...victims],
+        items: [{ prompt: 'Increment.', response: fenced(attack), reference: mbpp }, { prompt: 'Increment.', response: fenced(unreadable), reference: fourCases }, ...victims],
       });
-      expect(first.json.scores).toEqual([0, 0, 1, 0, 1]);
+      expect(first.json.scores).toEqual([0, 0, 0, 1, 0, 1, 1]);
       const report = JSON.stringify(first.json.details[0]);
       expect(report).toMatch(/pidfd_getfd 1: denied/); // the runner is pid 1: nothing else is there
       expect(report).toMatch(/ptrace 1: denied/);
       expect(report).not.toMatch(/stolen|attached|wrote \//);
       // The next request, on the same thread and pool, is scored as if nothing had happened.
       const next = await postJson(`${pooled.url}/tools/code_tests/score`, { items: victims });
-      expect(next.json.scores).toEqual([0, 1, 0, 1]);
+      expect(next.json.scores).toEqual([0, 1, 0, 1, 1]);
     } finally {
       await pooled.stop();
     }

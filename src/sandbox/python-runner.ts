@@ -9,9 +9,10 @@
  * The runner is the sandbox's init (spawnSandboxedInit): no other process of the sandbox holds its
  * pipes, and a run can neither signal nor trace it. After every run the sandbox is reset before the
  * answer goes out, so that nothing of one run reaches the next: every other process is killed (a run's
- * daemons included) and reaped, /work, /tmp and /dev/shm are emptied (the rest of the file system is
- * read-only), System V IPC objects are removed, and the runner checks that no run changed its own
- * limits, priority or scheduling (prlimit and setpriority need only the same user). A runner that
+ * daemons included) and reaped, /work, /tmp and /dev/shm are emptied and get back their modes and
+ * extended attributes (a default ACL would make later runs' files unreadable; the rest of the file
+ * system is read-only), System V IPC objects and keyring keys are removed, and the runner checks that
+ * no run changed its own limits, priority or scheduling (prlimit and setpriority need only the same user). A runner that
  * cannot reset says so in its answer and exits; so does one whose lifetime (argv[1], seconds) is over.
  *
  * Protocol, one JSON object per line: request {"id", "files" ({name: base64}), "stdin" (base64),
@@ -108,6 +109,31 @@ def remove_ipc():
     return True
 
 
+def dir_state(path):
+    """What a run could leave on a writable directory itself: its mode and extended attributes (a default ACL included)."""
+    return stat.S_IMODE(os.stat(path).st_mode), {name: os.getxattr(path, name) for name in os.listxattr(path)}
+
+
+def restore_dir(path):
+    mode, xattrs = DIR_STATES[path]
+    for name in os.listxattr(path):
+        if name not in xattrs:
+            os.removexattr(path, name)
+    os.chmod(path, mode)
+    return dir_state(path) == DIR_STATES[path]
+
+
+# keyctl has no wrapper either. Keys a run adds to the user's keyrings would reach later runs: cleared
+# (a channel between runs only, so a kernel without keyrings is no reason to stop).
+KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
+
+
+def clear_keyrings():
+    if KEYCTL:
+        for keyring in (-4, -5):  # KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
+            libc.syscall(KEYCTL, 7, keyring)  # KEYCTL_CLEAR
+
+
 def reset():
     try:
         if not kill_others():
@@ -117,7 +143,8 @@ def reset():
                 names = [entry.path for entry in entries]
             for name in names:
                 remove(name)
-        return remove_ipc() and own_settings() == SETTINGS
+        clear_keyrings()
+        return all(restore_dir(directory) for directory in WRITABLE) and remove_ipc() and own_settings() == SETTINGS
     except Exception:
         return False
 
@@ -127,6 +154,7 @@ def write_files(files):
         path = os.path.join("/work", name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as file:
+            os.fchmod(file.fileno(), 0o644)
             file.write(base64.b64decode(data))
 
 
@@ -257,6 +285,7 @@ def run(request):
 
 
 SETTINGS = own_settings()
+DIR_STATES = {directory: dir_state(directory) for directory in WRITABLE}
 while True:
     # An idle runner leaves at the end of its lifetime, even if nobody closes its channel.
     if not select.select([control_in], [], [], max(0.0, ENDS_AT - time.monotonic()))[0]:
