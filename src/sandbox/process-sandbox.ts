@@ -141,6 +141,30 @@ function treeBytes(dir: string): number {
   return total;
 }
 
+/** Every sandbox's namespaces, privileges and environment, after its mounts. */
+const ISOLATION = [
+  '--chdir', '/work',
+  '--unshare-all',
+  '--die-with-parent',
+  '--new-session',
+  '--cap-drop', 'ALL',
+  '--clearenv',
+  '--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin',
+  '--setenv', 'HOME', '/work',
+  '--setenv', 'TMPDIR', '/tmp',
+  '--setenv', 'LANG', 'C.UTF-8',
+];
+
+/** Starts bwrap in a process group of its own; as root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups). */
+function spawnBwrap(args: string[], fetchPipe = false): ChildProcessWithoutNullStreams {
+  return spawn('bwrap', args, {
+    stdio: ['pipe', 'pipe', 'pipe', fetchPipe ? 'pipe' : 'ignore'],
+    detached: true,
+    env: {},
+    ...(isRoot && { uid: NOBODY, gid: NOBODY }),
+  }) as ChildProcessWithoutNullStreams;
+}
+
 function bwrapArgs(workDir: string, command: SandboxCommand): string[] {
   const args: string[] = [];
   for (const dir of READ_ONLY) args.push('--ro-bind-try', dir, dir);
@@ -151,18 +175,7 @@ function bwrapArgs(workDir: string, command: SandboxCommand): string[] {
     const size = WORK_DISK_MB * 1024 * 1024 + treeBytes(workDir);
     args.push('--size', String(size), '--tmpfs', '/work', '--ro-bind', workDir, '/.rlar/in');
   }
-  args.push(
-    '--chdir', '/work',
-    '--unshare-all',
-    '--die-with-parent',
-    '--new-session',
-    '--cap-drop', 'ALL',
-    '--clearenv',
-    '--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin',
-    '--setenv', 'HOME', '/work',
-    '--setenv', 'TMPDIR', '/tmp',
-    '--setenv', 'LANG', 'C.UTF-8',
-  );
+  args.push(...ISOLATION);
   // After the tmpfs mounts, which would hide them.
   for (const { source, target } of command.mounts ?? []) args.push('--ro-bind', source, target);
   return args;
@@ -291,13 +304,7 @@ export function spawnSandboxed(workDir: string, command: SandboxCommand): ChildP
   const launcher = ['/bin/sh', '-c', LAUNCHER, 'rlar', command.writeWorkDir ? 'bound' : 'copy', fetch.join('\n'), String(FETCH_MAX_BYTES)];
   const env: string[] = [];
   for (const [key, value] of Object.entries(command.env ?? {})) env.push('--setenv', key, value);
-  // As root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups).
-  return spawn('bwrap', [...bwrapArgs(workDir, command), ...env, ...launcher, ...program], {
-    stdio: ['pipe', 'pipe', 'pipe', fetch.length > 0 ? 'pipe' : 'ignore'],
-    detached: true,
-    env: {},
-    ...(isRoot && { uid: NOBODY, gid: NOBODY }),
-  }) as ChildProcessWithoutNullStreams;
+  return spawnBwrap([...bwrapArgs(workDir, command), ...env, ...launcher, ...program], fetch.length > 0);
 }
 
 /**
@@ -318,27 +325,13 @@ export function spawnSandboxedInit(command: Pick<SandboxCommand, 'argv' | 'timeL
     '--remount-ro', '/dev',
     '--size', String(TMP_DISK_MB * 1024 * 1024), '--tmpfs', '/tmp',
     '--size', String(WORK_DISK_MB * 1024 * 1024), '--tmpfs', '/work',
-    '--chdir', '/work',
-    '--unshare-all',
-    '--die-with-parent',
-    '--new-session',
-    '--cap-drop', 'ALL',
-    '--clearenv',
-    '--setenv', 'PATH', '/usr/local/bin:/usr/bin:/bin',
-    '--setenv', 'HOME', '/work',
-    '--setenv', 'TMPDIR', '/tmp',
-    '--setenv', 'LANG', 'C.UTF-8',
+    ...ISOLATION,
     '--as-pid-1',
     // Last: every mount point above is made before the root turns read-only.
     '--remount-ro', '/',
   );
   // No POSIX message queues: they would outlive a run in the sandbox's IPC namespace, and no directory lists them.
-  return spawn('bwrap', [...args, '/usr/bin/prlimit', ...limits(command), '--msgqueue=0', '--', ...command.argv], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-    env: {},
-    ...(isRoot && { uid: NOBODY, gid: NOBODY }),
-  }) as ChildProcessWithoutNullStreams;
+  return spawnBwrap([...args, '/usr/bin/prlimit', ...limits(command), '--msgqueue=0', '--', ...command.argv]);
 }
 
 /** Kills a sandboxed process and everything in its group. */

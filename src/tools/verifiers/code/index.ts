@@ -126,14 +126,14 @@ interface Case {
   run(limitMs: number): Promise<CaseOutcome>;
 }
 
-/** Runs one Python program (main.py among its files) on a stdin within a limit. */
-type PythonRun = (stdin: string, limitMs: number) => Promise<SandboxResult>;
+/** Runs a prepared program on a stdin within a limit. */
+type ProgramRun = (stdin: string, limitMs: number) => Promise<SandboxResult>;
 
 /**
  * A Python program's runs: in the batch's warm pool when there is one (a fork inside a sandbox that
  * is already running), else, or when its session broke, in a sandbox of its own.
  */
-function pythonRun(files: RunFiles, o: Options, pool: PythonPool | undefined, prepare: Prepare): PythonRun {
+function pythonRun(files: RunFiles, o: Options, pool: PythonPool | undefined, prepare: Prepare): ProgramRun {
   let own: Promise<PreparedProgram> | undefined;
   return async (stdin, limitMs) => {
     const pooled = pool && (await pool.run(files, stdin, limitMs));
@@ -159,23 +159,19 @@ async function casesOf(
     prepared.push(p);
     return p;
   };
-  if (suite.kind === 'stdio' && program.language !== 'python') {
-    const p = await prepare(program.language, program.code);
-    if (!p.runnable) {
-      const compileError: CaseOutcome = { status: 'compile_error', message: p.compile?.stderr.slice(-500) ?? '' };
-      return suite.cases.map(() => ({ run: async () => compileError }));
-    }
-    return suite.cases.map((c) => ({
-      run: async (limitMs) => {
-        const { result } = await p.run({ stdin: c.input, timeLimitMs: limitMs, memoryMb: o.memoryMb });
-        const time_ms = Math.round(result.timeMs);
-        return failure(result) ?? (outputMatches(result.stdout, c.output, o) ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms });
-      },
-    }));
-  }
   if (suite.kind === 'stdio') {
-    // Python runs under the APPS/TACO harness.
-    const run = pythonRun({ 'main.py': pythonHarness({ kind: 'stdio', preamble: o.preamble }), 'solution.py': program.code }, o, pool, prepare);
+    let run: ProgramRun;
+    if (program.language === 'python') {
+      // Python runs under the APPS/TACO harness; other languages as they are.
+      run = pythonRun({ 'main.py': pythonHarness({ kind: 'stdio', preamble: o.preamble }), 'solution.py': program.code }, o, pool, prepare);
+    } else {
+      const p = await prepare(program.language, program.code);
+      if (!p.runnable) {
+        const compileError: CaseOutcome = { status: 'compile_error', message: p.compile?.stderr.slice(-500) ?? '' };
+        return suite.cases.map(() => ({ run: async () => compileError }));
+      }
+      run = async (stdin, limitMs) => (await p.run({ stdin, timeLimitMs: limitMs, memoryMb: o.memoryMb })).result;
+    }
     return suite.cases.map((c) => ({
       run: async (limitMs) => {
         const result = await run(c.input, limitMs);
