@@ -86,16 +86,19 @@ def kill_others():
 
 def remove(path):
     """Removes a file or a whole tree without following links, whatever modes a run left on it."""
-    mode = os.lstat(path).st_mode
-    if stat.S_ISDIR(mode):
+    if stat.S_ISDIR(os.lstat(path).st_mode):
         os.chmod(path, 0o700)
-        with os.scandir(path) as entries:
-            names = [entry.path for entry in entries]
-        for name in names:
-            remove(name)
+        empty(path)
         os.rmdir(path)
     else:
         os.unlink(path)
+
+
+def empty(directory):
+    with os.scandir(directory) as entries:
+        names = [entry.path for entry in entries]
+    for name in names:
+        remove(name)
 
 
 def remove_ipc():
@@ -139,10 +142,7 @@ def reset():
         if not kill_others():
             return False
         for directory in WRITABLE:
-            with os.scandir(directory) as entries:
-                names = [entry.path for entry in entries]
-            for name in names:
-                remove(name)
+            empty(directory)
         clear_keyrings()
         return all(restore_dir(directory) for directory in WRITABLE) and remove_ipc() and own_settings() == SETTINGS
     except Exception:

@@ -17,7 +17,6 @@ export class PythonSession {
   readonly #endsAt: number;
   #next = 0;
   #dead = false;
-  #queue: Promise<void> = Promise.resolve();
 
   /** A session for at most `lifetimeMs`; its runs' memory is limited to `memoryMb`. */
   constructor(lifetimeMs: number, memoryMb: number) {
@@ -64,17 +63,8 @@ export class PythonSession {
     return !this.#dead && performance.now() + timeLimitMs + 2_000 < this.#endsAt;
   }
 
-  /** Runs queue here, one in flight at a time, so each one's timer starts when it is sent. */
+  /** One run at a time (the pool lends a session to one run), so its timer counts that run alone. */
   run(files: RunFiles, stdin: string, timeLimitMs: number, memoryMb: number): Promise<SandboxResult> {
-    const turn = this.#queue.then(() => this.#send(files, stdin, timeLimitMs, memoryMb));
-    this.#queue = turn.then(
-      () => undefined,
-      () => undefined,
-    );
-    return turn;
-  }
-
-  #send(files: RunFiles, stdin: string, timeLimitMs: number, memoryMb: number): Promise<SandboxResult> {
     if (this.#dead) return Promise.resolve(broken('the runner stopped'));
     const id = this.#next++;
     return new Promise((resolve) => {
