@@ -7,7 +7,8 @@ const sample = { prompt: 'What is 1+1?', response: '\\boxed{2}', label: '2' };
 describe('API keys (RLAR_API_KEYS)', () => {
   let service: RunningService;
   beforeAll(async () => {
-    service = await startService({ RLAR_API_KEYS: `other-key, ${KEY}` });
+    // Every request is logged at debug: the lines that could carry a key are all written.
+    service = await startService({ RLAR_API_KEYS: `other-key, ${KEY}`, RLAR_LOG_LEVEL: 'debug' });
   });
   afterAll(async () => {
     await service.stop();
@@ -43,7 +44,25 @@ describe('API keys (RLAR_API_KEYS)', () => {
     await postJson(`${service.url}/reward`, sample, { authorization: `Bearer ${KEY}` });
     // Logged once the answer is sent, through the child's stdout pipe: it may arrive after the answer.
     await expect.poll(() => service.output(), { timeout: 10_000 }).toMatch(/request completed/);
+    expect(service.output()).toMatch(/incoming request/);
     expect(service.output()).not.toContain(KEY);
+  });
+});
+
+describe('request logs', () => {
+  it('at info, logs failed requests only (one-sample trainers send thousands a second)', async () => {
+    const service = await startService({ RLAR_LOG_LEVEL: 'info' });
+    try {
+      const requestLines = () => service.output().split('\n').filter((line) => /"url":"\/reward"|request completed|incoming request/.test(line));
+      for (let i = 0; i < 5; i++) expect((await postJson(`${service.url}/reward`, sample)).status).toBe(200);
+      expect((await postJson(`${service.url}/reward`, { prompt: 'p' })).status).toBe(400);
+      // The failed request's line comes after the answer, through the child's stdout pipe.
+      await expect.poll(() => requestLines().length, { timeout: 10_000 }).toBeGreaterThan(0);
+      const lines = requestLines().map((line) => JSON.parse(line));
+      expect(lines).toEqual([expect.objectContaining({ level: 30, msg: 'request completed', res: { statusCode: 400 } })]);
+    } finally {
+      await service.stop();
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.ts';
 import { VERSION } from '../version.ts';
 import { errorBody } from './errors.ts';
+import { RequestLog } from './request-log.ts';
 import metrics from './plugins/external/metrics.ts';
 import swagger from './plugins/external/swagger.ts';
 import auth from './plugins/app/auth.ts';
@@ -29,6 +30,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       level: config.logLevel,
       redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
     },
+    logController: new RequestLog(),
     bodyLimit: config.bodyLimitBytes,
     ajv: { customOptions: AJV_OPTIONS },
     schemaErrorFormatter: (errors, dataVar) => new Error(formatValidationErrors(errors, dataVar)),
