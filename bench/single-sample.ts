@@ -77,7 +77,7 @@ const bodies = {
   slime: items.map((it) => serialize({ prompt: it.prompt, response: it.response, label: it.reference })),
 };
 
-const service = await startService({ RLAR_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn', RLAR_DATA_DIR: ':memory:' });
+const service = await startService({ RLAR_DATA_DIR: ':memory:' });
 const pid = service.pid;
 try {
   // Plans the signature and warms every path once.

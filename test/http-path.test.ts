@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postJson, startService, type RunningService } from './helpers/service.ts';
 
-// The HTTP path of POST /reward: compact answers, and hostile JSON bodies refused (Fastify's parser with
-// secure-json-parse: prototype keys, escaped or nested, are a 400).
+// The HTTP path of POST /reward: compact answers, and hostile JSON bodies refused (prototype keys,
+// escaped or nested, are a 400).
 
 let service: RunningService;
 /** A reward model that never answers: items scored with it wait until their deadline. */
@@ -87,17 +87,18 @@ describe('POST /reward body parsing', () => {
   const valid = JSON.stringify({ items: [item('We get $\\boxed{\\frac{3}{4}}$.')] });
 
   it.each([
-    ['a __proto__ key', valid.replace('{"items"', '{"__proto__":{"polluted":true},"items"')],
-    ['a __proto__ key spelled with escapes', valid.replace('"task"', '"metadata":{"\\u005f_pr\\u006fto__":{"polluted":true}},"task"')],
-    ['a nested __proto__ key', valid.replace('"task"', '"metadata":{"a":{"__proto__":{"x":1}}},"task"')],
-    ['a constructor.prototype key', valid.replace('"task"', '"metadata":{"constructor":{"prototype":{"x":1}}},"task"')],
-    ['an escaped constructor.prototype key', valid.replace('"task"', '"metadata":{"c\\u006fnstructor":{"prototype":{"x":1}}},"task"')],
-    ['an empty body', ''],
-    ['invalid JSON', '{"items": ['],
-  ])('refuses %s with a 400', async (_name, body) => {
+    ['a __proto__ key', valid.replace('{"items"', '{"__proto__":{"polluted":true},"items"'), /"__proto__" key/],
+    ['a __proto__ key spelled with escapes', valid.replace('"task"', '"metadata":{"\\u005f_pr\\u006fto__":{"polluted":true}},"task"'), /"__proto__" key/],
+    ['a nested __proto__ key', valid.replace('"task"', '"metadata":{"a":[{"__proto__":{"x":1}}]},"task"'), /"__proto__" key/],
+    ['a constructor.prototype key', valid.replace('"task"', '"metadata":{"constructor":{"prototype":{"x":1}}},"task"'), /"constructor" with a "prototype" key/],
+    ['an escaped constructor.prototype key', valid.replace('"task"', '"metadata":{"c\\u006fnstructor":{"prototype":{"x":1}}},"task"'), /"constructor" with a "prototype" key/],
+    ['an empty body', '', /the body is empty/],
+    ['invalid JSON', '{"items": [', /the body is not valid JSON/],
+  ])('refuses %s with a 400 that names it', async (_name, body, message) => {
     const { status, json } = await postJson(`${service.url}/reward`, body);
     expect(status).toBe(400);
     expect(json.statusCode).toBe(400);
+    expect(json.message).toMatch(message);
     expect(({} as any).polluted).toBeUndefined();
   });
 

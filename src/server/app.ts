@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from '../config.ts';
 import { VERSION } from '../version.ts';
 import { errorBody } from './errors.ts';
+import { parseJsonBody } from './json-body.ts';
 import { RequestLog } from './request-log.ts';
 import metrics from './plugins/external/metrics.ts';
 import swagger from './plugins/external/swagger.ts';
@@ -38,6 +39,15 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   // Responses are documented by their schemas and written with plain JSON.stringify: open objects
   // (tool details) pass through whole.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    try {
+      done(null, parseJsonBody(text as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode ?? 500;
