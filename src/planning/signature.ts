@@ -115,10 +115,18 @@ function objectShape(value: object): ReferenceShape {
   return answer === undefined ? 'structured' : referenceShape(String(answer));
 }
 
+/** Shapes of text references up to this length are kept: a batch repeats each reference (one per sample of a prompt). */
+const CACHED_REFERENCE_CHARS = 4096;
+const shapeByText = boundedCache<ReferenceShape>(4096);
+
 export function referenceShape(reference: Reference | undefined): ReferenceShape {
   if (reference === undefined || reference === null) return 'none';
   if (Array.isArray(reference)) return reference.length === 0 ? 'none' : referenceShape(reference[0]);
   if (typeof reference === 'object') return objectShape(reference);
+  return reference.length <= CACHED_REFERENCE_CHARS ? shapeByText(reference, () => textShape(reference)) : textShape(reference);
+}
+
+function textShape(reference: string): ReferenceShape {
   const text = reference.trim();
   if (text === '') return 'none';
   if (/####\s*\S/.test(text)) return 'gsm8k_hash';
@@ -162,11 +170,15 @@ function promptCues(prompt: string): PromptCues {
   return cuesByText(text, () => ({ cue: PROMPT_CUES.find(([re]) => re.test(text))?.[1], think: thinkCues(text) }));
 }
 
+/** What a `task` hint says: few distinct hints come in, each many times. */
+const hintByTask = boundedCache<{ domain: Domain | undefined; source: string }>(1024);
+
 function signatureParts(item: ScoringItem): SignatureParts {
   const cues = promptCues(item.prompt);
   // IFEval data ships its instructions as metadata beside a missing reference.
   const shape = item.metadata && 'instruction_id_list' in item.metadata ? 'instructions' : referenceShape(item.reference);
-  return { domain: domainOf(hintDomain(item.task), shape, cues.cue), source: sourceOf(item.task), reference: shape, cues: cues.think };
+  const hint = hintByTask(item.task ?? '', () => ({ domain: hintDomain(item.task), source: sourceOf(item.task) }));
+  return { domain: domainOf(hint.domain, shape, cues.cue), source: hint.source, reference: shape, cues: cues.think };
 }
 
 /**
