@@ -12,7 +12,7 @@
  * Run: npm run build && node bench/math-batch.ts          (RLAR_THREADS=N: the service's threads)
  *      BENCH_COMPACT=1 ...                                  (ask for rewards only: options.compact)
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { applyToolset, type Toolset, type ToolTimings } from '../src/tools/toolset.ts';
 import { builtinRegistry } from '../src/tools/builtin.ts';
@@ -20,7 +20,8 @@ import type { ScoringItem } from '../src/tools/types.ts';
 import { startService } from '../test/helpers/service.ts';
 
 const BATCH = 4096;
-const ROUNDS = 5;
+const WARM_UP_ROUNDS = 3;
+const ROUNDS = 10;
 const COMPACT = process.env.BENCH_COMPACT === '1';
 
 interface MathRow {
@@ -45,10 +46,28 @@ function loadItems(): ScoringItem[] {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const cpuTicksPerSecond = 100; // USER_HZ on Linux
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat; here counted after "pid (comm) ".
+/** utime + stime of a /proc stat line, in seconds (fields 14 and 15; here counted after "pid (comm) "). */
+function statCpuSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / cpuTicksPerSecond;
+}
+const cpuSeconds = (pid: number) => statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+
+/** CPU seconds of each kind of thread of the service: its main thread, V8's helpers (garbage collection, compilers), the worker threads. */
+function cpuByThread(pid: number): Map<string, number> {
+  const byKind = new Map<string, number>();
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+    } catch {
+      continue; // a thread that ended
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const kind = task === String(pid) ? 'main thread' : name === 'WorkerThread' ? 'worker threads' : name.startsWith('V8') ? "V8's helper threads" : 'other threads';
+    byKind.set(kind, (byKind.get(kind) ?? 0) + statCpuSeconds(stat));
+  }
+  return byKind;
 }
 
 interface Rates {
@@ -95,14 +114,21 @@ const body = JSON.stringify({ items, ...(COMPACT && { options: { compact: true }
 const service = await startService({ RLAR_LOG_LEVEL: 'warn', RLAR_DATA_DIR: ':memory:', RLAR_THREADS: String(threads) });
 const local: Rates[] = [];
 const http: Rates[] = [];
+let perRequest: string[] = [];
 try {
-  await inProcessRound(items); // warm-up, both sides
-  await httpRound(service.url, service.pid, body, items.length);
+  // Warm-up, both sides: compiled code and heap sizes as in a service that has run for a while.
+  for (let round = 0; round < WARM_UP_ROUNDS; round++) {
+    await inProcessRound(items);
+    await httpRound(service.url, service.pid, body, items.length);
+  }
+  const threadsBefore = cpuByThread(service.pid);
   // Alternating rounds: both sides see the same machine load.
   for (let round = 0; round < ROUNDS; round++) {
     local.push(await inProcessRound(items));
     http.push(await httpRound(service.url, service.pid, body, items.length));
   }
+  const threadsAfter = cpuByThread(service.pid);
+  perRequest = [...threadsAfter].map(([kind, seconds]) => `${kind} ${(((seconds - (threadsBefore.get(kind) ?? 0)) * 1000) / ROUNDS).toFixed(0)} ms`);
 } finally {
   await service.stop();
 }
@@ -112,8 +138,9 @@ const localCpu = perCpuSecond(local);
 const httpCpu = perCpuSecond(http);
 const localWall = median(local.map((r) => r.wall));
 const httpWall = median(http.map((r) => r.wall));
-console.log(`${BATCH} MATH-500 solutions (math_answer) per batch${COMPACT ? ', compact results' : ''}; ${ROUNDS} rounds (wall: medians; CPU: totals)`);
+console.log(`${BATCH} MATH-500 solutions (math_answer) per batch${COMPACT ? ', compact results' : ''}; ${WARM_UP_ROUNDS} warm-up and ${ROUNDS} measured rounds (wall: medians; CPU: totals)`);
 console.log(`cpu pressure: ${pressure}`);
+console.log(`service CPU per request: ${perRequest.join(', ')}; in-process per batch ${((1000 * local.reduce((sum, r) => sum + r.cpuSeconds, 0)) / ROUNDS).toFixed(0)} ms`);
 console.log(`per CPU-second   in-process ${localCpu.toFixed(0)} items/s   POST /reward ${httpCpu.toFixed(0)} items/s   ratio ${(httpCpu / localCpu).toFixed(2)}`);
 console.log(
   `wall clock       in-process x ${threads} threads ${(localWall * threads).toFixed(0)} items/s   POST /reward (${threads} threads) ${httpWall.toFixed(0)} items/s   ratio ${(httpWall / (localWall * threads)).toFixed(2)}`,
