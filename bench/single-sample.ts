@@ -11,14 +11,14 @@
  *
  * Also: p99 latency of the concurrent requests against a lone 1-item request.
  *
- * Run: npm run build && node bench/single-sample.ts
+ * Run: npm run build && node bench/single-sample.ts       (BENCH_ROUNDS=N: rounds, default 7)
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { startService } from '../test/helpers/service.ts';
 
 const ITEMS = 256;
-const ROUNDS = 7;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 interface MathRow {
   problem: string;
