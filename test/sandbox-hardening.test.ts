@@ -146,6 +146,18 @@ describe('disk and memory of a run', () => {
     await until(() => descendants(service.pid).length === 0, 'the sandboxes\' processes to go');
   });
 
+  it("counts a sandbox's processes alone: a fork bomb at its limit does not stop other sandboxes' programs", async () => {
+    // Every sandbox runs as the same user (nobody); RLIMIT_NPROC must bind per sandbox, not per user.
+    const bomb = 'import os, time\ncapped = False\nwhile True:\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n    except OSError:\n        if not capped:\n            capped = print("capped", flush=True) or True\n        time.sleep(0.01)';
+    const spawner = 'import subprocess\nprint(subprocess.run(["python3", "-c", "print(6 * 7)"], capture_output=True, text=True).stdout.strip())';
+    const bombed = runCode({ code: bomb, run_timeout: 8 });
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the bomb reaches its 64 processes in well under a second
+    const others = await Promise.all(Array.from({ length: 4 }, () => runCode({ code: spawner, run_timeout: 5 })));
+    expect(others.map(({ json }) => json.run_result.stdout)).toEqual(Array(4).fill('42\n'));
+    // The bomb did reach its limit (and went on trying while the others ran).
+    expect((await bombed).json.run_result.stdout).toBe('capped\n');
+  });
+
   it('lets a run make 20,000 files and cleans up after it on the host', async () => {
     const code = 'import os\nfor i in range(20000):\n    open(f"f{i}", "w").close()\nprint(len(os.listdir(".")))';
     const { json } = await runCode({ code, run_timeout: 30, fetch_files: Array.from({ length: 200 }, (_, i) => `f${i}`) });

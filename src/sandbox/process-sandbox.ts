@@ -184,7 +184,9 @@ function bwrapArgs(workDir: string, command: SandboxCommand): string[] {
 function limits(command: SandboxCommand): string[] {
   const cpuSeconds = Math.ceil(command.timeLimitMs / 1000) + 1;
   const args = [`--cpu=${cpuSeconds}`, `--fsize=${64 * 1024 * 1024}`, '--nofile=256', `--core=0`];
-  // Only a user of its own makes RLIMIT_NPROC count the sandbox's processes alone.
+  // Set inside the sandbox's user namespace, where the kernel (5.14 and later) counts the sandbox's
+  // processes alone, though every sandbox runs as nobody (a test holds it). A service that is not
+  // root runs its sandboxes as itself, and older kernels count per user: its own threads would count.
   if (isRoot) args.push('--nproc=64');
   if (command.memoryMb !== undefined) {
     args.push(`--${command.memoryLimit === 'data' ? 'data' : 'as'}=${command.memoryMb * 1024 * 1024}`);
