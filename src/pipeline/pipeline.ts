@@ -50,6 +50,12 @@ export type OpenEndedPolicy = 'format' | 'abstain';
 
 const PLANNING_SAMPLES = 3;
 
+interface ToolsetSplit {
+  inService(spec: ToolSpec): boolean;
+  serviceTools: ToolSpec[];
+  pooled: Toolset;
+}
+
 /** The value of `work`, or undefined when the deadline (epoch ms) passes first. */
 async function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -96,6 +102,7 @@ export class ScoringPipeline {
   readonly #recipes: Recipes | undefined;
   /** Tasks in flight, at most the runner's parallelism (so a task's timeout runs only while it runs). */
   readonly #tasks: TaskCoalescer;
+  readonly #splits = new WeakMap<Toolset, ToolsetSplit>();
 
   constructor(parts: {
     registry: ToolRegistry;
@@ -206,10 +213,7 @@ export class ScoringPipeline {
       if (error === undefined) runnable.push(i);
       else scores[i] = { reward: toolset.fallback, components: [], error };
     });
-    const inService = (spec: ToolSpec) => this.#registry.get(spec.tool)?.runsInService === true;
-    const serviceTools = toolset.tools.filter(inService);
-    // The toolset itself when no tool runs here, so its cached hash serves the task coalescer.
-    const pooled: Toolset = serviceTools.length === 0 ? toolset : { ...toolset, tools: toolset.tools.filter((spec) => !inService(spec)) };
+    const { inService, serviceTools, pooled } = this.#split(toolset);
     const runnableItems = runnable.map((i) => items[i]!);
     // An empty toolset still goes to the runner, which answers each item with the fallback and why.
     const poolNeeded = pooled.tools.length > 0 || toolset.tools.length === 0;
@@ -242,6 +246,23 @@ export class ScoringPipeline {
     const failed = scores.filter((s) => s.error !== undefined).length;
     this.#observer?.itemsScored(items.length, failed);
     return scores;
+  }
+
+  /**
+   * The toolset's tools that run here, and a toolset of the others for the runner: the toolset itself
+   * when no tool runs here. Kept per toolset object (a store hands out the same one until a new
+   * version), so the pooled toolset's hash, which the task coalescer keys on, is computed once.
+   */
+  #split(toolset: Toolset): ToolsetSplit {
+    let split = this.#splits.get(toolset);
+    if (split === undefined) {
+      const inService = (spec: ToolSpec) => this.#registry.get(spec.tool)?.runsInService === true;
+      const serviceTools = toolset.tools.filter(inService);
+      const pooled = serviceTools.length === 0 ? toolset : { ...toolset, tools: toolset.tools.filter((spec) => !inService(spec)) };
+      split = { inService, serviceTools, pooled };
+      this.#splits.set(toolset, split);
+    }
+    return split;
   }
 
   async #scorePooled(toolset: Toolset, items: ScoringItem[], deadline: number): Promise<ItemScore[]> {
