@@ -51,7 +51,7 @@ export async function scoreTask(registry: ToolRegistry, task: ScoreTask): Promis
   const batched = await batchOutcomes(registry, task, timings);
   const scores: ItemScore[] = [];
   for (const [k, item] of task.items.entries()) {
-    const done = new Map([...batched].map(([index, outcomes]) => [index, outcomes[k]!] as const));
+    const done = batched.size === 0 ? undefined : new Map([...batched].map(([index, outcomes]) => [index, outcomes[k]!] as const));
     scores.push(await applyToolset(registry, task.toolset, item, timings, done));
   }
   return { scores, timings };
