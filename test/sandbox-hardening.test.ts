@@ -421,7 +421,7 @@ def forge(found):
     expect(scores).toEqual([0, 0, 1, 1]);
   });
 
-  it('let honest programs pass: helpers the test calls, a generator, a Counter, an exception the test expects', async () => {
+  it('let honest programs pass: helpers the test calls, a generator, a Counter, an exception the test expects, a function named like a builtin', async () => {
     const helper = {
       test: [
         'def check(candidate):',
@@ -445,8 +445,10 @@ def forge(found):
       'def pairs(n):\n    return ((i, i + 1) for i in range(n - 1))',
       'def histogram(s):\n    return collections.Counter(s)',
     ].join('\n');
-    const { scores, details } = await score(service.url, [{ prompt: 'def decode(s):\n', response: fenced(program), reference: helper }]);
-    expect(scores, JSON.stringify(details)).toEqual([1]);
+    // A function named like a builtin is still the function to call.
+    const sorting = { prompt: 'Sort.', response: fenced('def sorted(xs):\n    return list(reversed(xs))'), reference: { inputs: [[[3, 2, 1]]], outputs: [[1, 2, 3]], fn_name: 'sorted' } };
+    const { scores, details } = await score(service.url, [{ prompt: 'def decode(s):\n', response: fenced(program), reference: helper }, sorting]);
+    expect(scores, JSON.stringify(details)).toEqual([1, 1]);
   });
 });
 

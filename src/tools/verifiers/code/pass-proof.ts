@@ -48,7 +48,8 @@ def global_names(code):
 program = Candidate(run_program)
 token, index = sys.stdin.buffer.read().split()
 test = compile(base64.b64decode(TESTS[int(index)]).decode(), "<test>", "exec")
-namespace = program.globals(global_names(test))
+# The test gets the real builtins: a program's own abs or sorted would judge its own answers.
+namespace = program.globals(global_names(test) - set(dir(builtins)))
 namespace.update({"__name__": "__main__", "__builtins__": builtins})
 exec(test, namespace)
 program.end()
