@@ -52,7 +52,6 @@ test = compile(base64.b64decode(TESTS[int(index)]).decode(), "<test>", "exec")
 namespace = program.globals(global_names(test) - set(dir(builtins)))
 namespace.update({"__name__": "__main__", "__builtins__": builtins})
 exec(test, namespace)
-program.end()
 os.write(1, b"\n" + token + b"\n")
 `;
   return {

@@ -21,8 +21,10 @@
  * cannot cross, and the call raises TypeError in the referee. The referee builds only those types from
  * the data, so every comparison of the test runs on builtin values. An exception of the program
  * becomes the nearest builtin exception class at the call site (a ValueError subclass a ValueError).
- * A candidate that dies ends the call with an error; one that hangs is ended by the run's time limit,
- * which kills the whole process group: a per-call clock would only end the run the same way sooner.
+ * A candidate that dies or breaks the protocol fails the run at once (a test that catches exceptions
+ * could not turn that into a pass); one that hangs is ended by the run's time limit, which kills the
+ * whole process group: a per-call clock would only end the run the same way sooner. The candidate ends
+ * when the referee does (its request pipe closes), or with the process group.
  */
 export const REFEREE = String.raw`
 import base64, builtins, collections.abc, ctypes, json, os, resource, struct, sys, traceback, types
@@ -175,8 +177,7 @@ class Candidate:
         self.replies, replies_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
-        self.pid = os.fork()
-        if self.pid == 0:
+        if os.fork() == 0:
             try:
                 serve(load, requests_r, replies_w)
             finally:
@@ -231,10 +232,6 @@ class Candidate:
             else:
                 namespace[name] = self.decoded(data, name)
         return namespace
-
-    def end(self):
-        os.kill(self.pid, 9)
-        os.waitpid(self.pid, 0)
 
 
 def isolate(keep):
