@@ -259,6 +259,211 @@ describe('HumanEval and MBPP passes', () => {
   });
 });
 
+describe('the referee of assert tests and function calls', () => {
+  // Each attack defines a wrong inc and tries to pass anyway: by finding the run's token (or the case)
+  // in the harness's frames, objects, memory or descriptors and forging the verdict, by patching what
+  // writes the verdict, or by returning something that equals everything. The referee runs the tests
+  // and keeps the token in a process of its own, forked off before it reads stdin.
+  const humaneval = { test: 'def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(5) == 6\n', entry_point: 'inc' };
+  const mbpp = { test_list: ['assert inc(1) == 2', 'assert inc(5) == 6'] };
+  const call = { inputs: [[1], [5]], outputs: [2, 6], fn_name: 'inc' };
+  const fenced = (code: string) => `\`\`\`python\n${code}\n\`\`\``;
+  /** What every attack uses: tokens in a value (base64 inside strings too), and both harnesses' verdicts for them. */
+  const hunt = String.raw`import base64, json, os, re
+HEX = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+def tokens_in(value, depth=0):
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if isinstance(value, str):
+        found = HEX.findall(value)
+        try:
+            found += HEX.findall(base64.b64decode(value, validate=True).decode("latin-1"))
+        except Exception:
+            pass
+        return found
+    if depth < 3 and isinstance(value, dict):
+        return [token for item in list(value.values()) for token in tokens_in(item, depth + 1)]
+    if depth < 3 and isinstance(value, (list, tuple)):
+        return [token for item in value for token in tokens_in(item, depth + 1)]
+    return []
+def forge(found):
+    # The assert harness's token line for each, then the function-call verdict, the first found last.
+    found = list(dict.fromkeys(found))
+    for token in found:
+        os.write(1, ("\n" + token + "\n").encode())
+    for token in reversed(found):
+        os.write(1, ("\n" + json.dumps({"passed": True, "got": "2", "token": token}) + "\n").encode())
+    os._exit(0)
+`;
+  const attacks: [string, string][] = [
+    [
+      'stack frames',
+      'def inc(x):\n    import sys\n    found, frame = [], sys._getframe()\n    while frame is not None:\n        found += tokens_in(frame.f_locals) + tokens_in(frame.f_globals)\n        frame = frame.f_back\n    forge(found)',
+    ],
+    ['inspect.stack()', 'def inc(x):\n    import inspect\n    forge([token for info in inspect.stack() for token in tokens_in(info.frame.f_locals)])'],
+    [
+      'gc.get_objects()',
+      [
+        'def inc(x):',
+        '    import gc',
+        '    found = []',
+        '    for value in gc.get_objects():',
+        '        if isinstance(value, dict):',
+        '            if value.get("args") == [x] and "expected" in value:',
+        '                return value["expected"]  # the case itself',
+        '            found += tokens_in(value)',
+        '    forge(found)',
+      ].join('\n'),
+    ],
+    [
+      'patched json.dumps, os.write, print, sys.stdout and the harness',
+      [
+        'import builtins, sys',
+        'real_dumps, real_write = json.dumps, os.write',
+        'json.dumps = lambda value, *a, **k: real_dumps(dict(value, passed=True) if isinstance(value, dict) and "passed" in value else value, *a, **k)',
+        'os.write = lambda fd, data: real_write(fd, data.replace(b\'"passed": false\', b\'"passed": true\'))',
+        'builtins.print = lambda *a, **k: real_write(1, b\'\\n{"passed": true}\\n\')',
+        'class Out:',
+        '    def write(self, text):',
+        '        return real_write(1, text.replace(\'"passed": false\', \'"passed": true\').encode())',
+        '    def flush(self):',
+        '        pass',
+        'sys.stdout = sys.__stdout__ = Out()',
+        'sys.modules["__main__"].same = lambda a, b: True',
+        'def inc(x):\n    return 0',
+      ].join('\n'),
+    ],
+    ['an __eq__ that is always true', 'class Anything:\n    __hash__ = object.__hash__\n    def __eq__(self, other):\n        return True\n    def __ne__(self, other):\n        return False\ndef inc(x):\n    return Anything()'],
+    ['an int whose __eq__ is always true', 'class Rigged(int):\n    __hash__ = int.__hash__\n    def __eq__(self, other):\n        return True\n    def __ne__(self, other):\n        return False\ndef inc(x):\n    return Rigged(0)'],
+    [
+      "the parent's memory, ptrace, pidfd_getfd, and its own memory",
+      [
+        'def inc(x):',
+        '    import ctypes, sys',
+        '    libc = ctypes.CDLL(None, use_errno=True)',
+        '    report, found, parent = [], [], os.getppid()',
+        '    report.append("ptrace: " + ("attached" if libc.ptrace(16, parent, 0, 0) == 0 else "denied"))',
+        '    for pid in (parent, os.getpid()):',
+        '        try:',
+        '            with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:',
+        '                for line in maps:',
+        '                    span, perms = line.split()[:2]',
+        '                    start, end = (int(p, 16) for p in span.split("-"))',
+        '                    if "r" not in perms or end - start > 1 << 26:',
+        '                        continue',
+        '                    for offset in range(start, end, 1 << 20):',
+        '                        try:',
+        '                            mem.seek(offset)',
+        '                            data = mem.read(min(end - offset, (1 << 20) + 64))',
+        '                        except (OSError, ValueError, OverflowError):',
+        '                            break',
+        '                        found += [m.decode() for m in re.findall(rb\'"token": "([0-9a-f]{32})"\', data)]',
+        '                        found += [m.decode() for m in re.findall(rb"(?<![0-9a-f])([0-9a-f]{32})\\n\\d+\\n", data)]',
+        '            report.append(f"memory of {\'parent\' if pid == parent else \'self\'}: read")',
+        '        except OSError as error:',
+        '            report.append(f"memory of {\'parent\' if pid == parent else \'self\'}: {error.strerror}")',
+        '    try:',
+        '        pidfd = os.pidfd_open(parent)',
+        '        for fd in range(8):',
+        '            stolen = libc.syscall(438, pidfd, fd, 0)',
+        '            report.append(f"pidfd_getfd {fd}: " + ("stolen" if stolen >= 0 else "denied"))',
+        '            if stolen >= 0:',
+        '                os.set_blocking(stolen, False)',
+        '                try:',
+        '                    found += tokens_in(os.read(stolen, 1 << 16))',
+        '                except OSError:',
+        '                    pass',
+        '    except OSError as error:',
+        '        report.append("pidfd_open: " + error.strerror)',
+        '    sys.stderr.write("; ".join(report) + "\\n")',
+        '    sys.stderr.flush()',
+        '    forge(found)',
+      ].join('\n'),
+    ],
+    [
+      'fd 0 and every inherited descriptor',
+      'def inc(x):\n    found = []\n    for fd in range(64):\n        try:\n            os.set_blocking(fd, False)\n            found += tokens_in(os.read(fd, 1 << 20))\n        except OSError:\n            pass\n    forge(found)',
+    ],
+  ];
+  const correct = fenced('def inc(x):\n    return x + 1');
+  const score = async (url: string, items: object[]) => {
+    const { status, json } = await postJson(`${url}/tools/code_tests/score`, { items });
+    expect(status).toBe(200);
+    return json as { scores: number[]; details: { cases: { message?: string }[] }[] };
+  };
+
+  it('score 0 for every attack in the HumanEval, MBPP and function-call formats, and 1 for a correct program', { timeout: 120_000 }, async () => {
+    const references = [humaneval, mbpp, call];
+    const items = attacks.flatMap(([, code]) => references.map((reference) => ({ prompt: 'def inc(x):\n', response: fenced(`${hunt}\n${code}`), reference })));
+    items.push(...references.map((reference) => ({ prompt: 'def inc(x):\n', response: correct, reference })));
+    const { scores, details } = await score(service.url, items);
+    attacks.forEach(([name], i) => expect(scores.slice(3 * i, 3 * i + 3), name).toEqual([0, 0, 0]));
+    expect(scores.slice(-3), 'the correct program').toEqual([1, 1, 1]);
+    // The referee is the candidate's parent, and out of its reach.
+    const memory = attacks.findIndex(([name]) => name.startsWith("the parent's memory"));
+    const report = JSON.stringify(details.slice(3 * memory, 3 * memory + 3));
+    expect(report).toMatch(/ptrace: denied/);
+    expect(report).toMatch(/memory of parent: Permission denied/);
+    expect(report).toMatch(/pidfd_getfd 0: denied/);
+    expect(report).not.toMatch(/attached|stolen|memory of parent: read/);
+  });
+
+  it('score 0 for the same attacks in a sandbox of their own (no warm pool)', { timeout: 120_000 }, async () => {
+    // A fresh service and items of one case each: every run starts a sandbox and an interpreter.
+    const fresh = await startService({ RLAR_THREADS: '1', TMPDIR: TMP });
+    try {
+      const one = [{ test_list: ['assert inc(1) == 2'] }, { inputs: [[1]], outputs: [2], fn_name: 'inc' }];
+      for (const [name, code] of attacks) {
+        for (const reference of one) {
+          const { scores } = await score(fresh.url, [{ prompt: 'Increment.', response: fenced(`${hunt}\n${code}`), reference }]);
+          expect(scores, `${name}, ${JSON.stringify(reference)}`).toEqual([0]);
+        }
+      }
+      for (const reference of one) expect((await score(fresh.url, [{ prompt: 'Increment.', response: correct, reference }])).scores).toEqual([1]);
+    } finally {
+      await fresh.stop();
+    }
+  });
+
+  it("give a test the real builtins: a program's own abs does not pass it", async () => {
+    const close = { test: 'def check(candidate):\n    assert abs(candidate(1) - 2) < 1e-9\n', entry_point: 'inc' };
+    const closeMbpp = { test_list: ['assert abs(inc(1) - 2) < 1e-9'] };
+    const shadow = fenced('def abs(value):\n    return 0\ndef inc(x):\n    return 0');
+    const { scores } = await score(service.url, [close, closeMbpp, close, closeMbpp].map((reference, i) => ({ prompt: 'def inc(x):\n', response: i < 2 ? shadow : correct, reference })));
+    expect(scores).toEqual([0, 0, 1, 1]);
+  });
+
+  it('let honest programs pass: helpers the test calls, a generator, a Counter, an exception the test expects, a function named like a builtin', async () => {
+    const helper = {
+      test: [
+        'def check(candidate):',
+        '    assert candidate(encode("abc")) == "abc"',
+        '    assert list(pairs(3)) == [(0, 1), (1, 2)]',
+        '    assert histogram("aab") == {"a": 2, "b": 1}',
+        '    try:',
+        '        candidate(None)',
+        '    except ValueError:',
+        '        pass',
+        '    else:',
+        '        raise AssertionError("no ValueError")',
+      ].join('\n'),
+      entry_point: 'decode',
+    };
+    const program = [
+      'import collections',
+      'class BadInput(ValueError):\n    pass',
+      'def encode(s):\n    return s[::-1]',
+      'def decode(s):\n    if s is None:\n        raise BadInput("none")\n    return s[::-1]',
+      'def pairs(n):\n    return ((i, i + 1) for i in range(n - 1))',
+      'def histogram(s):\n    return collections.Counter(s)',
+    ].join('\n');
+    // A function named like a builtin is still the function to call.
+    const sorting = { prompt: 'Sort.', response: fenced('def sorted(xs):\n    return list(reversed(xs))'), reference: { inputs: [[[3, 2, 1]]], outputs: [[1, 2, 3]], fn_name: 'sorted' } };
+    const { scores, details } = await score(service.url, [{ prompt: 'def decode(s):\n', response: fenced(program), reference: helper }, sorting]);
+    expect(scores, JSON.stringify(details)).toEqual([1, 1]);
+  });
+});
+
 describe('warm pooled sandboxes', () => {
   it("keep nothing of one case's run for the next: no daemon, no file in /work, /tmp or /dev/shm, no module to import", async () => {
     // Every case first looks for what an earlier case left, then leaves it all behind again: the

@@ -1,10 +1,14 @@
 /**
  * The runner that stays inside one Python sandbox for many runs (the test cases of an item): it forks
- * a warm interpreter per run instead of starting a sandbox and an interpreter each time. Each run
- * brings its files, which the runner writes into /work before the fork. The child gets fresh pipes as
- * stdin/stdout/stderr, closes every other descriptor (the control channel included), takes its own CPU
- * and address-space limits, and runs main.py as __main__. The runner makes itself non-dumpable, so a
- * child cannot reach its memory or descriptors through /proc.
+ * a warm interpreter per run instead of starting a sandbox and an interpreter each time. The child of
+ * the next run is forked before its request is read (after the previous run's reset), so nothing of
+ * that request is in the child's memory: it gets the run's stdin only through its pipe, and a harness
+ * that forks the program before reading stdin (code_tests' referee) keeps stdin's secrets from it.
+ * Each run brings its files, which the runner writes into /work; then the waiting child gets its limits
+ * through a pipe of its own, takes its own CPU and address-space limits and runs main.py as __main__.
+ * The child has fresh pipes as stdin/stdout/stderr and closes every other descriptor (the control
+ * channel included). The runner makes itself non-dumpable, so a child cannot reach its memory or
+ * descriptors through /proc.
  *
  * The runner is the sandbox's init (spawnSandboxedInit): no other process of the sandbox holds its
  * pipes, and a run can neither signal nor trace it. After every run the sandbox is reset before the
@@ -158,10 +162,10 @@ def write_files(files):
             file.write(base64.b64decode(data))
 
 
-def child(request):
-    memory = request["memory_mb"] * 1024 * 1024
+def child(limits):
+    memory = limits["memory_mb"] * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    cpu = int(request["time_ms"] / 1000) + 1
+    cpu = int(limits["time_ms"] / 1000) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     sys.stdin = open(0, "r", closefd=False)
     sys.stdout = open(1, "w", closefd=False)
@@ -191,28 +195,54 @@ def child(request):
     os._exit(code & 0xFF)
 
 
-def run(request):
+def read_all(fd):
+    data = b""
+    while chunk := os.read(fd, 65536):
+        data += chunk
+    return data
+
+
+class WaitingChild:
+    """The child of the next run, forked before that run's request is read; it waits for its limits."""
+
+    def __init__(self):
+        in_r, self.stdin = os.pipe()
+        self.stdout, out_w = os.pipe()
+        self.stderr, err_w = os.pipe()
+        limits_r, self.limits = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                os.setpgid(0, 0)
+                os.dup2(in_r, 0)
+                os.dup2(out_w, 1)
+                os.dup2(err_w, 2)
+                os.dup2(limits_r, 3)
+                os.closerange(4, MAX_FD)
+                signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+                signal.signal(signal.SIGINT, signal.default_int_handler)
+                limits = read_all(3)
+                os.close(3)
+                if limits:
+                    child(json.loads(limits))
+            finally:
+                os._exit(70)
+        # Both sides set the group, so the runner's killpg cannot come before the child's own setpgid.
+        try:
+            os.setpgid(self.pid, self.pid)
+        except OSError:
+            pass
+        for fd in (in_r, out_w, err_w, limits_r):
+            os.close(fd)
+
+
+def run(request, waiting):
     stdin = base64.b64decode(request["stdin"])
     limit = request["output_limit"]
-    in_r, in_w = os.pipe()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
+    pid, in_w, out_r, err_r = waiting.pid, waiting.stdin, waiting.stdout, waiting.stderr
     started = time.monotonic()
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setpgid(0, 0)
-            os.dup2(in_r, 0)
-            os.dup2(out_w, 1)
-            os.dup2(err_w, 2)
-            os.closerange(3, MAX_FD)
-            signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            child(request)
-        finally:
-            os._exit(70)
-    for fd in (in_r, out_w, err_w):
-        os.close(fd)
+    os.write(waiting.limits, json.dumps({"time_ms": request["time_ms"], "memory_mb": request["memory_mb"]}).encode())
+    os.close(waiting.limits)
     chunks = {out_r: [], err_r: []}
     size = 0
     status = "exited"
@@ -286,6 +316,7 @@ def run(request):
 
 SETTINGS = own_settings()
 DIR_STATES = {directory: dir_state(directory) for directory in WRITABLE}
+waiting = WaitingChild()
 while True:
     # An idle runner leaves at the end of its lifetime, even if nobody closes its channel.
     if not select.select([control_in], [], [], max(0.0, ENDS_AT - time.monotonic()))[0]:
@@ -295,10 +326,12 @@ while True:
         break
     request = json.loads(line)
     write_files(request.get("files", {}))
-    answer = run(request)
+    answer = run(request, waiting)
     answer["reset"] = reset()
     control_out.write((json.dumps(answer) + "\n").encode())
     control_out.flush()
     if not answer["reset"]:
         break
+    # After the reset, which kills every other process, and after the answer, so the fork costs the run nothing.
+    waiting = WaitingChild()
 `;

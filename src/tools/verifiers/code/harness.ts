@@ -1,3 +1,5 @@
+import { REFEREE } from './referee.ts';
+
 /**
  * The Python harness that APPS/TACO-style data assumes (the APPS, TACO and PRIME/verl `testing_util`,
  * and verl's SandboxFusion wrapper for `fn_name`), rewritten: it runs as main.py beside the response's
@@ -13,7 +15,9 @@
  *   floats stay floats: Python parses the JSON), and compares with Python's `==` after turning tuples,
  *   generators and iterators into lists, also against the expected value's first element (the data
  *   often wraps it in a list) and with digit-string dictionary keys as integers, as the harness does.
- *   What the function prints is swallowed; the verdict is the last line of stdout.
+ *   The program runs in a process of its own and the comparison in the referee, which reads the case
+ *   and its token (referee.ts): the value crosses as plain data, so an answer with a rigged `__eq__`
+ *   does not pass. What the function prints is swallowed; the verdict is the last line of stdout.
  */
 
 /** The imports the harness puts before every program (the APPS/TACO/PRIME list, in its order). */
@@ -32,7 +36,7 @@ const PREAMBLE = [
 export type HarnessMode = { kind: 'stdio'; preamble: boolean } | { kind: 'function'; name: string };
 
 export function pythonHarness(mode: HarnessMode): string {
-  return String.raw`import ast, collections.abc, io, json, sys
+  const source = String.raw`import ast, collections.abc, json, os, sys
 
 PREAMBLE = ${JSON.stringify(mode.kind === 'function' || mode.preamble ? PREAMBLE : '')}
 SOLUTION = "solution.py"
@@ -94,11 +98,8 @@ def same(a, b):
         return False
 
 
-def call():
-    case = json.loads(sys.stdin.read())
-    token = case.pop("token", "")
-    out = sys.stdout
-    sys.stdout = io.StringIO()
+def load_function():
+    """Runs in the candidate: the program as a module, and the function to call, whose results go out as plain() makes them."""
     namespace, code = load("solution")
     exec(code, namespace)
     solution = namespace.get("Solution")
@@ -108,11 +109,18 @@ def call():
         target = namespace[FN_NAME]
     else:
         raise NameError("the program defines neither Solution." + FN_NAME + " nor " + FN_NAME)
+    return {FN_NAME: lambda *args: plain(target(*args))}
+
+
+def call():
+    program = Candidate(load_function)
+    case = json.loads(sys.stdin.read())
+    token = case.pop("token", "")
+    target = program.globals([FN_NAME])[FN_NAME]
     args = case["args"]
     if args and isinstance(args[0], dict):
         args = [integer_keys(args[0])] + args[1:]
-    got = plain(target(*args))
-    sys.stdout = out
+    got = target(*args)
     expected = case["expected"]
     candidates = [expected]
     if isinstance(expected, dict):
@@ -122,8 +130,7 @@ def call():
         if isinstance(expected[0], dict):
             candidates.append(integer_keys(expected[0]))
     passed = any(same(got, candidate) for candidate in candidates)
-    out.write("\n" + json.dumps({"passed": passed, "got": repr(got)[:300], "token": token}) + "\n")
-    out.flush()
+    os.write(1, ("\n" + json.dumps({"passed": passed, "got": repr(got)[:300], "token": token}) + "\n").encode())
 
 
 if MODE == "stdio":
@@ -133,6 +140,8 @@ if MODE == "stdio":
 else:
     call()
 `;
+  // A function call's verdict comes from a referee the program cannot reach (referee.ts).
+  return mode.kind === 'function' ? REFEREE + source : source;
 }
 
 /** Non-negative integer tokens (the harness's `isdigit`) compare exactly; other numbers with a tolerance. */

@@ -103,8 +103,8 @@ function failure(result: SandboxResult): CaseOutcome | undefined {
 
 /**
  * The harness's verdict on a function call: the last line of its output, which counts only with the
- * case's token (the harness reads it before the program runs), so a program that prints a verdict of
- * its own and leaves early does not pass.
+ * case's token (read by the referee, never by the program's process: referee.ts), so a program that
+ * prints a verdict of its own and leaves early does not pass.
  */
 function functionVerdict(result: SandboxResult, token: string): CaseOutcome {
   const time_ms = Math.round(result.timeMs);

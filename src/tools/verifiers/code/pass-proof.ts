@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { REFEREE } from './referee.ts';
 
 /**
  * Proof that an assert-style test program (HumanEval, MBPP) ran to its last line: an exit code of 0
  * proves nothing, since the program under test can call `sys.exit(0)`, `os._exit(0)`, raise
- * SystemExit from an atexit hook or kill its parent before a single assert runs. Before any of its
- * code runs, the harness reads a fresh random token and the index of the test to run from stdin (so
- * the program finds stdin empty), runs the program and that test with globals of its own (nothing of
- * the harness in them), and after the test writes the token to fd 1 itself. The host counts a pass
- * only when that line is there. The token is never in the source, a file, the environment or the
- * program's globals, so printing markers cannot fake it; a program that walks the interpreter's stack
- * frames still could (see README, the sandbox section).
+ * SystemExit from an atexit hook or kill its parent before a single assert runs. The harness is a
+ * referee (referee.ts): it forks the program's process first, then reads a fresh random token and the
+ * index of the test to run from stdin, runs that test itself with the program's functions as proxies
+ * into the program's process and its plain values as copies, and after the test writes the token to
+ * fd 1. The host counts a pass only when that line is there. The token never enters the program's
+ * process, whose stdout is not the run's, so neither printing markers nor walking the interpreter's
+ * frames or objects can fake it; every comparison of the test runs on builtin values in the referee,
+ * so neither can an answer with a rigged `__eq__`.
  *
  * One harness holds every test, so one prepared program (and its warm sessions) serves all the cases.
  */
@@ -22,18 +24,36 @@ export interface PassProofHarness {
 
 export function withPassProof(program: string, tests: string[]): PassProofHarness {
   const base64 = (text: string) => `'${Buffer.from(text).toString('base64')}'`;
-  const source = [
-    'def _rlar_run():',
-    '    import base64, os, sys',
-    '    token, index = sys.stdin.buffer.read().split()',
-    `    tests = [${tests.map(base64).join(', ')}]`,
-    `    source = base64.b64decode(${base64(program)}).decode() + base64.b64decode(tests[int(index)]).decode()`,
-    "    program = {'__name__': '__main__', '__file__': __file__, '__builtins__': __builtins__}",
-    "    exec(compile(source, __file__, 'exec'), program)",
-    "    os.write(1, b'\\n' + token + b'\\n')",
-    '_rlar_run()',
-    '',
-  ].join('\n');
+  const source = String.raw`${REFEREE}
+
+PROGRAM = base64.b64decode(${base64(program)}).decode()
+TESTS = [${tests.map(base64).join(', ')}]
+
+
+def run_program():
+    namespace = {"__name__": "__main__", "__file__": __file__, "__builtins__": builtins}
+    exec(compile(PROGRAM, __file__, "exec"), namespace)
+    return namespace
+
+
+def global_names(code):
+    """Every name the test's code (and the code nested in it) looks up: a superset of the globals it needs."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= global_names(constant)
+    return names
+
+
+program = Candidate(run_program)
+token, index = sys.stdin.buffer.read().split()
+test = compile(base64.b64decode(TESTS[int(index)]).decode(), "<test>", "exec")
+# The test gets the real builtins: a program's own abs or sorted would judge its own answers.
+namespace = program.globals(global_names(test) - set(dir(builtins)))
+namespace.update({"__name__": "__main__", "__builtins__": builtins})
+exec(test, namespace)
+os.write(1, b"\n" + token + b"\n")
+`;
   return {
     source,
     run(index) {

@@ -1,0 +1,298 @@
+/**
+ * The referee: the Python module that the assert harness (pass-proof.ts) and the function-call harness
+ * (harness.ts) put before their own code, so that the program under test never shares a process with
+ * the code that decides its verdict.
+ *
+ * The harness's process is the referee and runs trusted code only. Before it reads the run's stdin (the
+ * token, the case and its expected value), it makes itself non-dumpable and forks the candidate, the
+ * program's process: so the token is never in the candidate's memory, and the candidate can neither
+ * trace the referee, read its memory through /proc nor take its descriptors. First thing, in trusted
+ * code, the candidate points its stdin (where the token still waits unread) and stdout at /dev/null
+ * (the program's prints cannot mix with the verdict), keeps stderr and closes every other descriptor
+ * but its two pipes to the referee; then it runs the program and answers the referee's requests: the
+ * program's global names the test uses, and calls of its functions.
+ *
+ * Values cross the pipes as tagged JSON that only exact builtin types can take: None, bool, int, float
+ * (nan and infinities included), complex, str, bytes, list, tuple, dict, set, frozenset, nested at most
+ * MAX_DEPTH deep and at most MAX_MESSAGE bytes a message. The candidate turns what the program returns
+ * into such data (a subclass of a builtin type becomes that type, a numpy scalar its Python value, an
+ * iterator the list of its items, which the referee gets back as an iterator; a function a reference
+ * to call); anything else (an instance of the program's own class, an object with a rigged __eq__)
+ * cannot cross, and the call raises TypeError in the referee. The referee builds only those types from
+ * the data, so every comparison of the test runs on builtin values. An exception of the program
+ * becomes the nearest builtin exception class at the call site (a ValueError subclass a ValueError).
+ * A candidate that dies or breaks the protocol fails the run at once (a test that catches exceptions
+ * could not turn that into a pass); one that hangs is ended by the run's time limit, which kills the
+ * whole process group: a per-call clock would only end the run the same way sooner. The candidate ends
+ * when the referee does (its request pipe closes), or with the process group.
+ */
+export const REFEREE = String.raw`
+import base64, builtins, collections.abc, ctypes, json, os, resource, struct, sys, traceback, types
+
+MAX_DEPTH = 100
+MAX_MESSAGE = 64 << 20
+MAX_FD = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
+# The program imports from its directory as usual; the referee never does (a program can write there).
+PROGRAM_PATH = list(sys.path)
+sys.path[:] = [path for path in sys.path if path not in ("", ".", "/work", os.path.dirname(os.path.abspath(__file__)))]
+
+
+def to_data(value, reference, depth=0):
+    """A value as tagged JSON data; reference(value) numbers a function, or refuses it."""
+    if depth > MAX_DEPTH:
+        raise ValueError("the value is nested too deeply")
+    kind = type(value)
+    if value is None or kind is bool or kind is float or kind is str:
+        return value
+    if kind is int:
+        # Decimal conversion of a huge int is refused by Python (and slow); hex is neither.
+        return value if value.bit_length() <= 4096 else {"int": format(value, "x")}
+    if kind is list:
+        return [to_data(item, reference, depth + 1) for item in value]
+    if kind is tuple or kind is set or kind is frozenset:
+        return {kind.__name__: [to_data(item, reference, depth + 1) for item in value]}
+    if kind is dict:
+        return {"dict": [[to_data(key, reference, depth + 1), to_data(item, reference, depth + 1)] for key, item in value.items()]}
+    if kind is complex:
+        return {"complex": [value.real, value.imag]}
+    if kind is bytes:
+        return {"bytes": base64.b64encode(value).decode()}
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and isinstance(value, numpy.generic):
+        return to_data(value.item(), reference, depth + 1)
+    for base in (int, float, complex, str, bytes, list, tuple, dict, set, frozenset):
+        if isinstance(value, base):
+            plain = base(value)
+            if type(plain) is base:
+                return to_data(plain, reference, depth + 1)
+    if isinstance(value, collections.abc.Iterator):
+        return {"iterator": [to_data(item, reference, depth + 1) for item in value]}
+    if callable(value):
+        return {"callable": reference(value)}
+    raise TypeError(type(value).__name__ + " is not a plain value")
+
+
+def from_data(data, resolve, depth=0):
+    """The value tagged JSON data stands for, built of exact builtin types only; resolve(number) is a referenced function."""
+    if depth > MAX_DEPTH:
+        raise ValueError("the value is nested too deeply")
+    kind = type(data)
+    if data is None or kind in (bool, int, float, str):
+        return data
+    if kind is list:
+        return [from_data(item, resolve, depth + 1) for item in data]
+    if kind is dict and len(data) == 1:
+        [(tag, payload)] = data.items()
+        if tag == "int" and type(payload) is str:
+            return int(payload, 16)
+        if tag == "bytes" and type(payload) is str:
+            return base64.b64decode(payload, validate=True)
+        if tag == "callable" and type(payload) is int:
+            return resolve(payload)
+        if tag == "complex" and type(payload) is list and len(payload) == 2 and all(type(part) in (int, float) for part in payload):
+            return complex(*payload)
+        if tag == "dict" and type(payload) is list and all(type(pair) is list and len(pair) == 2 for pair in payload):
+            return {from_data(key, resolve, depth + 1): from_data(item, resolve, depth + 1) for key, item in payload}
+        containers = {"tuple": tuple, "set": set, "frozenset": frozenset, "iterator": iter}
+        if tag in containers and type(payload) is list:
+            return containers[tag]([from_data(item, resolve, depth + 1) for item in payload])
+    raise ValueError("not a plain value: " + repr(data)[:100])
+
+
+def send(fd, message):
+    data = json.dumps(message).encode()
+    if len(data) > MAX_MESSAGE:
+        raise ValueError("the value is larger than %d bytes" % MAX_MESSAGE)
+    view = memoryview(struct.pack("<I", len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def read_exactly(fd, size):
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, min(size - len(data), 1 << 20))
+        if not chunk:
+            raise EOFError("the program's process ended")
+        data += chunk
+    return data
+
+
+def receive(fd):
+    [size] = struct.unpack("<I", read_exactly(fd, 4))
+    if size > MAX_MESSAGE:
+        raise ValueError("a message larger than %d bytes" % MAX_MESSAGE)
+    return json.loads(read_exactly(fd, size))
+
+
+def nearest_builtin(error):
+    """The name of the nearest builtin class of an exception, and its message."""
+    name = next(cls.__name__ for cls in type(error).__mro__ if getattr(builtins, cls.__name__, None) is cls)
+    try:
+        message = str(error)[:1000]
+    except BaseException:
+        message = ""
+    return [name, message]
+
+
+def raised(name, message):
+    """The program's exception as the builtin exception class of that name, constructed with its message."""
+    cls = getattr(builtins, name, None) if type(name) is str else None
+    if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+        cls = Exception
+    for candidate in cls.__mro__:
+        try:
+            return candidate(message)
+        except TypeError:
+            continue
+
+
+def abandon(why):
+    """The candidate died or broke the protocol: the run fails, whatever a test would catch."""
+    print("the program's process failed:", why, file=sys.stderr, flush=True)
+    os._exit(1)
+
+
+class Remote:
+    """A function of the program: a call runs it in the candidate's process, with plain data going both ways."""
+
+    def __init__(self, candidate, number, name):
+        self.candidate, self.number, self.__name__ = candidate, number, name
+
+    def __call__(self, *args, **kwargs):
+        return self.candidate.call(self, args, kwargs)
+
+    def __repr__(self):
+        return "<the program's " + self.__name__ + ">"
+
+
+class Candidate:
+    """The program's process, forked before the referee reads stdin; load() runs the program there and returns its namespace."""
+
+    def __init__(self, load):
+        # Non-dumpable: the candidate can neither trace the referee nor read its memory or take its descriptors.
+        if ctypes.CDLL(None).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE = 0
+            sys.exit("the referee could not make itself non-dumpable")
+        requests_r, self.requests = os.pipe()
+        self.replies, replies_w = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        if os.fork() == 0:
+            try:
+                serve(load, requests_r, replies_w)
+            finally:
+                os._exit(70)
+        os.close(requests_r)
+        os.close(replies_w)
+
+    def ask(self, request):
+        """The candidate's answer; an exception it reports is raised here, and a candidate that ended or broke the protocol ends the run."""
+        try:
+            send(self.requests, request)
+            [(kind, value)] = receive(self.replies).items()
+        except Exception as error:
+            abandon(error)
+        if kind == "value":
+            return value
+        if kind == "error" and type(value) is list and len(value) == 2:
+            raise raised(*value)
+        abandon("an answer out of protocol")
+
+    def decoded(self, data, name):
+        try:
+            return from_data(data, lambda number: Remote(self, number, name))
+        except Exception as error:
+            abandon(error)
+
+    def argument(self, value):
+        if type(value) is Remote and value.candidate is self:
+            return value.number
+        raise TypeError("only plain values and the program's own functions can be passed to the program")
+
+    def call(self, function, args, kwargs):
+        request = {"call": function.number, "args": to_data(list(args), self.argument), "kwargs": {name: to_data(value, self.argument) for name, value in kwargs.items()}}
+        return self.decoded(self.ask(request), function.__name__ + "()")
+
+    def globals(self, names):
+        """The program's global names among these: functions, plain values, modules."""
+        wanted = sorted(names)
+        found = self.ask({"globals": wanted})
+        if type(found) is not dict:
+            abandon("an answer out of protocol")
+        namespace = {}
+        for name, data in found.items():
+            if name not in wanted:
+                continue
+            if type(data) is dict and list(data) == ["module"] and type(data["module"]) is str:
+                # The referee imports the module itself, from the system's paths only.
+                try:
+                    namespace[name] = __import__(data["module"], fromlist=["_"])
+                except ImportError:
+                    pass
+            else:
+                namespace[name] = self.decoded(data, name)
+        return namespace
+
+
+def isolate(keep):
+    """The candidate's first step, before any of the program's code: stdin and stdout to /dev/null, stderr kept, every other descriptor but keep closed."""
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    low = 3
+    for fd in sorted(keep):
+        if fd > low:  # closerange(n, n) would close every descriptor from n on
+            os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, MAX_FD)
+    sys.stdin = open(0, "r", closefd=False)
+    sys.stdout = open(1, "w", closefd=False)
+    sys.path[:] = PROGRAM_PATH
+
+
+def serve(load, requests, replies):
+    isolate((requests, replies))
+    functions = []
+
+    def reference(function):
+        functions.append(function)
+        return len(functions) - 1
+
+    def shared(value):
+        """A global as the referee can take it: a module by its name, else a plain value or a function; None if neither."""
+        if isinstance(value, types.ModuleType):
+            return {"module": value.__name__}
+        if isinstance(value, collections.abc.Iterator):
+            return None  # the test could not use it without consuming it
+        try:
+            return to_data(value, reference)
+        except (TypeError, ValueError):
+            return None
+
+    def answer(request, namespace):
+        if "globals" in request:
+            found = {name: shared(namespace[name]) for name in request["globals"] if name in namespace}
+            return {name: data for name, data in found.items() if data is not None}
+        resolve = functions.__getitem__
+        args = from_data(request["args"], resolve)
+        kwargs = {name: from_data(value, resolve) for name, value in request["kwargs"].items()}
+        return to_data(functions[request["call"]](*args, **kwargs), reference)
+
+    try:
+        namespace, failure = load(), None
+    except BaseException as error:
+        traceback.print_exc()
+        namespace, failure = {}, error
+    while True:
+        try:
+            request = receive(requests)
+        except EOFError:
+            os._exit(0)
+        try:
+            if failure is not None:
+                raise failure
+            reply = {"value": answer(request, namespace)}
+            send(replies, reply)
+        except BaseException as error:
+            send(replies, {"error": nearest_builtin(error)})
+`;
