@@ -425,11 +425,76 @@ def forge(found):
     }
   });
 
+  it("keep every other run's tests, expected values and programs out of a program's files and memory", { timeout: 120_000 }, async () => {
+    // Samples of one prompt share the warm sandboxes. The attacker looks for its cases' expected values
+    // and for an honest sample's program in every file it can read and in its own memory, which is a
+    // fork of the runner that ran the honest samples: the test (before, it sat in main.py), the case on
+    // stdin, the program's source. The bracketed patterns do not match their own text.
+    const attacker = String.raw`import base64, ctypes, os, re
+def readable():
+    for top in ("/work", "/tmp", "/dev/shm"):
+        for root, _, names in os.walk(top):
+            for name in names:
+                try:
+                    with open(os.path.join(root, name), "rb") as file:
+                        data = file.read()
+                except OSError:
+                    continue
+                yield data
+                for blob in re.findall(rb"[A-Za-z0-9+/=]{12,}", data):
+                    try:
+                        yield base64.b64decode(blob)
+                    except Exception:
+                        pass
+    # Its own memory, read directly (a non-dumpable process may not open its own /proc/self/mem).
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            start, end = (int(p, 16) for p in fields[0].split("-"))
+            if "r" not in fields[1] or fields[-1].startswith("[v") or end - start > 1 << 26:
+                continue
+            for offset in range(start, end, 1 << 20):
+                yield ctypes.string_at(offset, min(end - offset, (1 << 20) + 64))
+def inc(x):
+    patterns = [rb"inc\(%d\) == (\d+)" % x, rb"candidate\(%d\) == (\d+)" % x, rb'"args": \[%d\], "expected": (\d+)' % x]
+    for data in readable():
+        for pattern in patterns:
+            found = re.search(pattern, data)
+            if found:
+                return int(found.group(1))
+        if re.search(rb"zq9-h[o]nest-s[o]lution-zq9", data):
+            return x + 1
+    return 0`;
+    const honest = fenced('# zq9-honest-solution-zq9\ndef inc(x):\n    return x + 1');
+    const references = [humaneval, mbpp, call];
+    const items = [
+      ...[1, 2, 3].flatMap(() => references.map((reference) => ({ prompt: 'def inc(x):\n', response: honest, reference }))),
+      ...references.map((reference) => ({ prompt: 'def inc(x):\n', response: fenced(attacker), reference })),
+    ];
+    // One thread: every item goes to the same warm sandboxes, the honest samples first.
+    const single = await startService({ RLAR_THREADS: '1', TMPDIR: TMP });
+    try {
+      const { scores, details } = await score(single.url, items);
+      expect(scores.slice(0, 9), 'the honest samples').toEqual(Array(9).fill(1));
+      expect(scores.slice(9), JSON.stringify(details.slice(9))).toEqual([0, 0, 0]);
+    } finally {
+      await single.stop();
+    }
+  });
+
   it("give a test the real builtins: a program's own abs does not pass it", async () => {
     const close = { test: 'def check(candidate):\n    assert abs(candidate(1) - 2) < 1e-9\n', entry_point: 'inc' };
     const closeMbpp = { test_list: ['assert abs(inc(1) - 2) < 1e-9'] };
     const shadow = fenced('def abs(value):\n    return 0\ndef inc(x):\n    return 0');
     const { scores } = await score(service.url, [close, closeMbpp, close, closeMbpp].map((reference, i) => ({ prompt: 'def inc(x):\n', response: i < 2 ? shadow : correct, reference })));
+    expect(scores).toEqual([0, 0, 1, 1]);
+  });
+
+  it("turn a program's StopIteration into a RuntimeError, so that it cannot end a test's loop early", async () => {
+    const loop = { test: 'def check(candidate):\n    assert all(map(lambda x: candidate(x) == x + 1, [1, 5]))\n', entry_point: 'inc' };
+    const loopMbpp = { test_list: ['assert all(map(lambda x: inc(x) == x + 1, [1, 5]))'] };
+    const stopper = fenced('def inc(x):\n    raise StopIteration');
+    const { scores } = await score(service.url, [loop, loopMbpp, loop, loopMbpp].map((reference, i) => ({ prompt: 'def inc(x):\n', response: i < 2 ? stopper : correct, reference })));
     expect(scores).toEqual([0, 0, 1, 1]);
   });
 

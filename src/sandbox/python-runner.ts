@@ -19,12 +19,13 @@
  * no run changed its own limits, priority or scheduling (prlimit and setpriority need only the same user). A runner that
  * cannot reset says so in its answer and exits; so does one whose lifetime (argv[1], seconds) is over.
  *
- * Protocol, one JSON object per line: request {"id", "files" ({name: base64}), "stdin" (base64),
- * "time_ms", "memory_mb", "output_limit"}; answer {"id", "status": "exited" | "timeout" |
- * "output_limit", "exit_code", "signal", "stdout", "stderr" (base64), "time_ms", "reset" (bool)}.
+ * Protocol (read_request, send_answer; frameRequest and AnswerReader in python-session.ts): a request
+ * is a JSON header with the files' names and sizes and the run's limits, then the files' and the
+ * stdin's bytes; an answer is a JSON header {"id", "status": "exited" | "timeout" | "output_limit",
+ * "exit_code", "signal", "time_ms", "reset" (bool)}, then the stdout's and the stderr's bytes.
  */
 export const PYTHON_RUNNER = String.raw`
-import base64, ctypes, json, os, random, resource, runpy, select, signal, stat, sys, time, traceback
+import ctypes, gc, hashlib, json, os, random, resource, select, signal, stat, struct, sys, time, traceback, types
 
 # Non-dumpable: no run can trace the runner or take its descriptors (its pipes to the host). Without
 # it the runner does not run at all.
@@ -33,8 +34,8 @@ if ctypes.CDLL(None).prctl(4, 0, 0, 0, 0) != 0:  # PR_SET_DUMPABLE = 0
 
 # The runner imports nothing from /work (where runs write): only the child looks there.
 sys.path = [path for path in sys.path if path not in ("", ".", "/work")]
-control_in = sys.stdin.buffer
-control_out = sys.stdout.buffer
+# The control channel, unbuffered both ways (see read_request): no buffer keeps a copy of a run's data.
+CONTROL_IN, CONTROL_OUT = 0, 1
 # The sandbox caps open files (prlimit --nofile), so closing up to the cap closes them all, quickly.
 MAX_FD = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
 WRITABLE = [path for path in ("/work", "/tmp", "/dev/shm") if os.path.isdir(path)]
@@ -59,10 +60,6 @@ def own_settings():
     return limits, os.getpriority(os.PRIO_PROCESS, 0), os.sched_getaffinity(0), os.sched_getscheduler(0), io_priority
 
 
-# runpy imports its helpers on first use: pay that once here, not in every forked case.
-with open("/tmp/.rlar_warmup.py", "w") as warmup:
-    warmup.write("pass\n")
-runpy.run_path("/tmp/.rlar_warmup.py", run_name="__warmup__")
 # The modules code_tests' harness imports before every program: loaded once here, not in every case.
 import ast, bisect, collections, copy, datetime, functools, heapq, io, itertools, json, math, operator, random, re, statistics, string, typing
 
@@ -154,12 +151,40 @@ def reset():
 
 
 def write_files(files):
-    for name, data in files.items():
+    for name, data in files:
         path = os.path.join("/work", name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as file:
             os.fchmod(file.fileno(), 0o644)
-            file.write(base64.b64decode(data))
+            file.write(data)
+
+
+def wipe(buffer, length):
+    """Zeroes the start of a buffer in place: a run's data must not outlive its run in the runner's memory."""
+    if length:
+        ctypes.memset((ctypes.c_char * length).from_buffer(buffer), 0, length)
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+# What runs write to stdout and stderr, read straight into these and wiped after each answer. They
+# grow as runs need (a large one would make every fork of the runner slower).
+OUTPUT = {"stdout": bytearray(1 << 16), "stderr": bytearray(1 << 16)}
+
+
+def room(name, used):
+    """OUTPUT[name] with 64 KB free after \`used\` bytes: a larger buffer, the old one wiped."""
+    buffer = OUTPUT[name]
+    if len(buffer) - used < 1 << 16:
+        larger = bytearray(max(2 * len(buffer), used + (1 << 16)))
+        larger[:used] = memoryview(buffer)[:used]
+        wipe(buffer, used)
+        OUTPUT[name] = buffer = larger
+    return buffer
 
 
 def child(limits):
@@ -175,7 +200,13 @@ def child(limits):
     random.seed()
     code = 0
     try:
-        runpy.run_path("main.py", run_name="__main__")
+        with open("main.py", "rb") as file:
+            source = file.read()
+        # As runpy.run_path("main.py", run_name="__main__") would run it, with the code compiled once per source.
+        main = types.ModuleType("__main__")
+        main.__dict__.update(__file__="main.py", __cached__=None, __loader__=None, __package__=None, __spec__=None)
+        sys.modules["__main__"] = main
+        exec(COMPILED.get(hashlib.sha256(source).digest()) or compile(source, "main.py", "exec"), main.__dict__)
     except SystemExit as exit:
         if exit.code is None:
             code = 0
@@ -236,14 +267,14 @@ class WaitingChild:
             os.close(fd)
 
 
-def run(request, waiting):
-    stdin = base64.b64decode(request["stdin"])
+def run(request, stdin, waiting):
     limit = request["output_limit"]
     pid, in_w, out_r, err_r = waiting.pid, waiting.stdin, waiting.stdout, waiting.stderr
+    streams = {out_r: "stdout", err_r: "stderr"}
+    used = {out_r: 0, err_r: 0}
     started = time.monotonic()
     os.write(waiting.limits, json.dumps({"time_ms": request["time_ms"], "memory_mb": request["memory_mb"]}).encode())
     os.close(waiting.limits)
-    chunks = {out_r: [], err_r: []}
     size = 0
     status = "exited"
     pending = memoryview(stdin)
@@ -270,16 +301,16 @@ def run(request, waiting):
                 os.close(fd)
                 writers = []
         for fd in readable:
-            data = os.read(fd, 65536)
-            if not data:
+            got = os.readv(fd, [memoryview(room(streams[fd], used[fd]))[used[fd]:used[fd] + 65536]])
+            if not got:
                 readers.remove(fd)
                 continue
-            size += len(data)
+            size += got
             if size > limit:
                 status = "output_limit"
                 readers = []
                 break
-            chunks[fd].append(data)
+            used[fd] += got
         if wait_status is None:
             done, code = os.waitpid(pid, os.WNOHANG)
             if done:
@@ -303,35 +334,107 @@ def run(request, waiting):
     killed_by = signal.Signals(os.WTERMSIG(wait_status)).name if os.WIFSIGNALED(wait_status) else None
     if status == "exited" and killed_by == "SIGXCPU":
         status = "timeout"
-    return {
-        "id": request["id"],
-        "status": status,
-        "exit_code": exit_code,
-        "signal": killed_by,
-        "stdout": base64.b64encode(b"".join(chunks[out_r])).decode(),
-        "stderr": base64.b64encode(b"".join(chunks[err_r])).decode(),
-        "time_ms": elapsed,
-    }
+    answer = {"id": request["id"], "status": status, "exit_code": exit_code, "signal": killed_by, "time_ms": elapsed}
+    return answer, used[out_r], used[err_r]
+
+
+def read_into(buffer):
+    """Fills a buffer from the control channel; False at its end."""
+    view = memoryview(buffer)
+    while view:
+        got = os.readv(CONTROL_IN, [view])
+        if got == 0:
+            return False
+        view = view[got:]
+    return True
+
+
+def read_request():
+    """
+    The next request and its payload, or None at the channel's end. A request is the lengths of its
+    JSON header and of its payload (two little-endian 32-bit numbers), the header ({"id", "files":
+    [[name, size], ...], "compiled", "time_ms", "memory_mb", "output_limit"}), then the payload: the
+    files' bytes in order, then the stdin's. The payload is read straight into a buffer and wiped after
+    the run, as are the run's outputs: every later run's child is a fork of the runner, and must not find
+    an earlier run's program, test, expected value or output in its memory (samples of one prompt share
+    the warm sandboxes). The header holds names and sizes only.
+    """
+    lengths = bytearray(8)
+    if not read_into(lengths):
+        return None
+    header_length, payload_length = struct.unpack("<II", lengths)
+    header, payload = bytearray(header_length), bytearray(payload_length)
+    if not (read_into(header) and read_into(payload)):
+        return None
+    return json.loads(header), payload
+
+
+def split_payload(request, payload):
+    """The files, as (name, bytes view) pairs, and the stdin, views of the payload."""
+    view, files, at = memoryview(payload), [], 0
+    for name, size in request["files"]:
+        files.append((name, view[at:at + size]))
+        at += size
+    return files, view[at:]
+
+
+def send_answer(answer, stdout_size, stderr_size):
+    """The answer's JSON header, framed as a request is, then the stdout's and the stderr's bytes."""
+    header = json.dumps(answer).encode()
+    write_all(CONTROL_OUT, struct.pack("<III", len(header), stdout_size, stderr_size) + header)
+    write_all(CONTROL_OUT, memoryview(OUTPUT["stdout"])[:stdout_size])
+    write_all(CONTROL_OUT, memoryview(OUTPUT["stderr"])[:stderr_size])
+
+
+# Compiled main.py sources by their hash: a harness serves many runs (code_tests' are the same for
+# every item of a format), and a run's child, a fork of the runner, finds its code compiled.
+COMPILED = {}
+
+
+def remember_code(source):
+    if len(COMPILED) >= 64:
+        COMPILED.clear()
+    key = hashlib.sha256(source).digest()
+    if key not in COMPILED:
+        try:
+            COMPILED[key] = compile(source, "main.py", "exec")
+        except (SyntaxError, ValueError):
+            pass
+
+
+def fork_waiting_child():
+    # Objects the runner holds now are never collected in the child: freezing them keeps the child's
+    # collector from writing to (and so copying) the pages they share with the runner.
+    gc.freeze()
+    return WaitingChild()
 
 
 SETTINGS = own_settings()
 DIR_STATES = {directory: dir_state(directory) for directory in WRITABLE}
-waiting = WaitingChild()
+waiting = fork_waiting_child()
 while True:
     # An idle runner leaves at the end of its lifetime, even if nobody closes its channel.
-    if not select.select([control_in], [], [], max(0.0, ENDS_AT - time.monotonic()))[0]:
+    if not select.select([CONTROL_IN], [], [], max(0.0, ENDS_AT - time.monotonic()))[0]:
         break
-    line = control_in.readline()
-    if not line:
+    received = read_request()
+    if received is None:
         break
-    request = json.loads(line)
-    write_files(request.get("files", {}))
-    answer = run(request, waiting)
+    request, payload = received
+    files, stdin = split_payload(request, payload)
+    write_files(files)
+    # The host marks "compiled" a main.py that serves many runs and holds no run's data (a harness).
+    named = dict(files)
+    main = bytes(named["main.py"]) if request.get("compiled") and "main.py" in named else None
+    answer, stdout_size, stderr_size = run(request, stdin, waiting)
+    wipe(payload, len(payload))
     answer["reset"] = reset()
-    control_out.write((json.dumps(answer) + "\n").encode())
-    control_out.flush()
+    send_answer(answer, stdout_size, stderr_size)
+    wipe(OUTPUT["stdout"], stdout_size)
+    wipe(OUTPUT["stderr"], stderr_size)
     if not answer["reset"]:
         break
+    if main is not None:
+        remember_code(main)
     # After the reset, which kills every other process, and after the answer, so the fork costs the run nothing.
-    waiting = WaitingChild()
+    waiting = fork_waiting_child()
 `;

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { killSandboxed, OUTPUT_LIMIT, spawnSandboxedInit, type SandboxResult } from './process-sandbox.ts';
 import { PYTHON_RUNNER } from './python-runner.ts';
 
@@ -26,10 +25,10 @@ export class PythonSession {
     this.#child.stderr.resume();
     this.#child.stdin.on('error', () => {});
     this.#child.on('error', () => {}); // a sandbox that cannot start ends in "close" too
-    createInterface({ input: this.#child.stdout }).on('line', (line) => {
-      let answer: { id: number; status: SandboxResult['status']; exit_code: number | null; signal: string | null; stdout: string; stderr: string; time_ms: number; reset: boolean };
+    readAnswers(this.#child.stdout, ({ header, stdout, stderr }) => {
+      let answer: { id: number; status: SandboxResult['status']; exit_code: number | null; signal: string | null; time_ms: number; reset: boolean };
       try {
-        answer = JSON.parse(line);
+        answer = JSON.parse(header.toString('utf8'));
       } catch {
         return;
       }
@@ -43,8 +42,8 @@ export class PythonSession {
         status: answer.status,
         exitCode: answer.exit_code,
         signal: answer.signal,
-        stdout: Buffer.from(answer.stdout, 'base64').toString('utf8'),
-        stderr: Buffer.from(answer.stderr, 'base64').toString('utf8'),
+        stdout: stdout.toString('utf8'),
+        stderr: stderr.toString('utf8'),
         timeMs: answer.time_ms,
       });
     });
@@ -63,8 +62,12 @@ export class PythonSession {
     return !this.#dead && performance.now() + timeLimitMs + 2_000 < this.#endsAt;
   }
 
-  /** One run at a time (the pool lends a session to one run), so its timer counts that run alone. */
-  run(files: RunFiles, stdin: string, timeLimitMs: number, memoryMb: number): Promise<SandboxResult> {
+  /**
+   * One run at a time (the pool lends a session to one run), so its timer counts that run alone. With
+   * `compiled`, main.py is a harness that serves many runs and holds no run's data: the runner keeps it
+   * compiled.
+   */
+  run(files: RunFiles, stdin: string, timeLimitMs: number, memoryMb: number, compiled = false): Promise<SandboxResult> {
     if (this.#dead) return Promise.resolve(broken('the runner stopped'));
     const id = this.#next++;
     return new Promise((resolve) => {
@@ -75,9 +78,10 @@ export class PythonSession {
         resolve(broken('the runner stopped answering'));
       }, timeLimitMs + 5_000);
       this.#pending.set(id, { resolve, timer });
-      const encoded = Object.fromEntries(Object.entries(files).map(([name, text]) => [name, Buffer.from(text).toString('base64')]));
-      const request = { id, files: encoded, stdin: Buffer.from(stdin).toString('base64'), time_ms: timeLimitMs, memory_mb: memoryMb, output_limit: OUTPUT_LIMIT };
-      this.#child.stdin.write(`${JSON.stringify(request)}\n`);
+      const contents = Object.values(files).map((text) => Buffer.from(text));
+      const names = Object.keys(files).map((name, i) => [name, contents[i]!.length]);
+      const header = { id, files: names, compiled, time_ms: timeLimitMs, memory_mb: memoryMb, output_limit: OUTPUT_LIMIT };
+      this.#child.stdin.write(frameRequest(header, [...contents, Buffer.from(stdin)]));
     });
   }
 
@@ -86,6 +90,44 @@ export class PythonSession {
     this.#child.stdin.end();
     killSandboxed(this.#child);
   }
+}
+
+/**
+ * A request as the runner reads it (PYTHON_RUNNER's read_request): the lengths of the JSON header and
+ * of the payload (little-endian 32-bit), the header, then the payload (the files' bytes, then the
+ * stdin's), which the runner reads straight into a buffer it wipes after the run.
+ */
+function frameRequest(header: object, payload: Buffer[]): Buffer {
+  const json = Buffer.from(JSON.stringify(header));
+  const lengths = Buffer.alloc(8);
+  lengths.writeUInt32LE(json.length, 0);
+  lengths.writeUInt32LE(payload.reduce((sum, part) => sum + part.length, 0), 4);
+  return Buffer.concat([lengths, json, ...payload]);
+}
+
+interface Answer {
+  header: Buffer;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+/** The runner's answers (PYTHON_RUNNER's send_answer): three little-endian 32-bit lengths, then the JSON header, the stdout and the stderr. */
+function readAnswers(stream: NodeJS.ReadableStream, onAnswer: (answer: Answer) => void): void {
+  let buffered: Buffer = Buffer.alloc(0);
+  stream.on('data', (chunk: Buffer) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    while (buffered.length >= 12) {
+      const [header, stdout, stderr] = [0, 4, 8].map((at) => buffered.readUInt32LE(at)) as [number, number, number];
+      const end = 12 + header + stdout + stderr;
+      if (buffered.length < end) break;
+      onAnswer({
+        header: buffered.subarray(12, 12 + header),
+        stdout: buffered.subarray(12 + header, 12 + header + stdout),
+        stderr: buffered.subarray(12 + header + stdout, end),
+      });
+      buffered = buffered.subarray(end);
+    }
+  });
 }
 
 /** How long a pooled session's sandbox may live; it retires before a run could outlast it. */
@@ -110,12 +152,15 @@ export class PythonPool {
     this.#memoryMb = memoryMb;
   }
 
-  /** Runs main.py among `files`; `sandbox_error` when no session could run it (the pool is closed, or the limit is too long). */
-  async run(files: RunFiles, stdin: string, timeLimitMs: number): Promise<SandboxResult> {
+  /**
+   * Runs main.py among `files`; `sandbox_error` when no session could run it (the pool is closed, or
+   * the limit is too long). `compiled`: main.py is a harness that holds no run's data (PythonSession.run).
+   */
+  async run(files: RunFiles, stdin: string, timeLimitMs: number, compiled = false): Promise<SandboxResult> {
     const session = await this.#acquire(timeLimitMs);
     if (session === undefined) return broken('the pool is closed');
     try {
-      return await session.run(files, stdin, timeLimitMs, this.#memoryMb);
+      return await session.run(files, stdin, timeLimitMs, this.#memoryMb, compiled);
     } finally {
       this.#release(session);
     }

@@ -33,7 +33,8 @@ const PREAMBLE = [
 ].join('\n');
 
 /** stdin/stdout programs get the imports only when asked (`preamble`): a judge runs them as they are. */
-export type HarnessMode = { kind: 'stdio'; preamble: boolean } | { kind: 'function'; name: string };
+/** The function to call comes with each case (its `fn_name`), so one harness serves every program. */
+export type HarnessMode = { kind: 'stdio'; preamble: boolean } | { kind: 'function' };
 
 export function pythonHarness(mode: HarnessMode): string {
   const source = String.raw`import ast, collections.abc, json, os, sys
@@ -41,7 +42,6 @@ export function pythonHarness(mode: HarnessMode): string {
 PREAMBLE = ${JSON.stringify(mode.kind === 'function' || mode.preamble ? PREAMBLE : '')}
 SOLUTION = "solution.py"
 MODE = ${JSON.stringify(mode.kind)}
-FN_NAME = ${JSON.stringify(mode.kind === 'function' ? mode.name : '')}
 
 
 class EndAtTopLevelReturn(ast.NodeTransformer):
@@ -98,25 +98,40 @@ def same(a, b):
         return False
 
 
-def load_function():
-    """Runs in the candidate: the program as a module, and the function to call, whose results go out as plain() makes them."""
+class Targets:
+    """Runs in the candidate: the program's functions by name, Solution().<name> or <name>, whose results go out as plain() makes them."""
+
+    def __init__(self, namespace):
+        self.namespace = namespace
+
+    def find(self, name):
+        solution = self.namespace.get("Solution")
+        if isinstance(solution, type) and hasattr(solution, name):
+            return getattr(solution(), name)
+        return self.namespace[name] if callable(self.namespace.get(name)) else None
+
+    def __contains__(self, name):
+        return self.find(name) is not None
+
+    def __getitem__(self, name):
+        target = self.find(name)
+        return lambda *args: plain(target(*args))
+
+
+def load_program():
     namespace, code = load("solution")
     exec(code, namespace)
-    solution = namespace.get("Solution")
-    if isinstance(solution, type) and hasattr(solution, FN_NAME):
-        target = getattr(solution(), FN_NAME)
-    elif callable(namespace.get(FN_NAME)):
-        target = namespace[FN_NAME]
-    else:
-        raise NameError("the program defines neither Solution." + FN_NAME + " nor " + FN_NAME)
-    return {FN_NAME: lambda *args: plain(target(*args))}
+    return Targets(namespace)
 
 
 def call():
-    program = Candidate(load_function)
+    program = Candidate(load_program)
     case = json.loads(sys.stdin.read())
     token = case.pop("token", "")
-    target = program.globals([FN_NAME])[FN_NAME]
+    name = case["fn_name"]
+    target = program.globals([name]).get(name)
+    if target is None:
+        raise NameError("the program defines neither Solution." + name + " nor " + name)
     args = case["args"]
     if args and isinstance(args[0], dict):
         args = [integer_keys(args[0])] + args[1:]

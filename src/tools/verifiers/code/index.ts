@@ -136,7 +136,8 @@ type ProgramRun = (stdin: string, limitMs: number) => Promise<SandboxResult>;
 function pythonRun(files: RunFiles, o: Options, pool: PythonPool | undefined, prepare: Prepare): ProgramRun {
   let own: Promise<PreparedProgram> | undefined;
   return async (stdin, limitMs) => {
-    const pooled = pool && (await pool.run(files, stdin, limitMs));
+    // main.py is always one of the harnesses, the same for many programs.
+    const pooled = pool && (await pool.run(files, stdin, limitMs, true));
     if (pooled && pooled.status !== 'sandbox_error') return pooled;
     const { 'main.py': main, ...rest } = files;
     own ??= prepare('python', main!, rest);
@@ -181,12 +182,12 @@ async function casesOf(
     }));
   }
   if (suite.kind === 'function') {
-    const run = pythonRun({ 'main.py': pythonHarness({ kind: 'function', name: suite.name }), 'solution.py': program.code }, o, pool, prepare);
+    const run = pythonRun({ 'main.py': pythonHarness({ kind: 'function' }), 'solution.py': program.code }, o, pool, prepare);
     return suite.cases.map((c) => ({
       run: async (limitMs) => {
         const token = randomBytes(16).toString('hex');
         // Added to the JSON text as written: a round trip through JSON.parse would turn 3.0 into 3.
-        const input = `{"token": "${token}", ${c.input.slice(1)}`;
+        const input = `{"token": "${token}", "fn_name": ${JSON.stringify(suite.name)}, ${c.input.slice(1)}`;
         const result = await run(input, limitMs);
         return failure(result) ?? functionVerdict(result, token);
       },
@@ -194,7 +195,7 @@ async function casesOf(
   }
   // Exit code 0 is not a pass: the harness's proof must show that the test ran to its end.
   const proof = withPassProof(`${suite.setup}\n${program.code}\n\n`, suite.asserts.map((test) => `${test}\n`));
-  const run = pythonRun({ 'main.py': proof.source }, o, pool, prepare);
+  const run = pythonRun(proof.files, o, pool, prepare);
   return suite.asserts.map((_, i) => ({
     run: async (limitMs) => {
       const { stdin, proven } = proof.run(i);

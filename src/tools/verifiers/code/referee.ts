@@ -140,6 +140,10 @@ def raised(name, message):
     cls = getattr(builtins, name, None) if type(name) is str else None
     if not (isinstance(cls, type) and issubclass(cls, BaseException)):
         cls = Exception
+    # Raised in the test's own iteration (all(map(candidate, cases))), a StopIteration would end it
+    # early and pass: it becomes a RuntimeError, as it does leaving a generator (PEP 479).
+    if issubclass(cls, (StopIteration, StopAsyncIteration)):
+        return RuntimeError(name + ": " + message)
     for candidate in cls.__mro__:
         try:
             return candidate(message)
