@@ -465,7 +465,8 @@ def inc(x):
         if re.search(rb"zq9-h[o]nest-s[o]lution-zq9", data):
             return x + 1
     return 0`;
-    const honest = fenced('# zq9-honest-solution-zq9\ndef inc(x):\n    return x + 1');
+    // Markers at the start, in the middle and at the end: an allocator overwrites the start of a freed block.
+    const honest = fenced('# zq9-honest-solution-zq9\ndef inc(x):\n    """zq9-honest-solution-zq9"""\n    return x + 1\n# zq9-honest-solution-zq9');
     const references = [humaneval, mbpp, call];
     const items = [
       ...[1, 2, 3].flatMap(() => references.map((reference) => ({ prompt: 'def inc(x):\n', response: honest, reference }))),
@@ -477,9 +478,47 @@ def inc(x):
       const { scores, details } = await score(single.url, items);
       expect(scores.slice(0, 9), 'the honest samples').toEqual(Array(9).fill(1));
       expect(scores.slice(9), JSON.stringify(details.slice(9))).toEqual([0, 0, 0]);
+      // Output past the limit is wiped too: a later run does not find it in its memory.
+      const spill = "import sys\nsys.stdout.write('A' * (8 * 1024 * 1024 - 1000))\nsys.stdout.flush()\nsys.stdout.write('SPILL-MARK-0042 ' * 4000)";
+      const scan = [
+        'import ctypes, re',
+        'hits = 0',
+        'with open("/proc/self/maps") as maps:',
+        '    for line in maps:',
+        '        fields = line.split()',
+        '        start, end = (int(p, 16) for p in fields[0].split("-"))',
+        '        if "r" in fields[1] and not fields[-1].startswith("[v") and end - start <= 1 << 26:',
+        '            hits += len(re.findall(rb"SPILL-MAR[K]-0042", ctypes.string_at(start, end - start)))',
+        'print(hits)',
+      ].join('\n');
+      const spilled = await score(single.url, [spill, scan, scan].map((code) => ({ prompt: 'Print.', response: fenced(code), reference: { inputs: [''], outputs: ['0'] } })));
+      expect(JSON.stringify(spilled.details[0]), 'the spill').toContain('"status":"output_limit"');
+      expect(spilled.scores.slice(1), JSON.stringify(spilled.details.slice(1))).toEqual([1, 1]);
     } finally {
       await single.stop();
     }
+  });
+
+  it('import no module the program names: one that runs code on import (unittest.__main__) cannot run a file the program wrote', async () => {
+    // unittest.__main__ runs test discovery in the working directory, which imports every test*.py there.
+    const forger = String.raw`import os, sys, json
+frame = sys._getframe()
+while frame is not None:
+    token = frame.f_globals.get("token") if isinstance(frame.f_globals.get("token"), bytes) else frame.f_locals.get("token")
+    if token:
+        token = token.decode() if isinstance(token, bytes) else token
+        os.write(1, ("\n" + token + "\n" + json.dumps({"passed": True, "got": "2", "token": token}) + "\n").encode())
+        os._exit(0)
+    frame = frame.f_back`;
+    const attack = [
+      'import __main__',
+      `open("/work/test_forge.py", "w").write(${JSON.stringify(forger)})`,
+      'def inc(x):\n    return 0',
+      'real = __main__.to_data',
+      '__main__.to_data = lambda value, reference, depth=0: {"module": "unittest.__main__"} if callable(value) and depth == 0 else real(value, reference, depth)',
+    ].join('\n');
+    const { scores, details } = await score(service.url, [humaneval, mbpp, call].map((reference) => ({ prompt: 'def inc(x):\n', response: fenced(attack), reference })));
+    expect(scores, JSON.stringify(details)).toEqual([0, 0, 0]);
   });
 
   it("give a test the real builtins: a program's own abs does not pass it", async () => {

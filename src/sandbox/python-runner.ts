@@ -154,9 +154,14 @@ def write_files(files):
     for name, data in files:
         path = os.path.join("/work", name)
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as file:
-            os.fchmod(file.fileno(), 0o644)
-            file.write(data)
+        # Written straight from the payload: a buffered file would keep a copy of a small one in memory
+        # that is freed but not wiped.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644)
+        try:
+            os.fchmod(fd, 0o644)
+            write_all(fd, data)
+        finally:
+            os.close(fd)
 
 
 def wipe(buffer, length):
@@ -305,12 +310,13 @@ def run(request, stdin, waiting):
             if not got:
                 readers.remove(fd)
                 continue
+            # Counted before the limit is checked, so that what is read is wiped after the run either way.
+            used[fd] += got
             size += got
             if size > limit:
                 status = "output_limit"
                 readers = []
                 break
-            used[fd] += got
         if wait_status is None:
             done, code = os.waitpid(pid, os.WNOHANG)
             if done:

@@ -27,9 +27,15 @@
  * when the referee does (its request pipe closes), or with the process group.
  */
 export const REFEREE = String.raw`
-import base64, builtins, collections.abc, ctypes, json, os, resource, struct, sys, traceback, types
+import base64, builtins, collections.abc, ctypes, importlib, json, os, resource, struct, sys, traceback, types
 
 MAX_DEPTH = 100
+# The modules a test may take from the program's globals (an MBPP test uses the math its program
+# imported): the standard library's plain ones, which do nothing when imported.
+TEST_MODULES = frozenset(
+    "array bisect calendar cmath collections collections.abc copy datetime decimal enum fractions functools "
+    "hashlib heapq itertools json math numbers operator random re statistics string sys time typing".split()
+)
 MAX_MESSAGE = 64 << 20
 MAX_FD = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
 # The program imports from its directory as usual; the referee never does (a program can write there).
@@ -188,6 +194,8 @@ class Candidate:
                 os._exit(70)
         os.close(requests_r)
         os.close(replies_w)
+        # The program writes in /work: nothing the referee opens or imports may come from there.
+        os.chdir("/")
 
     def ask(self, request):
         """The candidate's answer; an exception it reports is raised here, and a candidate that ended or broke the protocol ends the run."""
@@ -228,11 +236,10 @@ class Candidate:
             if name not in wanted:
                 continue
             if type(data) is dict and list(data) == ["module"] and type(data["module"]) is str:
-                # The referee imports the module itself, from the system's paths only.
-                try:
-                    namespace[name] = __import__(data["module"], fromlist=["_"])
-                except ImportError:
-                    pass
+                # Only a module of the list, never one the program names: importing some runs code
+                # (unittest.__main__ runs test discovery in the working directory, where the program writes).
+                if data["module"] in TEST_MODULES:
+                    namespace[name] = importlib.import_module(data["module"])
             else:
                 namespace[name] = self.decoded(data, name)
         return namespace
