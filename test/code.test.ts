@@ -264,8 +264,12 @@ describe('the APPS/TACO harness for Python', () => {
         reference: JSON.stringify([{ input: '[1, 5, 2]', output: '5', testtype: 'functional', metadata: '{"func_name": "maxOf"}' }]),
       },
       { response: fenced('python', 'def evens(n):\n    return [1]'), reference: { fn_name: 'evens', inputs: [[5]], outputs: [[0, 2, 4]] } },
+      // A list's first element passes only when the data wraps every expected value in a list of one
+      // (APPS, TACO: outputs [[3], [10]] above); here it would reward min() for sorting.
+      { response: fenced('python', 'def sort_list(xs):\n    return min(xs)'), reference: { fn_name: 'sort_list', inputs: [[[3, 1, 2]], [[9, 7, 8, 5]]], outputs: [[1, 2, 3], [5, 7, 8, 9]] } },
+      { response: fenced('python', 'def sort_list(xs):\n    return sorted(xs)'), reference: { fn_name: 'sort_list', inputs: [[[3, 1, 2]], [[9, 7, 8, 5]]], outputs: [[1, 2, 3], [5, 7, 8, 9]] } },
     ]);
-    expect(json.scores).toEqual([1, 1, 1, 1, 1, 0]);
+    expect(json.scores).toEqual([1, 1, 1, 1, 1, 0, 0, 1]);
     expect(json.details[5].detail.cases[0]).toMatchObject({ status: 'wrong_answer', message: 'returned [1]' });
   });
 

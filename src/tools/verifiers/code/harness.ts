@@ -13,8 +13,9 @@ import { REFEREE } from './referee.ts';
  * - for function-call problems, loads it as a module (its `__main__` block does not run), calls
  *   `Solution().<fn_name>` or the function `<fn_name>` with the case's JSON arguments (integer-valued
  *   floats stay floats: Python parses the JSON), and compares with Python's `==` after turning tuples,
- *   generators and iterators into lists, also against the expected value's first element (the data
- *   often wraps it in a list) and with digit-string dictionary keys as integers, as the harness does.
+ *   generators and iterators into lists, also against the expected value's element when the data wraps
+ *   every case's value in a list of one (`unwrap`, as APPS and TACO do), and with digit-string
+ *   dictionary keys as integers, as the harness does.
  *   The program runs in a process of its own and the comparison in the referee, which reads the case
  *   and its token (referee.ts): the value crosses as plain data, so an answer with a rigged `__eq__`
  *   does not pass. What the function prints is swallowed; the verdict is the last line of stdout.
@@ -140,7 +141,7 @@ def call():
     candidates = [expected]
     if isinstance(expected, dict):
         candidates.append(integer_keys(expected))
-    if isinstance(expected, list) and expected:
+    if case.get("unwrap") and isinstance(expected, list) and expected:
         candidates.append(expected[0])
         if isinstance(expected[0], dict):
             candidates.append(integer_keys(expected[0]))

@@ -54,8 +54,30 @@ function text(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** A function-call output as a value: JSON text parsed, when it is JSON. */
+function outputValue(output: unknown): unknown {
+  if (typeof output !== 'string') return output;
+  try {
+    return JSON.parse(output);
+  } catch {
+    return output;
+  }
+}
+
+/**
+ * Whether the data wraps every expected value in a list of one, as APPS and TACO store them: only then
+ * does a case also pass on the element itself, as their harness allows. Otherwise a function that
+ * returned the first element of a list answer (min of a sorted list) would pass.
+ */
+function wrapsOutputs(outputs: unknown[]): boolean {
+  return outputs.every((output) => {
+    const value = outputValue(output);
+    return Array.isArray(value) && value.length === 1;
+  });
+}
+
 /** One function-call case as the harness reads it; JSON texts in the data are passed on as written. */
-function functionCase(input: unknown, output: unknown): { input: string } {
+function functionCase(input: unknown, output: unknown, unwrap: boolean): { input: string } {
   let args: string;
   let outputIsText = false;
   if (typeof input === 'string') {
@@ -82,7 +104,7 @@ function functionCase(input: unknown, output: unknown): { input: string } {
       // a plain string value
     }
   }
-  return { input: `{"args": ${args}, "expected": ${expected}}` };
+  return { input: `{"args": ${args}, "expected": ${expected}, "unwrap": ${unwrap}}` };
 }
 
 /** Seconds as a number, "2 seconds", "1.5 s", "500 ms", or `{"seconds", "nanos"}`; undefined when absent or unreadable. */
@@ -144,7 +166,8 @@ export function testSuite(item: ScoringItem): TestSuite {
   const count = Math.min(inputs.length, MAX_CASES);
   if (typeof tests.fn_name === 'string' && tests.fn_name !== '') {
     if (!IDENTIFIER.test(tests.fn_name)) throw new ToolInputError(`fn_name "${tests.fn_name}" is not a name`);
-    const cases = inputs.slice(0, count).map((input, i) => functionCase(input, outputs[i]));
+    const unwrap = wrapsOutputs(outputs);
+    const cases = inputs.slice(0, count).map((input, i) => functionCase(input, outputs[i], unwrap));
     return withLimit({ kind: 'function', name: tests.fn_name, cases });
   }
   return withLimit({ kind: 'stdio', cases: inputs.slice(0, count).map((input, i) => ({ input: text(input), output: text(outputs[i]) })) });
