@@ -537,7 +537,7 @@ while frame is not None:
     expect(scores).toEqual([0, 0, 1, 1]);
   });
 
-  it('let honest programs pass: helpers the test calls, a generator, a Counter, an exception the test expects, a function named like a builtin', async () => {
+  it("let honest programs pass: helpers the test calls, a generator, a Counter, an exception the test expects, a function named like a builtin, the program's own objects", async () => {
     const helper = {
       test: [
         'def check(candidate):',
@@ -561,10 +561,16 @@ while frame is not None:
       'def pairs(n):\n    return ((i, i + 1) for i in range(n - 1))',
       'def histogram(s):\n    return collections.Counter(s)',
     ].join('\n');
+    // A test that builds the program's own objects and passes them back (MBPP 601's Pair).
+    const pairs = {
+      prompt: 'Longest chain of pairs.',
+      response: fenced('class Pair:\n    def __init__(self, a, b):\n        self.a, self.b = a, b\ndef max_chain_length(pairs, n):\n    best = [1] * n\n    for i in range(n):\n        for j in range(i):\n            if pairs[i].a > pairs[j].b:\n                best[i] = max(best[i], best[j] + 1)\n    return max(best)'),
+      reference: { test_list: ['assert max_chain_length([Pair(5, 24), Pair(15, 25), Pair(27, 40), Pair(50, 60)], 4) == 3'] },
+    };
     // A function named like a builtin is still the function to call.
     const sorting = { prompt: 'Sort.', response: fenced('def sorted(xs):\n    return list(reversed(xs))'), reference: { inputs: [[[3, 2, 1]]], outputs: [[1, 2, 3]], fn_name: 'sorted' } };
-    const { scores, details } = await score(service.url, [{ prompt: 'def decode(s):\n', response: fenced(program), reference: helper }, sorting]);
-    expect(scores, JSON.stringify(details)).toEqual([1, 1]);
+    const { scores, details } = await score(service.url, [{ prompt: 'def decode(s):\n', response: fenced(program), reference: helper }, sorting, pairs]);
+    expect(scores, JSON.stringify(details)).toEqual([1, 1, 1]);
   });
 });
 

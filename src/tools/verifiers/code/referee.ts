@@ -18,8 +18,9 @@
  * into such data (a subclass of a builtin type becomes that type, a numpy scalar its Python value, an
  * iterator the list of its items, which the referee gets back as an iterator; a function a reference
  * to call); anything else (an instance of the program's own class, an object with a rigged __eq__)
- * cannot cross, and the call raises TypeError in the referee. The referee builds only those types from
- * the data, so every comparison of the test runs on builtin values. An exception of the program
+ * stays in the candidate, and the referee gets a Handle that equals only itself and that the test can
+ * only pass back to the program (MBPP tests build the program's own objects: Pair(5, 24)). The referee
+ * builds only those types from the data, so every comparison of the test runs on builtin values. An exception of the program
  * becomes the nearest builtin exception class at the call site (a ValueError subclass a ValueError).
  * A candidate that dies or breaks the protocol fails the run at once (a test that catches exceptions
  * could not turn that into a pass); one that hangs is ended by the run's time limit, which kills the
@@ -75,11 +76,12 @@ def to_data(value, reference, depth=0):
         return {"iterator": [to_data(item, reference, depth + 1) for item in value]}
     if callable(value):
         return {"callable": reference(value)}
-    raise TypeError(type(value).__name__ + " is not a plain value")
+    # Any other object stays in the program's process: the referee gets a handle it can only pass back.
+    return {"object": reference(value)}
 
 
 def from_data(data, resolve, depth=0):
-    """The value tagged JSON data stands for, built of exact builtin types only; resolve(number) is a referenced function."""
+    """The value tagged JSON data stands for, built of exact builtin types only; resolve(tag, number) is a referenced function or object."""
     if depth > MAX_DEPTH:
         raise ValueError("the value is nested too deeply")
     kind = type(data)
@@ -93,8 +95,8 @@ def from_data(data, resolve, depth=0):
             return int(payload, 16)
         if tag == "bytes" and type(payload) is str:
             return base64.b64decode(payload, validate=True)
-        if tag == "callable" and type(payload) is int:
-            return resolve(payload)
+        if tag in ("callable", "object") and type(payload) is int:
+            return resolve(tag, payload)
         if tag == "complex" and type(payload) is list and len(payload) == 2 and all(type(part) in (int, float) for part in payload):
             return complex(*payload)
         if tag == "dict" and type(payload) is list and all(type(pair) is list and len(pair) == 2 for pair in payload):
@@ -176,6 +178,22 @@ class Remote:
         return "<the program's " + self.__name__ + ">"
 
 
+class Handle:
+    """
+    An object of the program that is not plain data (an instance of its own class): it stays in the
+    candidate's process, and the test can only pass it back to the program's functions. It equals only
+    itself, so an answer with a rigged __eq__ passes no comparison.
+    """
+
+    __slots__ = ("candidate", "number", "origin")
+
+    def __init__(self, candidate, number, origin):
+        self.candidate, self.number, self.origin = candidate, number, origin
+
+    def __repr__(self):
+        return "<an object of the program's, from " + self.origin + ">"
+
+
 class Candidate:
     """The program's process, forked before the referee reads stdin; load() runs the program there and returns its namespace."""
 
@@ -212,14 +230,14 @@ class Candidate:
 
     def decoded(self, data, name):
         try:
-            return from_data(data, lambda number: Remote(self, number, name))
+            return from_data(data, lambda tag, number: Remote(self, number, name) if tag == "callable" else Handle(self, number, name))
         except Exception as error:
             abandon(error)
 
     def argument(self, value):
-        if type(value) is Remote and value.candidate is self:
+        if type(value) in (Remote, Handle) and value.candidate is self:
             return value.number
-        raise TypeError("only plain values and the program's own functions can be passed to the program")
+        raise TypeError("only plain values and the program's own functions and objects can be passed to the program")
 
     def call(self, function, args, kwargs):
         request = {"call": function.number, "args": to_data(list(args), self.argument), "kwargs": {name: to_data(value, self.argument) for name, value in kwargs.items()}}
@@ -284,7 +302,7 @@ def serve(load, requests, replies):
         if "globals" in request:
             found = {name: shared(namespace[name]) for name in request["globals"] if name in namespace}
             return {name: data for name, data in found.items() if data is not None}
-        resolve = functions.__getitem__
+        resolve = lambda tag, number: functions[number]
         args = from_data(request["args"], resolve)
         kwargs = {name: from_data(value, resolve) for name, value in request["kwargs"].items()}
         return to_data(functions[request["call"]](*args, **kwargs), reference)
