@@ -529,6 +529,19 @@ while frame is not None:
     expect(scores).toEqual([0, 0, 1, 1]);
   });
 
+  it('pass no truthiness test with an object or a function instead of a plain answer', async () => {
+    const truthy = { test: 'def check(candidate):\n    assert candidate(2)\n    assert candidate(4)\n', entry_point: 'is_even' };
+    const truthyMbpp = { test_list: ['assert is_even(2)', 'assert is_even(4)'] };
+    const responses = [
+      fenced('class Yes:\n    pass\ndef is_even(x):\n    return Yes()'),
+      fenced('def is_even(x):\n    return is_even'),
+      fenced('def is_even(x):\n    return x % 2 == 0'),
+    ];
+    const items = responses.flatMap((response) => [truthy, truthyMbpp].map((reference) => ({ prompt: 'def is_even(x):\n', response, reference })));
+    const { scores, details } = await score(service.url, items);
+    expect(scores, JSON.stringify(details)).toEqual([0, 0, 0, 0, 1, 1]);
+  });
+
   it("turn a program's StopIteration into a RuntimeError, so that it cannot end a test's loop early", async () => {
     const loop = { test: 'def check(candidate):\n    assert all(map(lambda x: candidate(x) == x + 1, [1, 5]))\n', entry_point: 'inc' };
     const loopMbpp = { test_list: ['assert all(map(lambda x: inc(x) == x + 1, [1, 5]))'] };

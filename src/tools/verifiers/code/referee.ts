@@ -193,6 +193,18 @@ class Handle:
     def __repr__(self):
         return "<an object of the program's, from " + self.origin + ">"
 
+    def __bool__(self):
+        # A test that asks whether an answer is true (assert is_prime(5)) wants a plain value, not an
+        # object that is true whatever it holds.
+        raise TypeError("an object of the program's (from " + self.origin + ") is not a truth value")
+
+
+class ReturnedRemote(Remote):
+    """A function the program returned as an answer: callable, but not a truth value either (see Handle.__bool__)."""
+
+    def __bool__(self):
+        raise TypeError("a function the program returned (from " + self.__name__ + ") is not a truth value")
+
 
 class Candidate:
     """The program's process, forked before the referee reads stdin; load() runs the program there and returns its namespace."""
@@ -228,20 +240,22 @@ class Candidate:
             raise raised(*value)
         abandon("an answer out of protocol")
 
-    def decoded(self, data, name):
+    def decoded(self, data, name, returned=False):
+        """A value from the candidate: a global of the program by its name, or what a call returned."""
+        function = ReturnedRemote if returned else Remote
         try:
-            return from_data(data, lambda tag, number: Remote(self, number, name) if tag == "callable" else Handle(self, number, name))
+            return from_data(data, lambda tag, number: function(self, number, name) if tag == "callable" else Handle(self, number, name))
         except Exception as error:
             abandon(error)
 
     def argument(self, value):
-        if type(value) in (Remote, Handle) and value.candidate is self:
+        if type(value) in (Remote, ReturnedRemote, Handle) and value.candidate is self:
             return value.number
         raise TypeError("only plain values and the program's own functions and objects can be passed to the program")
 
     def call(self, function, args, kwargs):
         request = {"call": function.number, "args": to_data(list(args), self.argument), "kwargs": {name: to_data(value, self.argument) for name, value in kwargs.items()}}
-        return self.decoded(self.ask(request), function.__name__ + "()")
+        return self.decoded(self.ask(request), function.__name__ + "()", returned=True)
 
     def globals(self, names):
         """The program's global names among these: functions, plain values, modules."""
