@@ -270,6 +270,10 @@ describe('the APPS/TACO harness for Python', () => {
       { response: fenced('python', 'def sort_list(xs):\n    return sorted(xs)'), reference: { fn_name: 'sort_list', inputs: [[[3, 1, 2]], [[9, 7, 8, 5]]], outputs: [[1, 2, 3], [5, 7, 8, 9]] } },
     ]);
     expect(json.scores).toEqual([1, 1, 1, 1, 1, 0, 0, 1]);
+    // Integers beyond a double's precision, and one too long for Python's default repr limit, in a reference given as JSON text.
+    const huge = { response: fenced('python', 'def big(n):\n    return 3 ** n'), reference: `{"fn_name": "big", "inputs": [[45], [10000]], "outputs": [${3n ** 45n}, ${3n ** 10000n}]}` };
+    const bigJson = await score([huge]);
+    expect(bigJson.scores, JSON.stringify(bigJson.details)).toEqual([1]);
     expect(json.details[5].detail.cases[0]).toMatchObject({ status: 'wrong_answer', message: 'returned [1]' });
   });
 

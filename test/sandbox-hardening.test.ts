@@ -467,17 +467,44 @@ def inc(x):
     return 0`;
     // Markers at the start, in the middle and at the end: an allocator overwrites the start of a freed block.
     const honest = fenced('# zq9-honest-solution-zq9\ndef inc(x):\n    """zq9-honest-solution-zq9"""\n    return x + 1\n# zq9-honest-solution-zq9');
+    // The runner's own variables of the last request, reached through the frames a forked run inherits.
+    const framer = 'import sys\ndef inc(x):\n    frame = sys._getframe()\n    while frame is not None:\n        if any(name in frame.f_globals for name in ("payload", "answer", "stdout_size")):\n            return x + 1\n        frame = frame.f_back\n    return 0';
+    // Keys left in the keyrings the sandbox's user shares, one of them made unclearable.
+    const keyrings = String.raw`import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+ADD_KEY, KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}[os.uname().machine]
+def call(*args):
+    return libc.syscall(*[ctypes.c_long(a) if isinstance(a, int) else a for a in args])
+def rings():
+    persistent = call(KEYCTL, 22, -1, -2)
+    return [-3, -4, -5] + ([persistent] if persistent > 0 else [])`;
+    const keyWriter = `${keyrings}
+for ring in rings():
+    call(ADD_KEY, b"user", b"rlar-leak", b"secret", 6, ring)
+call(KEYCTL, 5, -4, 0x3b0b0000)
+def inc(x):
+    return x + 1`;
+    const keyReader = `${keyrings}
+def inc(x):
+    return x + 1 if any(call(KEYCTL, 10, ring, b"user", b"rlar-leak", 0) > 0 for ring in rings()) else 0`;
     const references = [humaneval, mbpp, call];
     const items = [
       ...[1, 2, 3].flatMap(() => references.map((reference) => ({ prompt: 'def inc(x):\n', response: honest, reference }))),
       ...references.map((reference) => ({ prompt: 'def inc(x):\n', response: fenced(attacker), reference })),
+      ...references.map((reference) => ({ prompt: 'def inc(x):\n', response: fenced(framer), reference })),
+      ...references.map((reference) => ({ prompt: 'def inc(x):\n', response: fenced(keyWriter), reference })),
+      ...references.map((reference) => ({ prompt: 'def inc(x):\n', response: fenced(keyReader), reference })),
     ];
     // One thread: every item goes to the same warm sandboxes, the honest samples first.
     const single = await startService({ RLAR_THREADS: '1', TMPDIR: TMP });
     try {
       const { scores, details } = await score(single.url, items);
       expect(scores.slice(0, 9), 'the honest samples').toEqual(Array(9).fill(1));
-      expect(scores.slice(9), JSON.stringify(details.slice(9))).toEqual([0, 0, 0]);
+      expect(scores.slice(9, 12), JSON.stringify(details.slice(9, 12))).toEqual([0, 0, 0]);
+      expect(scores.slice(12, 15), `the runner's variables: ${JSON.stringify(details.slice(12, 15))}`).toEqual([0, 0, 0]);
+      expect(scores.slice(15, 18), 'the key writers').toEqual([1, 1, 1]);
+      expect(scores.slice(18), `the keyrings: ${JSON.stringify(details.slice(18))}`).toEqual([0, 0, 0]);
       // Output past the limit is wiped too: a later run does not find it in its memory.
       const spill = "import sys\nsys.stdout.write('A' * (8 * 1024 * 1024 - 1000))\nsys.stdout.flush()\nsys.stdout.write('SPILL-MARK-0042 ' * 4000)";
       const scan = [
@@ -540,6 +567,28 @@ while frame is not None:
     const items = responses.flatMap((response) => [truthy, truthyMbpp].map((reference) => ({ prompt: 'def is_even(x):\n', response, reference })));
     const { scores, details } = await score(service.url, items);
     expect(scores, JSON.stringify(details)).toEqual([0, 0, 0, 0, 1, 1]);
+  });
+
+  it("raise nothing a test can catch for the referee's own failures: an argument the program cannot be given fails the run", async () => {
+    const mustRaise = { test_list: ["try:\n    f(object())\n    assert False, 'no TypeError'\nexcept TypeError:\n    pass"] };
+    const deep = { test: 'def check(candidate):\n    value = []\n    for _ in range(200):\n        value = [value]\n    try:\n        candidate(value)\n    except (ValueError, RecursionError):\n        return\n    assert False\ncheck(f)\n', entry_point: 'f' };
+    const wrong = fenced('def f(x):\n    return 1');
+    const { scores, details } = await score(service.url, [mustRaise, deep].map((reference) => ({ prompt: 'def f(x):\n', response: wrong, reference })));
+    expect(scores, JSON.stringify(details)).toEqual([0, 0]);
+  });
+
+  it('test the program\'s function when it is named like a builtin, and fail a program that does not define it', async () => {
+    const mbppMax = { test_list: ['assert max([1, 5, 3]) == 5'] };
+    const humanevalSorted = { test: 'def check(candidate):\n    assert candidate([3, 1, 2]) == [1, 2, 3]\n', entry_point: 'sorted' };
+    const items = [
+      { response: fenced('def max(xs):\n    return 0'), reference: mbppMax },
+      { response: fenced('x = 1'), reference: mbppMax },
+      { response: fenced('def max(xs):\n    best = xs[0]\n    for x in xs:\n        best = x if x > best else best\n    return best'), reference: mbppMax },
+      { response: fenced('def sorted(xs):\n    return xs'), reference: humanevalSorted },
+      { response: fenced('def sorted(xs):\n    return list(reversed(xs)) if xs == [2, 1] else [1, 2, 3]'), reference: humanevalSorted },
+    ];
+    const { scores, details } = await score(service.url, items.map((item) => ({ prompt: 'Write it.', ...item })));
+    expect(scores, JSON.stringify(details)).toEqual([0, 0, 1, 0, 1]);
   });
 
   it("turn a program's StopIteration into a RuntimeError, so that it cannot end a test's loop early", async () => {

@@ -127,15 +127,30 @@ def restore_dir(path):
     return dir_state(path) == DIR_STATES[path]
 
 
-# keyctl has no wrapper either. Keys a run adds to the user's keyrings would reach later runs: cleared
-# (a channel between runs only, so a kernel without keyrings is no reason to stop).
+# keyctl has no wrapper either. Keys a run adds to the keyrings the sandbox's user shares would reach
+# later runs (a channel between runs). So they are cleared and checked empty; a keyring a run made
+# unclearable (its permissions changed) retires the sandbox, whose user namespace, and so keyrings,
+# die with it. A kernel without keyrings is no reason to stop.
 KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
+KEYCTL_CLEAR, KEYCTL_READ, KEYCTL_GET_PERSISTENT = 7, 11, 22
+# KEY_SPEC_SESSION_KEYRING, KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
+SHARED_KEYRINGS = (-3, -4, -5)
 
 
-def clear_keyrings():
-    if KEYCTL:
-        for keyring in (-4, -5):  # KEY_SPEC_USER_KEYRING, KEY_SPEC_USER_SESSION_KEYRING
-            libc.syscall(KEYCTL, 7, keyring)  # KEYCTL_CLEAR
+def keyrings_cleared():
+    if not KEYCTL:
+        return True
+    keyrings = list(SHARED_KEYRINGS)
+    # The user's persistent keyring, linked into the runner's own process keyring (KEY_SPEC_PROCESS_KEYRING).
+    persistent = libc.syscall(ctypes.c_long(KEYCTL), ctypes.c_long(KEYCTL_GET_PERSISTENT), ctypes.c_long(-1), ctypes.c_long(-2))
+    if persistent > 0:
+        keyrings.append(persistent)
+    for keyring in keyrings:
+        libc.syscall(ctypes.c_long(KEYCTL), ctypes.c_long(KEYCTL_CLEAR), ctypes.c_long(keyring))
+        # What is left in it: the size of its list of keys, 0 when empty, -1 when it cannot be read.
+        if libc.syscall(ctypes.c_long(KEYCTL), ctypes.c_long(KEYCTL_READ), ctypes.c_long(keyring), None, ctypes.c_long(0)) != 0:
+            return False
+    return True
 
 
 def reset():
@@ -144,8 +159,7 @@ def reset():
             return False
         for directory in WRITABLE:
             empty(directory)
-        clear_keyrings()
-        return all(restore_dir(directory) for directory in WRITABLE) and remove_ipc() and own_settings() == SETTINGS
+        return all(restore_dir(directory) for directory in WRITABLE) and remove_ipc() and keyrings_cleared() and own_settings() == SETTINGS
     except Exception:
         return False
 
@@ -415,16 +429,18 @@ def fork_waiting_child():
     return WaitingChild()
 
 
-SETTINGS = own_settings()
-DIR_STATES = {directory: dir_state(directory) for directory in WRITABLE}
-waiting = fork_waiting_child()
-while True:
+def serve_one(waiting):
+    """
+    Serves one request; False when the runner should stop. A function, so that nothing of the request
+    is left when it returns: the next run's child is a fork of the runner, and a program can walk its
+    frames up to the runner's module globals.
+    """
     # An idle runner leaves at the end of its lifetime, even if nobody closes its channel.
     if not select.select([CONTROL_IN], [], [], max(0.0, ENDS_AT - time.monotonic()))[0]:
-        break
+        return False
     received = read_request()
     if received is None:
-        break
+        return False
     request, payload = received
     files, stdin = split_payload(request, payload)
     write_files(files)
@@ -437,10 +453,14 @@ while True:
     send_answer(answer, stdout_size, stderr_size)
     wipe(OUTPUT["stdout"], stdout_size)
     wipe(OUTPUT["stderr"], stderr_size)
-    if not answer["reset"]:
-        break
     if main is not None:
         remember_code(main)
-    # After the reset, which kills every other process, and after the answer, so the fork costs the run nothing.
-    waiting = fork_waiting_child()
+    return answer["reset"]
+
+
+SETTINGS = own_settings()
+DIR_STATES = {directory: dir_state(directory) for directory in WRITABLE}
+# After the reset, which kills every other process, and after the answer, so the fork costs the run nothing.
+while serve_one(fork_waiting_child()):
+    pass
 `;

@@ -28,9 +28,11 @@
  * when the referee does (its request pipe closes), or with the process group.
  */
 export const REFEREE = String.raw`
-import base64, builtins, collections.abc, ctypes, importlib, json, os, resource, struct, sys, traceback, types
+import ast, base64, builtins, collections.abc, ctypes, importlib, json, os, resource, struct, sys, traceback, types
 
 MAX_DEPTH = 100
+# An answer may be an int of any size: its repr in a verdict must not fail.
+sys.set_int_max_str_digits(0)
 # The modules a test may take from the program's globals (an MBPP test uses the math its program
 # imported): the standard library's plain ones, which do nothing when imported.
 TEST_MODULES = frozenset(
@@ -195,15 +197,16 @@ class Handle:
 
     def __bool__(self):
         # A test that asks whether an answer is true (assert is_prime(5)) wants a plain value, not an
-        # object that is true whatever it holds.
-        raise TypeError("an object of the program's (from " + self.origin + ") is not a truth value")
+        # object that is true whatever it holds. The run fails: an exception here could be caught by
+        # a test that expects the program to raise one.
+        abandon("an object of the program's (from " + self.origin + ") is not a truth value")
 
 
 class ReturnedRemote(Remote):
     """A function the program returned as an answer: callable, but not a truth value either (see Handle.__bool__)."""
 
     def __bool__(self):
-        raise TypeError("a function the program returned (from " + self.__name__ + ") is not a truth value")
+        abandon("a function the program returned (from " + self.__name__ + ") is not a truth value")
 
 
 class Candidate:
@@ -254,7 +257,12 @@ class Candidate:
         raise TypeError("only plain values and the program's own functions and objects can be passed to the program")
 
     def call(self, function, args, kwargs):
-        request = {"call": function.number, "args": to_data(list(args), self.argument), "kwargs": {name: to_data(value, self.argument) for name, value in kwargs.items()}}
+        try:
+            request = {"call": function.number, "args": to_data(list(args), self.argument), "kwargs": {name: to_data(value, self.argument) for name, value in kwargs.items()}}
+        except Exception as error:
+            # Not the program's doing, so not an exception the test may catch (it could expect the
+            # program to raise a TypeError): the run fails.
+            abandon("an argument the program cannot be given: " + str(error))
         return self.decoded(self.ask(request), function.__name__ + "()", returned=True)
 
     def globals(self, names):

@@ -25,16 +25,21 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
 
+function keepsSpelling(value: number, source: string): boolean {
+  // An integer literal too large for a double parses as Infinity.
+  return Number.isInteger(value) ? /[.eE]/.test(source) || !Number.isSafeInteger(value) : /^-?\d+$/.test(source);
+}
+
 /**
  * JSON text parsed so that integer-valued floats keep their spelling when written again (`3.0` stays
- * `3.0` for Python, where it is a float, not the int `3`).
+ * `3.0` for Python, where it is a float, not the int `3`), and integers beyond 2^53 their digits (a
+ * double would round 3**45). A reference sent as a JSON object, not text, was parsed by the HTTP layer
+ * first, where such integers are already rounded.
  */
 function parseKeepingFloats(text: string): unknown {
   if (rawJSON === undefined) return JSON.parse(text);
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
-    typeof value === 'number' && Number.isInteger(value) && context?.source !== undefined && /[.eE]/.test(context.source)
-      ? rawJSON(context.source)
-      : value,
+    typeof value === 'number' && context?.source !== undefined && keepsSpelling(value, context.source) ? rawJSON(context.source) : value,
   );
 }
 
