@@ -1,9 +1,11 @@
+import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { JsVerifier } from '../../sandbox/quickjs.ts';
 import type { ScoringItem } from '../../tools/types.ts';
 import { messageOf } from '../../util/errors.ts';
+import { Semaphore } from '../../util/semaphore.ts';
 
 /**
  * Validation of an agent-written verifier before it may score anything: it must compile, run on the
@@ -86,17 +88,30 @@ export async function validate(name: string, code: string, samples: ScoringItem[
 
 
 /**
+ * Validation threads at a time: a plan of many verifiers would otherwise start a thread and load
+ * QuickJS for each at once, and on a busy machine none of them would start in time.
+ */
+const validationThreads = new Semaphore(availableParallelism());
+
+/**
  * Runs `validate` on a fresh thread, stopped after VALIDATION_MS whatever the verifier is doing. The
  * time counts from when the thread is ready: starting a thread and loading QuickJS can take seconds on
  * a busy machine, and that must not reject a good verifier.
  */
-export function validateIsolated(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {
+export async function validateIsolated(name: string, code: string, samples: ScoringItem[]): Promise<Validation> {
   const file = new URL(`./validation-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  await validationThreads.acquire();
   return new Promise((resolve) => {
     const worker = new Worker(file, { workerData: { name, code, samples }, resourceLimits: { maxOldGenerationSizeMb: 256 } });
+    // A thread that would not stop must not keep the service from exiting.
+    worker.unref();
     let timer: ReturnType<typeof setTimeout>;
+    let finished = false;
     const done = (validation: Validation) => {
+      if (finished) return;
+      finished = true;
       clearTimeout(timer);
+      validationThreads.release();
       resolve(validation);
       void worker.terminate();
     };
