@@ -391,6 +391,11 @@ def forge(found):
     expect(status).toBe(200);
     return json as { scores: number[]; details: { cases: { message?: string }[] }[] };
   };
+  /** The scores of `wrong`, then of the correct program, on each reference. */
+  const wrongThenCorrect = async (wrong: string, references: object[]) => {
+    const items = [wrong, correct].flatMap((response) => references.map((reference) => ({ prompt: 'def inc(x):\n', response, reference })));
+    return (await score(service.url, items)).scores;
+  };
 
   it('score 0 for every attack in the HumanEval, MBPP and function-call formats, and 1 for a correct program', { timeout: 120_000 }, async () => {
     const references = [humaneval, mbpp, call];
@@ -552,8 +557,7 @@ while frame is not None:
     const close = { test: 'def check(candidate):\n    assert abs(candidate(1) - 2) < 1e-9\n', entry_point: 'inc' };
     const closeMbpp = { test_list: ['assert abs(inc(1) - 2) < 1e-9'] };
     const shadow = fenced('def abs(value):\n    return 0\ndef inc(x):\n    return 0');
-    const { scores } = await score(service.url, [close, closeMbpp, close, closeMbpp].map((reference, i) => ({ prompt: 'def inc(x):\n', response: i < 2 ? shadow : correct, reference })));
-    expect(scores).toEqual([0, 0, 1, 1]);
+    expect(await wrongThenCorrect(shadow, [close, closeMbpp])).toEqual([0, 0, 1, 1]);
   });
 
   it('pass no truthiness test with an object or a function instead of a plain answer', async () => {
@@ -595,8 +599,7 @@ while frame is not None:
     const loop = { test: 'def check(candidate):\n    assert all(map(lambda x: candidate(x) == x + 1, [1, 5]))\n', entry_point: 'inc' };
     const loopMbpp = { test_list: ['assert all(map(lambda x: inc(x) == x + 1, [1, 5]))'] };
     const stopper = fenced('def inc(x):\n    raise StopIteration');
-    const { scores } = await score(service.url, [loop, loopMbpp, loop, loopMbpp].map((reference, i) => ({ prompt: 'def inc(x):\n', response: i < 2 ? stopper : correct, reference })));
-    expect(scores).toEqual([0, 0, 1, 1]);
+    expect(await wrongThenCorrect(stopper, [loop, loopMbpp])).toEqual([0, 0, 1, 1]);
   });
 
   it("let honest programs pass: helpers the test calls, a generator, a Counter, an exception the test expects, a function named like a builtin, the program's own objects", async () => {

@@ -19,7 +19,7 @@
  * no run changed its own limits, priority or scheduling (prlimit and setpriority need only the same user). A runner that
  * cannot reset says so in its answer and exits; so does one whose lifetime (argv[1], seconds) is over.
  *
- * Protocol (read_request, send_answer; frameRequest and AnswerReader in python-session.ts): a request
+ * Protocol (read_request, send_answer; frameRequest and readAnswers in python-session.ts): a request
  * is a JSON header with the files' names and sizes and the run's limits, then the files' and the
  * stdin's bytes; an answer is a JSON header {"id", "status": "exited" | "timeout" | "output_limit",
  * "exit_code", "signal", "time_ms", "reset" (bool)}, then the stdout's and the stderr's bytes.
@@ -137,18 +137,19 @@ KEYCTL_CLEAR, KEYCTL_READ, KEYCTL_GET_PERSISTENT = 7, 11, 22
 SHARED_KEYRINGS = (-3, -4, -5)
 
 
+def keyctl(operation, *args):
+    return libc.syscall(ctypes.c_long(KEYCTL), ctypes.c_long(operation), *(None if arg is None else ctypes.c_long(arg) for arg in args))
+
+
 def keyrings_cleared():
     if not KEYCTL:
         return True
-    keyrings = list(SHARED_KEYRINGS)
-    # The user's persistent keyring, linked into the runner's own process keyring (KEY_SPEC_PROCESS_KEYRING).
-    persistent = libc.syscall(ctypes.c_long(KEYCTL), ctypes.c_long(KEYCTL_GET_PERSISTENT), ctypes.c_long(-1), ctypes.c_long(-2))
-    if persistent > 0:
-        keyrings.append(persistent)
-    for keyring in keyrings:
-        libc.syscall(ctypes.c_long(KEYCTL), ctypes.c_long(KEYCTL_CLEAR), ctypes.c_long(keyring))
+    # The user's persistent keyring too, linked into the runner's own process keyring (KEY_SPEC_PROCESS_KEYRING).
+    persistent = keyctl(KEYCTL_GET_PERSISTENT, -1, -2)
+    for keyring in SHARED_KEYRINGS + ((persistent,) if persistent > 0 else ()):
+        keyctl(KEYCTL_CLEAR, keyring)
         # What is left in it: the size of its list of keys, 0 when empty, -1 when it cannot be read.
-        if libc.syscall(ctypes.c_long(KEYCTL), ctypes.c_long(KEYCTL_READ), ctypes.c_long(keyring), None, ctypes.c_long(0)) != 0:
+        if keyctl(KEYCTL_READ, keyring, None, 0) != 0:
             return False
     return True
 

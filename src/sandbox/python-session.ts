@@ -78,10 +78,9 @@ export class PythonSession {
         resolve(broken('the runner stopped answering'));
       }, timeLimitMs + 5_000);
       this.#pending.set(id, { resolve, timer });
-      const contents = Object.values(files).map((text) => Buffer.from(text));
-      const names = Object.keys(files).map((name, i) => [name, contents[i]!.length]);
-      const header = { id, files: names, compiled, time_ms: timeLimitMs, memory_mb: memoryMb, output_limit: OUTPUT_LIMIT };
-      this.#child.stdin.write(frameRequest(header, [...contents, Buffer.from(stdin)]));
+      const contents = Object.entries(files).map(([name, text]) => [name, Buffer.from(text)] as const);
+      const header = { id, files: contents.map(([name, data]) => [name, data.length]), compiled, time_ms: timeLimitMs, memory_mb: memoryMb, output_limit: OUTPUT_LIMIT };
+      this.#child.stdin.write(frameRequest(header, [...contents.map(([, data]) => data), Buffer.from(stdin)]));
     });
   }
 

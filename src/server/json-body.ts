@@ -5,7 +5,7 @@
  * The walk finds the same keys however they were escaped in the text, since it looks at parsed keys.
  */
 
-export class BodyError extends Error {
+class BodyError extends Error {
   readonly statusCode = 400;
 }
 

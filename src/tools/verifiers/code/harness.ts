@@ -33,8 +33,10 @@ const PREAMBLE = [
   'sys.setrecursionlimit(6 * 10**5)',
 ].join('\n');
 
-/** stdin/stdout programs get the imports only when asked (`preamble`): a judge runs them as they are. */
-/** The function to call comes with each case (its `fn_name`), so one harness serves every program. */
+/**
+ * stdin/stdout programs get the imports only when asked (`preamble`): a judge runs them as they are. The
+ * function to call comes with each case (its `fn_name`), so one harness serves every program.
+ */
 export type HarnessMode = { kind: 'stdio'; preamble: boolean } | { kind: 'function' };
 
 export function pythonHarness(mode: HarnessMode): string {
@@ -103,13 +105,17 @@ class Targets:
     """Runs in the candidate: the program's functions by name, Solution().<name> or <name>, whose results go out as plain() makes them."""
 
     def __init__(self, namespace):
-        self.namespace = namespace
+        self.namespace, self.found = namespace, {}
 
     def find(self, name):
-        solution = self.namespace.get("Solution")
-        if isinstance(solution, type) and hasattr(solution, name):
-            return getattr(solution(), name)
-        return self.namespace[name] if callable(self.namespace.get(name)) else None
+        """The function, looked up once (a Solution is made once, as the harness makes it)."""
+        if name not in self.found:
+            solution = self.namespace.get("Solution")
+            if isinstance(solution, type) and hasattr(solution, name):
+                self.found[name] = getattr(solution(), name)
+            else:
+                self.found[name] = self.namespace[name] if callable(self.namespace.get(name)) else None
+        return self.found[name]
 
     def __contains__(self, name):
         return self.find(name) is not None

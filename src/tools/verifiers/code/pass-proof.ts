@@ -27,6 +27,7 @@ export interface PassProofHarness {
  * solution.py, the test and the token on stdin, which only the referee reads.
  */
 const HARNESS = String.raw`${REFEREE}
+import ast
 
 def run_program():
     with open("solution.py", encoding="utf-8") as file:
@@ -71,13 +72,14 @@ def undefined(name):
 
 
 program = Candidate(run_program)
-token, test = sys.stdin.buffer.read().split()
-source = base64.b64decode(test).decode()
-test = compile(source, "<test>", "exec")
+token, encoded = sys.stdin.buffer.read().split()
+tree = ast.parse(base64.b64decode(encoded).decode(), "<test>")
+test = compile(tree, "<test>", "exec")
 # The test gets the real builtins (a program's own abs or sorted would judge its own answers), except
 # for the functions it tests, which are the program's, or missing.
-tested_builtins = subjects(ast.parse(source)) & set(dir(builtins))
-namespace = program.globals((global_names(test) - set(dir(builtins))) | tested_builtins)
+builtin_names = set(dir(builtins))
+tested_builtins = subjects(tree) & builtin_names
+namespace = program.globals((global_names(test) - builtin_names) | tested_builtins)
 for name in tested_builtins:
     if not isinstance(namespace.get(name), Remote):
         namespace[name] = undefined(name)

@@ -20,15 +20,15 @@
  * to call); anything else (an instance of the program's own class, an object with a rigged __eq__)
  * stays in the candidate, and the referee gets a Handle that equals only itself and that the test can
  * only pass back to the program (MBPP tests build the program's own objects: Pair(5, 24)). The referee
- * builds only those types from the data, so every comparison of the test runs on builtin values. An exception of the program
- * becomes the nearest builtin exception class at the call site (a ValueError subclass a ValueError).
- * A candidate that dies or breaks the protocol fails the run at once (a test that catches exceptions
- * could not turn that into a pass); one that hangs is ended by the run's time limit, which kills the
+ * builds only those types from the data, so every comparison of the test runs on builtin values. An
+ * exception of the program becomes the nearest builtin exception class at the call site (a ValueError
+ * subclass a ValueError). A candidate that dies or breaks the protocol, and a failure of the referee's
+ * own, fail the run at once (a test that catches exceptions could not turn them into a pass); one that hangs is ended by the run's time limit, which kills the
  * whole process group: a per-call clock would only end the run the same way sooner. The candidate ends
  * when the referee does (its request pipe closes), or with the process group.
  */
 export const REFEREE = String.raw`
-import ast, base64, builtins, collections.abc, ctypes, importlib, json, os, resource, struct, sys, traceback, types
+import base64, builtins, collections.abc, ctypes, importlib, json, os, resource, struct, sys, traceback, types
 
 MAX_DEPTH = 100
 # An answer may be an int of any size: its repr in a verdict must not fail.
@@ -47,7 +47,7 @@ sys.path[:] = [path for path in sys.path if path not in ("", ".", "/work", os.pa
 
 
 def to_data(value, reference, depth=0):
-    """A value as tagged JSON data; reference(value) numbers a function, or refuses it."""
+    """A value as tagged JSON data; reference(value) numbers a function or an object that is not plain data, or refuses it."""
     if depth > MAX_DEPTH:
         raise ValueError("the value is nested too deeply")
     kind = type(value)
@@ -162,7 +162,7 @@ def raised(name, message):
 
 
 def abandon(why):
-    """The candidate died or broke the protocol: the run fails, whatever a test would catch."""
+    """The run fails, whatever a test would catch: the candidate died or broke the protocol, or the referee cannot go on."""
     print("the program's process failed:", why, file=sys.stderr, flush=True)
     os._exit(1)
 
