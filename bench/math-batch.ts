@@ -87,12 +87,14 @@ const toolset: Toolset = {
   createdAt: '',
 };
 
-async function inProcessRound(items: ScoringItem[]): Promise<Rates> {
+/** The tool over the items in-process; with `body`, the items are first parsed from the request's JSON text, as the service must. */
+async function inProcessRound(items: ScoringItem[], body?: string): Promise<Rates> {
   const registry = builtinRegistry();
   const timings: ToolTimings = {};
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  for (const item of items) await applyToolset(registry, toolset, item, timings);
+  const scored = body === undefined ? items : (JSON.parse(body) as { items: ScoringItem[] }).items;
+  for (const item of scored) await applyToolset(registry, toolset, item, timings);
   const wall = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   return { wall: items.length / wall, cpuSeconds: (cpu.user + cpu.system) / 1e6 };
@@ -113,18 +115,21 @@ const threads = Number(process.env.RLAR_THREADS ?? availableParallelism());
 const body = JSON.stringify({ items, ...(COMPACT && { options: { compact: true } }) });
 const service = await startService({ RLAR_LOG_LEVEL: 'warn', RLAR_DATA_DIR: ':memory:', RLAR_THREADS: String(threads) });
 const local: Rates[] = [];
+const localParsed: Rates[] = [];
 const http: Rates[] = [];
 let perRequest: string[] = [];
 try {
   // Warm-up, both sides: compiled code and heap sizes as in a service that has run for a while.
   for (let round = 0; round < WARM_UP_ROUNDS; round++) {
     await inProcessRound(items);
+    await inProcessRound(items, body);
     await httpRound(service.url, service.pid, body, items.length);
   }
   const threadsBefore = cpuByThread(service.pid);
   // Alternating rounds: both sides see the same machine load.
   for (let round = 0; round < ROUNDS; round++) {
     local.push(await inProcessRound(items));
+    localParsed.push(await inProcessRound(items, body));
     http.push(await httpRound(service.url, service.pid, body, items.length));
   }
   const threadsAfter = cpuByThread(service.pid);
@@ -142,6 +147,8 @@ console.log(`${BATCH} MATH-500 solutions (math_answer) per batch${COMPACT ? ', c
 console.log(`cpu pressure: ${pressure}`);
 console.log(`service CPU per request: ${perRequest.join(', ')}; in-process per batch ${((1000 * local.reduce((sum, r) => sum + r.cpuSeconds, 0)) / ROUNDS).toFixed(0)} ms`);
 console.log(`per CPU-second   in-process ${localCpu.toFixed(0)} items/s   POST /reward ${httpCpu.toFixed(0)} items/s   ratio ${(httpCpu / localCpu).toFixed(2)}`);
+const parsedCpu = perCpuSecond(localParsed);
+console.log(`per CPU-second   in-process from the JSON body ${parsedCpu.toFixed(0)} items/s (ratio ${(parsedCpu / localCpu).toFixed(2)}: what any design that parses the body can reach)   POST /reward against it ${(httpCpu / parsedCpu).toFixed(2)}`);
 console.log(
   `wall clock       in-process x ${threads} threads ${(localWall * threads).toFixed(0)} items/s   POST /reward (${threads} threads) ${httpWall.toFixed(0)} items/s   ratio ${(httpWall / (localWall * threads)).toFixed(2)}`,
 );
