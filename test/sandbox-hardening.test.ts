@@ -637,6 +637,30 @@ while frame is not None:
     const { scores, details } = await score(service.url, [{ prompt: 'def decode(s):\n', response: fenced(program), reference: helper }, sorting, pairs]);
     expect(scores, JSON.stringify(details)).toEqual([1, 1, 1]);
   });
+
+  it('compare answers of the standard library as the official harness would, and see arguments changed in place', { timeout: 120_000 }, async () => {
+    // Each check once with a program the official harness passes, once with one it fails.
+    const checks: [string, string, string, string][] = [
+      ['half', 'from fractions import Fraction\ndef half(n):\n    return Fraction(n, 2)', 'def half(n):\n    return n // 2', 'assert half(3) == 1.5 and half(4) == 2'],
+      ['cents', 'from decimal import Decimal\ndef cents(s):\n    return Decimal(s)', 'def cents(s):\n    return float(s)', 'from decimal import Decimal\nassert cents("0.10") == Decimal("0.1")'],
+      ['evens', 'def evens(n):\n    return range(0, n, 2)', 'def evens(n):\n    return range(0, n)', 'assert evens(7) == range(0, 8, 2) and list(evens(5)) == [0, 2, 4]'],
+      ['window', 'import collections\ndef window(xs):\n    return collections.deque(xs, 2)', 'def window(xs):\n    return xs[-2:]', 'import collections\nassert window([1, 2, 3]) == collections.deque([2, 3])'],
+      ['raw', 'def raw(s):\n    return bytearray(s, "ascii")', 'def raw(s):\n    return s', 'assert raw("ab") == b"ab"'],
+      ['names', 'def names(d):\n    return d.keys()', 'def names(d):\n    return list(d)', 'assert names({"a": 1, "b": 2}) == {"b", "a"}'],
+      ['ordered', 'import collections\ndef ordered(pairs):\n    return collections.OrderedDict(pairs)', 'import collections\ndef ordered(pairs):\n    return collections.OrderedDict(sorted(pairs))', 'import collections\nassert ordered([("b", 1), ("a", 2)]) == collections.OrderedDict([("b", 1), ("a", 2)])'],
+      ['tally', 'import collections\ndef tally(s):\n    return collections.Counter(s)', 'def tally(s):\n    return {c: s.count(c) for c in s}', 'assert tally("aab").most_common(1) == [("a", 2)]'],
+      ['sort_in_place', 'def sort_in_place(xs):\n    xs.sort()', 'def sort_in_place(xs):\n    xs = sorted(xs)', 'xs = [3, 1, 2]\nsort_in_place(xs)\nassert xs == [1, 2, 3]'],
+      ['fill', 'def fill(d, keys):\n    for key in keys:\n        d.setdefault(key, 0)', 'def fill(d, keys):\n    d = dict.fromkeys(keys, 0)', 'd = {"a": 1}\nfill(d, keys=["a", "b"])\nassert d == {"a": 1, "b": 0}'],
+    ];
+    const items = checks.flatMap(([name, correct, wrong, test]) =>
+      [correct, wrong].flatMap((program) => [
+        { prompt: `Write ${name}.`, response: fenced(program), reference: { test_list: [test] } },
+        { prompt: `def ${name}(x):\n`, response: fenced(program), reference: { test: `def check(candidate):\n${test.replaceAll(name + '(', 'candidate(').replace(/^/gm, '    ')}\n`, entry_point: name } },
+      ]),
+    );
+    const { scores, details } = await score(service.url, items);
+    expect(scores, JSON.stringify(details)).toEqual(checks.flatMap(() => [1, 1, 0, 0]));
+  });
 });
 
 describe('warm pooled sandboxes', () => {

@@ -13,8 +13,11 @@
  * program's global names the test uses, and calls of its functions.
  *
  * Values cross the pipes as tagged JSON that only exact builtin types can take: None, bool, int, float
- * (nan and infinities included), complex, str, bytes, list, tuple, dict, set, frozenset, nested at most
- * MAX_DEPTH deep and at most MAX_MESSAGE bytes a message. The candidate turns what the program returns
+ * (nan and infinities included), complex, str, bytes, bytearray, list, tuple, dict, set, frozenset,
+ * range, dict views, and the standard library's Fraction, Decimal, deque, OrderedDict and Counter
+ * (built by the referee's own modules), nested at most MAX_DEPTH deep and at most MAX_MESSAGE bytes a
+ * message. A list, dict, set, bytearray or deque argument the program changed in place comes back
+ * with the call's answer, and the referee changes the test's own. The candidate turns what the program returns
  * into such data (a subclass of a builtin type becomes that type, a numpy scalar its Python value, an
  * iterator the list of its items, which the referee gets back as an iterator; a function a reference
  * to call); anything else (an instance of the program's own class, an object with a rigged __eq__)
@@ -28,7 +31,7 @@
  * when the referee does (its request pipe closes), or with the process group.
  */
 export const REFEREE = String.raw`
-import base64, builtins, collections.abc, ctypes, importlib, json, os, resource, struct, sys, traceback, types
+import base64, builtins, collections, collections.abc, ctypes, decimal, fractions, importlib, json, os, resource, struct, sys, traceback, types
 
 MAX_DEPTH = 100
 # An answer may be an int of any size: its repr in a verdict must not fail.
@@ -60,16 +63,26 @@ def to_data(value, reference, depth=0):
         return [to_data(item, reference, depth + 1) for item in value]
     if kind is tuple or kind is set or kind is frozenset:
         return {kind.__name__: [to_data(item, reference, depth + 1) for item in value]}
-    if kind is dict:
-        return {"dict": [[to_data(key, reference, depth + 1), to_data(item, reference, depth + 1)] for key, item in value.items()]}
     if kind is complex:
         return {"complex": [value.real, value.imag]}
-    if kind is bytes:
-        return {"bytes": base64.b64encode(value).decode()}
+    if kind is bytes or kind is bytearray:
+        return {kind.__name__: base64.b64encode(value).decode()}
+    if kind is fractions.Fraction:
+        return {"fraction": [to_data(value.numerator, reference, depth + 1), to_data(value.denominator, reference, depth + 1)]}
+    if kind is decimal.Decimal:
+        return {"decimal": str(value)}
+    if kind is range:
+        return {"range": [to_data(part, reference, depth + 1) for part in (value.start, value.stop, value.step)]}
+    if kind is collections.deque:
+        return {"deque": [[to_data(item, reference, depth + 1) for item in value], value.maxlen]}
+    if kind in PAIRS:
+        return {PAIRS[kind]: [[to_data(key, reference, depth + 1), to_data(item, reference, depth + 1)] for key, item in value.items()]}
+    if kind in VIEWS:
+        return {VIEWS[kind]: [to_data(item, reference, depth + 1) for item in value]}
     numpy = sys.modules.get("numpy")
     if numpy is not None and isinstance(value, numpy.generic):
         return to_data(value.item(), reference, depth + 1)
-    for base in (int, float, complex, str, bytes, list, tuple, dict, set, frozenset):
+    for base in (int, float, complex, str, bytes, bytearray, list, tuple, dict, set, frozenset, fractions.Fraction, decimal.Decimal):
         if isinstance(value, base):
             plain = base(value)
             if type(plain) is base:
@@ -80,6 +93,31 @@ def to_data(value, reference, depth=0):
         return {"callable": reference(value)}
     # Any other object stays in the program's process: the referee gets a handle it can only pass back.
     return {"object": reference(value)}
+
+
+# Containers that are not builtins but compare as the official harness would compare them (an
+# OrderedDict minds its order, a Counter its missing keys; a deque equals no list), built in the referee.
+PAIRS = {dict: "dict", collections.OrderedDict: "ordereddict", collections.Counter: "counter"}
+VIEWS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
+FROM_PAIRS = {"dict": dict, "ordereddict": collections.OrderedDict, "counter": lambda pairs: collections.Counter(dict(pairs))}
+# Arguments a program may change in place (a test can check that it sorted the list it was given):
+# after a call, the candidate sends back each one that changed, and the referee updates its own.
+MUTABLE = (list, dict, set, bytearray, collections.deque, collections.OrderedDict, collections.Counter)
+
+
+def update_in_place(target, value):
+    """Gives the test's own argument the value the program left in its copy (nothing if the types differ)."""
+    if type(target) is not type(value) or type(target) not in MUTABLE:
+        return
+    if type(target) in (list, bytearray):
+        target[:] = value
+    elif type(target) is collections.deque:
+        target.clear()
+        target.extend(value)
+    else:
+        target.clear()
+        target.update(value)
+FROM_VIEWS = {"keys": lambda items: dict.fromkeys(items).keys(), "values": lambda items: dict(enumerate(items)).values(), "items": lambda items: dict(items).items()}
 
 
 def from_data(data, resolve, depth=0):
@@ -95,14 +133,25 @@ def from_data(data, resolve, depth=0):
         [(tag, payload)] = data.items()
         if tag == "int" and type(payload) is str:
             return int(payload, 16)
-        if tag == "bytes" and type(payload) is str:
-            return base64.b64decode(payload, validate=True)
+        if tag in ("bytes", "bytearray") and type(payload) is str:
+            value = base64.b64decode(payload, validate=True)
+            return value if tag == "bytes" else bytearray(value)
+        if tag == "decimal" and type(payload) is str:
+            return decimal.Decimal(payload)
+        if tag in ("fraction", "range") and type(payload) is list:
+            parts = [from_data(part, resolve, depth + 1) for part in payload]
+            if all(type(part) is int for part in parts) and len(parts) == (2 if tag == "fraction" else 3):
+                return fractions.Fraction(*parts) if tag == "fraction" else range(*parts)
+        if tag == "deque" and type(payload) is list and len(payload) == 2 and type(payload[0]) is list and (payload[1] is None or type(payload[1]) is int):
+            return collections.deque([from_data(item, resolve, depth + 1) for item in payload[0]], payload[1])
         if tag in ("callable", "object") and type(payload) is int:
             return resolve(tag, payload)
         if tag == "complex" and type(payload) is list and len(payload) == 2 and all(type(part) in (int, float) for part in payload):
             return complex(*payload)
-        if tag == "dict" and type(payload) is list and all(type(pair) is list and len(pair) == 2 for pair in payload):
-            return {from_data(key, resolve, depth + 1): from_data(item, resolve, depth + 1) for key, item in payload}
+        if tag in FROM_PAIRS and type(payload) is list and all(type(pair) is list and len(pair) == 2 for pair in payload):
+            return FROM_PAIRS[tag]((from_data(key, resolve, depth + 1), from_data(item, resolve, depth + 1)) for key, item in payload)
+        if tag in FROM_VIEWS and type(payload) is list:
+            return FROM_VIEWS[tag]([from_data(item, resolve, depth + 1) for item in payload])
         containers = {"tuple": tuple, "set": set, "frozenset": frozenset, "iterator": iter}
         if tag in containers and type(payload) is list:
             return containers[tag]([from_data(item, resolve, depth + 1) for item in payload])
@@ -227,6 +276,7 @@ class Candidate:
                 os._exit(70)
         os.close(requests_r)
         os.close(replies_w)
+        self.known = {}
         # The program writes in /work: nothing the referee opens or imports may come from there.
         os.chdir("/")
 
@@ -246,8 +296,16 @@ class Candidate:
     def decoded(self, data, name, returned=False):
         """A value from the candidate: a global of the program by its name, or what a call returned."""
         function = ReturnedRemote if returned else Remote
+
+        def resolve(tag, number):
+            # One object of the program is one object here too (a test may ask whether it got back what it gave).
+            key = (tag, number, returned)
+            if key not in self.known:
+                self.known[key] = function(self, number, name) if tag == "callable" else Handle(self, number, name)
+            return self.known[key]
+
         try:
-            return from_data(data, lambda tag, number: function(self, number, name) if tag == "callable" else Handle(self, number, name))
+            return from_data(data, resolve)
         except Exception as error:
             abandon(error)
 
@@ -263,7 +321,15 @@ class Candidate:
             # Not the program's doing, so not an exception the test may catch (it could expect the
             # program to raise a TypeError): the run fails.
             abandon("an argument the program cannot be given: " + str(error))
-        return self.decoded(self.ask(request), function.__name__ + "()", returned=True)
+        answer = self.ask(request)
+        if type(answer) is not list or len(answer) != 2 or type(answer[1]) is not list:
+            abandon("an answer out of protocol")
+        returned, changed = answer
+        name = function.__name__ + "()"
+        for where, data in changed:
+            target = args[where] if type(where) is int and 0 <= where < len(args) else kwargs.get(where) if type(where) is str else None
+            update_in_place(target, self.decoded(data, name))
+        return self.decoded(returned, name, returned=True)
 
     def globals(self, names):
         """The program's global names among these: functions, plain values, modules."""
@@ -304,10 +370,14 @@ def isolate(keep):
 def serve(load, requests, replies):
     isolate((requests, replies))
     functions = []
+    numbers = {}
 
-    def reference(function):
-        functions.append(function)
-        return len(functions) - 1
+    def reference(value):
+        # The same object keeps its number (functions keeps it alive, so its id is its own).
+        if id(value) not in numbers:
+            numbers[id(value)] = len(functions)
+            functions.append(value)
+        return numbers[id(value)]
 
     def shared(value):
         """A global as the referee can take it: a module by its name, else a plain value or a function; None if neither."""
@@ -327,7 +397,15 @@ def serve(load, requests, replies):
         resolve = lambda tag, number: functions[number]
         args = from_data(request["args"], resolve)
         kwargs = {name: from_data(value, resolve) for name, value in request["kwargs"].items()}
-        return to_data(functions[request["call"]](*args, **kwargs), reference)
+        returned = to_data(functions[request["call"]](*args, **kwargs), reference)
+        given = list(enumerate(zip(request["args"], args))) + [(name, (request["kwargs"][name], value)) for name, value in kwargs.items()]
+        changed = []
+        for where, (data, value) in given:
+            if type(value) in MUTABLE:
+                now = to_data(value, reference)
+                if now != data:
+                    changed.append([where, now])
+        return [returned, changed]
 
     try:
         namespace, failure = load(), None
