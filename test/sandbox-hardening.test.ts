@@ -146,6 +146,32 @@ describe('disk and memory of a run', () => {
     await until(() => descendants(service.pid).length === 0, 'the sandboxes\' processes to go');
   });
 
+  it('lets no run start a session of its own, through os.setsid or the raw system call, in one-off and warm sandboxes', async () => {
+    // With autogroup scheduling a session is a scheduling group with a fair share of the CPU: a run
+    // with a hundred sessions would take a hundred shares from the programs of other sandboxes.
+    const program = [
+      'import ctypes, os',
+      'SETSID = {"x86_64": 112, "aarch64": 157}[os.uname().machine]',
+      'for how in ("os.setsid", "syscall"):',
+      '    pid = os.fork()',
+      '    if pid == 0:',
+      '        try:',
+      '            if how == "os.setsid":',
+      '                os.setsid()',
+      '            elif ctypes.CDLL(None, use_errno=True).syscall(SETSID) == -1:',
+      '                raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))',
+      '            print(how, "started a session", flush=True)',
+      '        except PermissionError:',
+      '            print(how, "refused", flush=True)',
+      '        os._exit(0)',
+      '    os.waitpid(pid, 0)',
+    ].join('\n');
+    const refused = 'os.setsid refused\nsyscall refused\n';
+    expect((await runCode({ code: program })).json.run_result.stdout).toBe(refused);
+    const { json } = await postJson(`${service.url}/tools/code_tests/score`, { items: [{ prompt: 'p', response: `\`\`\`python\n${program}\n\`\`\``, reference: { inputs: [''], outputs: [refused] } }] });
+    expect(json.scores, JSON.stringify(json.details)).toEqual([1]);
+  });
+
   it("counts a sandbox's processes alone: a fork bomb at its limit does not stop other sandboxes' programs", async () => {
     // Every sandbox runs as the same user (nobody); RLIMIT_NPROC must bind per sandbox, not per user.
     const bomb = 'import os, time\ncapped = False\nwhile True:\n    try:\n        if os.fork() == 0:\n            time.sleep(600)\n            os._exit(0)\n    except OSError:\n        if not capped:\n            capped = print("capped", flush=True) or True\n        time.sleep(0.01)';

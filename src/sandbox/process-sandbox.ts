@@ -4,6 +4,7 @@ import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
+import { noNewSessionsFilter } from './seccomp.ts';
 
 /**
  * Runs untrusted programs (model outputs) in a bubblewrap sandbox: read-only system directories, no
@@ -141,6 +142,9 @@ function treeBytes(dir: string): number {
   return total;
 }
 
+/** Every sandbox runs under it: no program starts a session (a scheduling group) of its own. */
+const NO_NEW_SESSIONS = noNewSessionsFilter();
+
 /** Every sandbox's namespaces, privileges and environment, after its mounts. */
 const ISOLATION = [
   '--chdir', '/work',
@@ -157,12 +161,19 @@ const ISOLATION = [
 
 /** Starts bwrap in a process group of its own; as root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups). */
 function spawnBwrap(args: string[], fetchPipe = false): ChildProcessWithoutNullStreams {
-  return spawn('bwrap', args, {
-    stdio: ['pipe', 'pipe', 'pipe', fetchPipe ? 'pipe' : 'ignore'],
+  const child = spawn('bwrap', [...(NO_NEW_SESSIONS ? ['--seccomp', '4'] : []), ...args], {
+    stdio: ['pipe', 'pipe', 'pipe', fetchPipe ? 'pipe' : 'ignore', NO_NEW_SESSIONS ? 'pipe' : 'ignore'],
     detached: true,
     env: {},
     ...(isRoot && { uid: NOBODY, gid: NOBODY }),
   }) as ChildProcessWithoutNullStreams;
+  if (NO_NEW_SESSIONS) {
+    // bwrap reads the filter to the end of its fd 4; a bwrap that failed to start reads nothing.
+    const filter = child.stdio[4] as NodeJS.WritableStream;
+    filter.on('error', () => {});
+    filter.end(NO_NEW_SESSIONS);
+  }
+  return child;
 }
 
 function bwrapArgs(workDir: string, command: SandboxCommand): string[] {
