@@ -664,7 +664,7 @@ while frame is not None:
     expect(scores, JSON.stringify(details)).toEqual([1, 1, 1]);
   });
 
-  it('compare answers of the standard library as the official harness would, and see arguments changed in place', { timeout: 120_000 }, async () => {
+  it("compare answers of the standard library as the official harness would, see arguments changed in place, and reach the program's objects' attributes and methods", { timeout: 120_000 }, async () => {
     // Each check once with a program the official harness passes, once with one it fails.
     const checks: [string, string, string, string][] = [
       ['half', 'from fractions import Fraction\ndef half(n):\n    return Fraction(n, 2)', 'def half(n):\n    return n // 2', 'assert half(3) == 1.5 and half(4) == 2'],
@@ -676,6 +676,18 @@ while frame is not None:
       ['ordered', 'import collections\ndef ordered(pairs):\n    return collections.OrderedDict(pairs)', 'import collections\ndef ordered(pairs):\n    return collections.OrderedDict(sorted(pairs))', 'import collections\nassert ordered([("b", 1), ("a", 2)]) == collections.OrderedDict([("b", 1), ("a", 2)])'],
       ['tally', 'import collections\ndef tally(s):\n    return collections.Counter(s)', 'def tally(s):\n    return {c: s.count(c) for c in s}', 'assert tally("aab").most_common(1) == [("a", 2)]'],
       ['sort_in_place', 'def sort_in_place(xs):\n    xs.sort()', 'def sort_in_place(xs):\n    xs = sorted(xs)', 'xs = [3, 1, 2]\nsort_in_place(xs)\nassert xs == [1, 2, 3]'],
+      [
+        'build',
+        'class Node:\n    def __init__(self, val, next=None):\n        self.val, self.next = val, next\ndef build(xs):\n    head = None\n    for x in reversed(xs):\n        head = Node(x, head)\n    return head',
+        'class Node:\n    def __init__(self, val, next=None):\n        self.val, self.next = val, next\ndef build(xs):\n    head = None\n    for x in xs:\n        head = Node(x, head)\n    return head',
+        'head = build([1, 2])\nassert head.val == 1 and head.next.val == 2 and head.next.next is None',
+      ],
+      [
+        'stack',
+        'class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n    def peek(self):\n        return self.items[-1]\ndef stack():\n    return Stack()',
+        'class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n    def peek(self):\n        return self.items[0]\ndef stack():\n    return Stack()',
+        's = stack()\ns.push(1)\ns.push(2)\nassert s.peek() == 2 and len(s.items) == 2',
+      ],
       ['fill', 'def fill(d, keys):\n    for key in keys:\n        d.setdefault(key, 0)', 'def fill(d, keys):\n    d = dict.fromkeys(keys, 0)', 'd = {"a": 1}\nfill(d, keys=["a", "b"])\nassert d == {"a": 1, "b": 0}'],
     ];
     const items = checks.flatMap(([name, correct, wrong, test]) =>

@@ -21,8 +21,9 @@
  * into such data (a subclass of a builtin type becomes that type, a numpy scalar its Python value, an
  * iterator the list of its items, which the referee gets back as an iterator; a function a reference
  * to call); anything else (an instance of the program's own class, an object with a rigged __eq__)
- * stays in the candidate, and the referee gets a Handle that equals only itself and that the test can
- * only pass back to the program (MBPP tests build the program's own objects: Pair(5, 24)). The referee
+ * stays in the candidate, and the referee gets a Handle that equals only itself, whose attributes and
+ * methods the test reaches in the candidate, and that it can pass back to the program (MBPP tests build
+ * the program's own objects: Pair(5, 24)). The referee
  * builds only those types from the data, so every comparison of the test runs on builtin values. An
  * exception of the program becomes the nearest builtin exception class at the call site (a ValueError
  * subclass a ValueError). A candidate that dies or breaks the protocol, and a failure of the referee's
@@ -91,7 +92,7 @@ def to_data(value, reference, depth=0):
         return {"iterator": [to_data(item, reference, depth + 1) for item in value]}
     if callable(value):
         return {"callable": reference(value)}
-    # Any other object stays in the program's process: the referee gets a handle it can only pass back.
+    # Any other object stays in the program's process: the referee gets a handle to it.
     return {"object": reference(value)}
 
 
@@ -232,8 +233,9 @@ class Remote:
 class Handle:
     """
     An object of the program that is not plain data (an instance of its own class): it stays in the
-    candidate's process, and the test can only pass it back to the program's functions. It equals only
-    itself, so an answer with a rigged __eq__ passes no comparison.
+    candidate's process. The test can read its attributes and call its methods (each answer crosses as
+    data, as a call's does) and pass it back to the program's functions. It equals only itself, so an
+    answer with a rigged __eq__ passes no comparison.
     """
 
     __slots__ = ("candidate", "number", "origin")
@@ -243,6 +245,12 @@ class Handle:
 
     def __repr__(self):
         return "<an object of the program's, from " + self.origin + ">"
+
+    def __getattr__(self, name):
+        # Python's own protocols (copy, pickle, format) ask for dunder names, and a copy has no slots yet: those stay here.
+        if name in Handle.__slots__ or name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return self.candidate.attribute(self, name)
 
     def __bool__(self):
         # A test that asks whether an answer is true (assert is_prime(5)) wants a plain value, not an
@@ -331,6 +339,9 @@ class Candidate:
             update_in_place(target, self.decoded(data, name))
         return self.decoded(returned, name, returned=True)
 
+    def attribute(self, handle, name):
+        return self.decoded(self.ask({"attribute": handle.number, "name": name}), handle.origin + "." + name, returned=True)
+
     def globals(self, names):
         """The program's global names among these: functions, plain values, modules."""
         wanted = sorted(names)
@@ -394,6 +405,8 @@ def serve(load, requests, replies):
         if "globals" in request:
             found = {name: shared(namespace[name]) for name in request["globals"] if name in namespace}
             return {name: data for name, data in found.items() if data is not None}
+        if "attribute" in request:
+            return to_data(getattr(functions[request["attribute"]], str(request["name"])), reference)
         resolve = lambda tag, number: functions[number]
         args = from_data(request["args"], resolve)
         kwargs = {name: from_data(value, resolve) for name, value in request["kwargs"].items()}
