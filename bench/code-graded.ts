@@ -1,19 +1,21 @@
 /**
  * Agreement of `code_tests` with the verdicts of the benchmarks' own evaluators on real model outputs
- * (test/fixtures/humaneval-judged, test/fixtures/apps-judged): a response agrees when it scores 1
+ * (test/fixtures/humaneval-judged, apps-judged, mbpp-judged): a response agrees when it scores 1
  * exactly when it was judged to pass. Prints every disagreement with the failing cases. Items are
  * scored in-process (the tool test/code-graded.test.ts runs through HTTP), two at a time.
  *
- * Run: node bench/code-graded.ts [humaneval|apps] [module exporting codeTests, to compare another version]
+ * Run: node bench/code-graded.ts [humaneval|apps|mbpp] [module exporting codeTests, to compare another version]
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { loadAppsJudged, loadHumanEvalJudged, type JudgedResponse } from '../test/helpers/graded-code.ts';
+import { loadAppsJudged, loadHumanEvalJudged, loadMbppJudged, type JudgedResponse } from '../test/helpers/graded-code.ts';
 import type { ToolDefinition } from '../src/tools/types.ts';
 
 const [set = 'humaneval', modulePath] = process.argv.slice(2);
 const { codeTests } = (await import(modulePath ? resolve(modulePath) : '../src/tools/verifiers/code/index.ts')) as { codeTests: ToolDefinition };
-const rows: JudgedResponse[] = set === 'apps' ? loadAppsJudged() : loadHumanEvalJudged();
+const loaders: Record<string, () => JudgedResponse[]> = { humaneval: loadHumanEvalJudged, apps: loadAppsJudged, mbpp: loadMbppJudged };
+if (!(set in loaders)) throw new Error(`no judged set ${set}: humaneval, apps or mbpp`);
+const rows = loaders[set]!();
 const params = set === 'apps' ? { all_or_nothing: true, stop_on_first_failure: true } : {};
 const pressure = () => readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
 

@@ -50,3 +50,18 @@ export function loadAppsJudged(): JudgedResponse[] {
     };
   });
 }
+
+/** MBPP problems in MultiPL-E's form (a typed prompt, a check(candidate) test): the program each run's evaluator judged, in a Python block. */
+export function loadMbppJudged(): JudgedResponse[] {
+  const problems = new Map(jsonLines<{ id: string; prompt: string; test: string; entry_point: string }>('mbpp-judged/problems.jsonl').map((p) => [p.id, p]));
+  return jsonLines<{ run: string; id: string; code: string; solved: boolean }>('mbpp-judged/judged.jsonl').map((row) => {
+    const { prompt, test, entry_point } = problems.get(row.id)!;
+    const id = `${row.run}:${row.id}`;
+    return {
+      id,
+      model: row.run,
+      item: { id, prompt, response: `\`\`\`python\n${row.code}\n\`\`\``, reference: { test, entry_point }, task: 'mbpp' },
+      passed: row.solved,
+    };
+  });
+}
