@@ -579,6 +579,37 @@ while frame is not None:
     expect(scores, JSON.stringify(details)).toEqual([0, 0, 0]);
   });
 
+  it("give no test the program's stand-in for a module it uses, and no way to raise a catchable error by breaking the protocol", async () => {
+    // MBPP's tests use math.isclose without importing math: the name comes from the program's globals.
+    const close = { test_list: ['assert math.isclose(inc(1), 2, rel_tol=0.001)'] };
+    const fakeMath = fenced('class _M:\n    def isclose(self, *args, **kwargs):\n        return True\nmath = _M()\ndef inc(x):\n    return 0');
+    const realMath = fenced('import math\ndef inc(x):\n    return x + 1');
+    // A wrong program that answers a must-raise call with a malformed list of changed arguments.
+    const mustRaise = { test_list: ["try:\n    check_positive(-1)\n    raise AssertionError('no ValueError')\nexcept ValueError:\n    pass\nassert check_positive(3) == 3"] };
+    const breaker = fenced(
+      [
+        'import __main__',
+        '_send = __main__.send',
+        'def send(fd, message):',
+        '    if type(message.get("value")) is list and message["value"][:1] == [-1]:',
+        '        message = {"value": [-1, [[1, 2, 3]]]}',
+        '    _send(fd, message)',
+        '__main__.send = send',
+        'def check_positive(x):',
+        '    return x',
+      ].join('\n'),
+    );
+    const honest = fenced('def check_positive(x):\n    if x < 0:\n        raise ValueError(x)\n    return x');
+    const items = [
+      [fakeMath, close],
+      [realMath, close],
+      [breaker, mustRaise],
+      [honest, mustRaise],
+    ].map(([response, reference]) => ({ prompt: 'Write it.', response, reference }));
+    const { scores, details } = await score(service.url, items);
+    expect(scores, JSON.stringify(details)).toEqual([0, 1, 0, 1]);
+  });
+
   it("give a test the real builtins: a program's own abs does not pass it", async () => {
     const close = { test: 'def check(candidate):\n    assert abs(candidate(1) - 2) < 1e-9\n', entry_point: 'inc' };
     const closeMbpp = { test_list: ['assert abs(inc(1) - 2) < 1e-9'] };
@@ -687,6 +718,24 @@ while frame is not None:
         'class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n    def peek(self):\n        return self.items[-1]\ndef stack():\n    return Stack()',
         'class Stack:\n    def __init__(self):\n        self.items = []\n    def push(self, x):\n        self.items.append(x)\n    def peek(self):\n        return self.items[0]\ndef stack():\n    return Stack()',
         's = stack()\ns.push(1)\ns.push(2)\nassert s.peek() == 2 and len(s.items) == 2',
+      ],
+      [
+        'ordered_sub',
+        'import collections\nclass OD(collections.OrderedDict):\n    pass\ndef ordered_sub(pairs):\n    return OD(pairs)',
+        'import collections\nclass OD(collections.OrderedDict):\n    pass\ndef ordered_sub(pairs):\n    return OD(sorted(pairs))',
+        'import collections\nassert ordered_sub([("b", 1), ("a", 2)]) == collections.OrderedDict([("b", 1), ("a", 2)])',
+      ],
+      [
+        'tally_sub',
+        'import collections\nclass C(collections.Counter):\n    pass\ndef tally_sub(s):\n    return C(s)',
+        'def tally_sub(s):\n    return {c: s.count(c) for c in s}',
+        'assert tally_sub("aab").most_common(1) == [("a", 2)]',
+      ],
+      [
+        'make',
+        'class P:\n    def __init__(self, n):\n        self.number, self.origin, self.next = n, "made", None\ndef make(n):\n    return P(n)',
+        'class P:\n    def __init__(self, n):\n        self.number, self.origin, self.next = n + 1, "made", None\ndef make(n):\n    return P(n)',
+        'p = make(5)\np.next = make(6)\nassert p.number == 5 and p.next.number == 6 and p.origin == "made"',
       ],
       ['fill', 'def fill(d, keys):\n    for key in keys:\n        d.setdefault(key, 0)', 'def fill(d, keys):\n    d = dict.fromkeys(keys, 0)', 'd = {"a": 1}\nfill(d, keys=["a", "b"])\nassert d == {"a": 1, "b": 0}'],
     ];

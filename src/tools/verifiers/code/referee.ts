@@ -21,9 +21,9 @@
  * into such data (a subclass of a builtin type becomes that type, a numpy scalar its Python value, an
  * iterator the list of its items, which the referee gets back as an iterator; a function a reference
  * to call); anything else (an instance of the program's own class, an object with a rigged __eq__)
- * stays in the candidate, and the referee gets a Handle that equals only itself, whose attributes and
- * methods the test reaches in the candidate, and that it can pass back to the program (MBPP tests build
- * the program's own objects: Pair(5, 24)). The referee
+ * stays in the candidate, and the referee gets a Handle that equals only itself, that the test can pass
+ * back to the program (MBPP tests build the program's own objects: Pair(5, 24)) and, when a call
+ * returned it, whose attributes and methods the test reaches in the candidate. The referee
  * builds only those types from the data, so every comparison of the test runs on builtin values. An
  * exception of the program becomes the nearest builtin exception class at the call site (a ValueError
  * subclass a ValueError). A candidate that dies or breaks the protocol, and a failure of the referee's
@@ -83,7 +83,8 @@ def to_data(value, reference, depth=0):
     numpy = sys.modules.get("numpy")
     if numpy is not None and isinstance(value, numpy.generic):
         return to_data(value.item(), reference, depth + 1)
-    for base in (int, float, complex, str, bytes, bytearray, list, tuple, dict, set, frozenset, fractions.Fraction, decimal.Decimal):
+    # A subclass is sent as its base; OrderedDict and Counter before dict, so that they keep how they compare.
+    for base in (int, float, complex, str, bytes, bytearray, list, tuple, collections.OrderedDict, collections.Counter, dict, set, frozenset, fractions.Fraction, decimal.Decimal):
         if isinstance(value, base):
             plain = base(value)
             if type(plain) is base:
@@ -99,7 +100,9 @@ def to_data(value, reference, depth=0):
 # Containers that are not builtins but compare as the official harness would compare them (an
 # OrderedDict minds its order, a Counter its missing keys; a deque equals no list), built in the referee.
 PAIRS = {dict: "dict", collections.OrderedDict: "ordereddict", collections.Counter: "counter"}
-VIEWS = {type({}.keys()): "keys", type({}.values()): "values", type({}.items()): "items"}
+VIEWS = {type(kind().keys()): "keys" for kind in (dict, collections.OrderedDict)}
+VIEWS.update({type(kind().values()): "values" for kind in (dict, collections.OrderedDict)})
+VIEWS.update({type(kind().items()): "items" for kind in (dict, collections.OrderedDict)})
 FROM_PAIRS = {"dict": dict, "ordereddict": collections.OrderedDict, "counter": lambda pairs: collections.Counter(dict(pairs))}
 # Arguments a program may change in place (a test can check that it sorted the list it was given):
 # after a call, the candidate sends back each one that changed, and the referee updates its own.
@@ -221,10 +224,10 @@ class Remote:
     """A function of the program: a call runs it in the candidate's process, with plain data going both ways."""
 
     def __init__(self, candidate, number, name):
-        self.candidate, self.number, self.__name__ = candidate, number, name
+        self._rlar_candidate, self._rlar_number, self.__name__ = candidate, number, name
 
     def __call__(self, *args, **kwargs):
-        return self.candidate.call(self, args, kwargs)
+        return self._rlar_candidate.call(self, args, kwargs)
 
     def __repr__(self):
         return "<the program's " + self.__name__ + ">"
@@ -233,30 +236,44 @@ class Remote:
 class Handle:
     """
     An object of the program that is not plain data (an instance of its own class): it stays in the
-    candidate's process. The test can read its attributes and call its methods (each answer crosses as
-    data, as a call's does) and pass it back to the program's functions. It equals only itself, so an
-    answer with a rigged __eq__ passes no comparison.
+    candidate's process. The test can pass it back to the program's functions, and, when a call of the
+    program returned it, read and set its attributes and call its methods (each answer crosses as data,
+    as a call's does). It equals only itself, so an answer with a rigged __eq__ passes no comparison.
+    A global of the program that is such an object has no attributes here: a test that uses a module
+    its program imported (math.isclose in MBPP) must not get the program's own stand-in for it.
     """
 
-    __slots__ = ("candidate", "number", "origin")
+    __slots__ = ("_rlar_candidate", "_rlar_number", "_rlar_origin", "_rlar_returned")
 
-    def __init__(self, candidate, number, origin):
-        self.candidate, self.number, self.origin = candidate, number, origin
+    def __init__(self, candidate, number, origin, returned):
+        for slot, value in zip(Handle.__slots__, (candidate, number, origin, returned)):
+            object.__setattr__(self, slot, value)
 
     def __repr__(self):
-        return "<an object of the program's, from " + self.origin + ">"
+        return "<an object of the program's, from " + self._rlar_origin + ">"
 
-    def __getattr__(self, name):
+    def _rlar_reach(self, name):
         # Python's own protocols (copy, pickle, format) ask for dunder names, and a copy has no slots yet: those stay here.
         if name in Handle.__slots__ or name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
-        return self.candidate.attribute(self, name)
+        if not self._rlar_returned:
+            abandon("the test reached into " + self._rlar_origin + ", a global of the program's that is neither plain data, a function nor a module of the standard library")
+
+    def __getattr__(self, name):
+        self._rlar_reach(name)
+        return self._rlar_candidate.attribute(self, name)
+
+    def __setattr__(self, name, value):
+        if name in Handle.__slots__:
+            return object.__setattr__(self, name, value)  # copy.copy sets a copy's slots this way
+        self._rlar_reach(name)
+        self._rlar_candidate.set_attribute(self, name, value)
 
     def __bool__(self):
         # A test that asks whether an answer is true (assert is_prime(5)) wants a plain value, not an
         # object that is true whatever it holds. The run fails: an exception here could be caught by
         # a test that expects the program to raise one.
-        abandon("an object of the program's (from " + self.origin + ") is not a truth value")
+        abandon("an object of the program's (from " + self._rlar_origin + ") is not a truth value")
 
 
 class ReturnedRemote(Remote):
@@ -309,7 +326,7 @@ class Candidate:
             # One object of the program is one object here too (a test may ask whether it got back what it gave).
             key = (tag, number, returned)
             if key not in self.known:
-                self.known[key] = function(self, number, name) if tag == "callable" else Handle(self, number, name)
+                self.known[key] = function(self, number, name) if tag == "callable" else Handle(self, number, name, returned)
             return self.known[key]
 
         try:
@@ -318,13 +335,13 @@ class Candidate:
             abandon(error)
 
     def argument(self, value):
-        if type(value) in (Remote, ReturnedRemote, Handle) and value.candidate is self:
-            return value.number
+        if type(value) in (Remote, ReturnedRemote, Handle) and value._rlar_candidate is self:
+            return value._rlar_number
         raise TypeError("only plain values and the program's own functions and objects can be passed to the program")
 
     def call(self, function, args, kwargs):
         try:
-            request = {"call": function.number, "args": to_data(list(args), self.argument), "kwargs": {name: to_data(value, self.argument) for name, value in kwargs.items()}}
+            request = {"call": function._rlar_number, "args": to_data(list(args), self.argument), "kwargs": {name: to_data(value, self.argument) for name, value in kwargs.items()}}
         except Exception as error:
             # Not the program's doing, so not an exception the test may catch (it could expect the
             # program to raise a TypeError): the run fails.
@@ -333,6 +350,8 @@ class Candidate:
         if type(answer) is not list or len(answer) != 2 or type(answer[1]) is not list:
             abandon("an answer out of protocol")
         returned, changed = answer
+        if not all(type(entry) is list and len(entry) == 2 and type(entry[0]) in (int, str) for entry in changed):
+            abandon("an answer out of protocol")
         name = function.__name__ + "()"
         for where, data in changed:
             target = args[where] if type(where) is int and 0 <= where < len(args) else kwargs.get(where) if type(where) is str else None
@@ -340,7 +359,14 @@ class Candidate:
         return self.decoded(returned, name, returned=True)
 
     def attribute(self, handle, name):
-        return self.decoded(self.ask({"attribute": handle.number, "name": name}), handle.origin + "." + name, returned=True)
+        return self.decoded(self.ask({"attribute": handle._rlar_number, "name": name}), handle._rlar_origin + "." + name, returned=True)
+
+    def set_attribute(self, handle, name, value):
+        try:
+            data = to_data(value, self.argument)
+        except Exception as error:
+            abandon("a value the program cannot be given: " + str(error))
+        self.ask({"set_attribute": handle._rlar_number, "name": name, "value": data})
 
     def globals(self, names):
         """The program's global names among these: functions, plain values, modules."""
@@ -405,19 +431,21 @@ def serve(load, requests, replies):
         if "globals" in request:
             found = {name: shared(namespace[name]) for name in request["globals"] if name in namespace}
             return {name: data for name, data in found.items() if data is not None}
+        resolve = lambda tag, number: functions[number]
         if "attribute" in request:
             return to_data(getattr(functions[request["attribute"]], str(request["name"])), reference)
-        resolve = lambda tag, number: functions[number]
+        if "set_attribute" in request:
+            setattr(functions[request["set_attribute"]], str(request["name"]), from_data(request["value"], resolve))
+            return None
         args = from_data(request["args"], resolve)
         kwargs = {name: from_data(value, resolve) for name, value in request["kwargs"].items()}
         returned = to_data(functions[request["call"]](*args, **kwargs), reference)
         given = list(enumerate(zip(request["args"], args))) + [(name, (request["kwargs"][name], value)) for name, value in kwargs.items()]
         changed = []
         for where, (data, value) in given:
-            if type(value) in MUTABLE:
-                now = to_data(value, reference)
-                if now != data:
-                    changed.append([where, now])
+            # Compared as values, not as data: a set rebuilt here may list its items in another order.
+            if type(value) in MUTABLE and value != from_data(data, resolve):
+                changed.append([where, to_data(value, reference)])
         return [returned, changed]
 
     try:
