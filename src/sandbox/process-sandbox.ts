@@ -79,20 +79,25 @@ const JAVA_CONFIG = (() => {
 export const READ_ONLY = ['/usr', '/bin', '/lib', '/lib64', '/etc/alternatives', ...JAVA_CONFIG];
 const NOBODY = 65534;
 
+/** Every sandbox runs under it: no program starts a session (a scheduling group) of its own. */
+const NO_NEW_SESSIONS = noNewSessionsFilter();
+
 let available: string | undefined | null = null;
 
-/** Why the sandbox cannot run here (no bwrap, no prlimit), or undefined when it can. Checked once. */
-export function sandboxUnavailable(): string | undefined {
-  if (available === null) {
-    const probe = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--size', '1048576', '--tmpfs', '/tmp', 'true'], { timeout: 5_000 });
-    if (probe.error || probe.status !== 0) {
-      available = `the code sandbox needs bubblewrap (bwrap 0.8 or newer) with user namespaces: ${probe.error?.message ?? probe.stderr.toString().trim()}`;
-    } else if (spawnSync('prlimit', ['--version']).error) {
-      available = 'the code sandbox needs prlimit (util-linux)';
-    } else {
-      available = undefined;
-    }
+function whyUnavailable(): string | undefined {
+  if (NO_NEW_SESSIONS === undefined) return `the code sandbox runs on x86-64 and arm64 only (its seccomp filter names their system calls), not on ${process.arch}`;
+  // The probe loads the filter from its stdin, as every sandbox loads it from its fd 4.
+  const probe = spawnSync('bwrap', ['--seccomp', '0', '--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--size', '1048576', '--tmpfs', '/tmp', 'true'], { timeout: 5_000, input: NO_NEW_SESSIONS });
+  if (probe.error || probe.status !== 0) {
+    return `the code sandbox needs bubblewrap (bwrap 0.8 or newer) with user namespaces and seccomp: ${probe.error?.message ?? probe.stderr.toString().trim()}`;
   }
+  if (spawnSync('prlimit', ['--version']).error) return 'the code sandbox needs prlimit (util-linux)';
+  return undefined;
+}
+
+/** Why the sandbox cannot run here (no bwrap, no prlimit, no seccomp filter), or undefined when it can. Checked once. */
+export function sandboxUnavailable(): string | undefined {
+  if (available === null) available = whyUnavailable();
   return available ?? undefined;
 }
 
@@ -142,9 +147,6 @@ function treeBytes(dir: string): number {
   return total;
 }
 
-/** Every sandbox runs under it: no program starts a session (a scheduling group) of its own. */
-const NO_NEW_SESSIONS = noNewSessionsFilter();
-
 /** Every sandbox's namespaces, privileges and environment, after its mounts. */
 const ISOLATION = [
   '--chdir', '/work',
@@ -161,18 +163,17 @@ const ISOLATION = [
 
 /** Starts bwrap in a process group of its own; as root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups). */
 function spawnBwrap(args: string[], fetchPipe = false): ChildProcessWithoutNullStreams {
-  const child = spawn('bwrap', [...(NO_NEW_SESSIONS ? ['--seccomp', '4'] : []), ...args], {
-    stdio: ['pipe', 'pipe', 'pipe', fetchPipe ? 'pipe' : 'ignore', NO_NEW_SESSIONS ? 'pipe' : 'ignore'],
+  const child = spawn('bwrap', ['--seccomp', '4', ...args], {
+    stdio: ['pipe', 'pipe', 'pipe', fetchPipe ? 'pipe' : 'ignore', 'pipe'],
     detached: true,
     env: {},
     ...(isRoot && { uid: NOBODY, gid: NOBODY }),
   }) as ChildProcessWithoutNullStreams;
-  if (NO_NEW_SESSIONS) {
-    // bwrap reads the filter to the end of its fd 4; a bwrap that failed to start reads nothing.
-    const filter = child.stdio[4] as NodeJS.WritableStream;
-    filter.on('error', () => {});
-    filter.end(NO_NEW_SESSIONS);
-  }
+  // bwrap reads the filter to the end of its fd 4 (none, where sandboxUnavailable says why: bwrap then
+  // refuses to start); a bwrap that failed to start reads nothing.
+  const filter = child.stdio[4] as NodeJS.WritableStream;
+  filter.on('error', () => {});
+  filter.end(NO_NEW_SESSIONS ?? Buffer.alloc(0));
   return child;
 }
 
