@@ -737,6 +737,12 @@ while frame is not None:
         'class P:\n    def __init__(self, n):\n        self.number, self.origin, self.next = n + 1, "made", None\ndef make(n):\n    return P(n)',
         'p = make(5)\np.next = make(6)\nassert p.number == 5 and p.next.number == 6 and p.origin == "made"',
       ],
+      [
+        'push_node',
+        'class N:\n    def __init__(self, val):\n        self.val = val\ndef push_node(xs, val):\n    xs.append(N(val))',
+        'class N:\n    def __init__(self, val):\n        self.val = val\ndef push_node(xs, val):\n    xs.append(N(val + 1))',
+        'xs = []\npush_node(xs, 3)\nassert xs[0].val == 3',
+      ],
       ['fill', 'def fill(d, keys):\n    for key in keys:\n        d.setdefault(key, 0)', 'def fill(d, keys):\n    d = dict.fromkeys(keys, 0)', 'd = {"a": 1}\nfill(d, keys=["a", "b"])\nassert d == {"a": 1, "b": 0}'],
     ];
     const items = checks.flatMap(([name, correct, wrong, test]) =>

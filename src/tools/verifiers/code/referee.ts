@@ -100,10 +100,9 @@ def to_data(value, reference, depth=0):
 # Containers that are not builtins but compare as the official harness would compare them (an
 # OrderedDict minds its order, a Counter its missing keys; a deque equals no list), built in the referee.
 PAIRS = {dict: "dict", collections.OrderedDict: "ordereddict", collections.Counter: "counter"}
-VIEWS = {type(kind().keys()): "keys" for kind in (dict, collections.OrderedDict)}
-VIEWS.update({type(kind().values()): "values" for kind in (dict, collections.OrderedDict)})
-VIEWS.update({type(kind().items()): "items" for kind in (dict, collections.OrderedDict)})
+VIEWS = {type(getattr(kind(), view)()): view for kind in (dict, collections.OrderedDict) for view in ("keys", "values", "items")}
 FROM_PAIRS = {"dict": dict, "ordereddict": collections.OrderedDict, "counter": lambda pairs: collections.Counter(dict(pairs))}
+FROM_VIEWS = {"keys": lambda items: dict.fromkeys(items).keys(), "values": lambda items: dict(enumerate(items)).values(), "items": lambda items: dict(items).items()}
 # Arguments a program may change in place (a test can check that it sorted the list it was given):
 # after a call, the candidate sends back each one that changed, and the referee updates its own.
 MUTABLE = (list, dict, set, bytearray, collections.deque, collections.OrderedDict, collections.Counter)
@@ -121,7 +120,6 @@ def update_in_place(target, value):
     else:
         target.clear()
         target.update(value)
-FROM_VIEWS = {"keys": lambda items: dict.fromkeys(items).keys(), "values": lambda items: dict(enumerate(items)).values(), "items": lambda items: dict(items).items()}
 
 
 def from_data(data, resolve, depth=0):
@@ -355,7 +353,8 @@ class Candidate:
         name = function.__name__ + "()"
         for where, data in changed:
             target = args[where] if type(where) is int and 0 <= where < len(args) else kwargs.get(where) if type(where) is str else None
-            update_in_place(target, self.decoded(data, name))
+            # What the program put there is its answer as much as what it returned.
+            update_in_place(target, self.decoded(data, name, returned=True))
         return self.decoded(returned, name, returned=True)
 
     def attribute(self, handle, name):
