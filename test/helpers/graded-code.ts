@@ -36,32 +36,23 @@ export function loadHumanEvalJudged(): JudgedResponse[] {
   });
 }
 
-/** APPS stdin/stdout problems: the program each run's evaluator (ExecEval) judged, in a Python block. */
-export function loadAppsJudged(): JudgedResponse[] {
-  const problems = new Map(jsonLines<{ id: string; inputs: string[]; outputs: string[] }>('apps-judged/problems.jsonl').map((p) => [p.id, p]));
-  return jsonLines<{ run: string; id: string; code: string; solved: boolean }>('apps-judged/judged.jsonl').map((row) => {
-    const { inputs, outputs } = problems.get(row.id)!;
+/**
+ * Programs of the MapCoder reproduction's runs (apps-judged, mbpp-judged): the program each run's
+ * evaluator judged, in a Python block, with the prompt and reference its problem gives.
+ */
+function loadMapCoderJudged<P extends { id: string }>(set: string, task: string, toItem: (problem: P) => { prompt: string; reference: object }): JudgedResponse[] {
+  const problems = new Map(jsonLines<P>(`${set}/problems.jsonl`).map((p) => [p.id, p]));
+  return jsonLines<{ run: string; id: string; code: string; solved: boolean }>(`${set}/judged.jsonl`).map((row) => {
     const id = `${row.run}:${row.id}`;
-    return {
-      id,
-      model: row.run,
-      item: { id, prompt: '', response: `\`\`\`python\n${row.code}\n\`\`\``, reference: { inputs, outputs }, task: 'apps' },
-      passed: row.solved,
-    };
+    const { prompt, reference } = toItem(problems.get(row.id)!);
+    return { id, model: row.run, item: { id, prompt, response: `\`\`\`python\n${row.code}\n\`\`\``, reference, task }, passed: row.solved };
   });
 }
 
-/** MBPP problems in MultiPL-E's form (a typed prompt, a check(candidate) test): the program each run's evaluator judged, in a Python block. */
-export function loadMbppJudged(): JudgedResponse[] {
-  const problems = new Map(jsonLines<{ id: string; prompt: string; test: string; entry_point: string }>('mbpp-judged/problems.jsonl').map((p) => [p.id, p]));
-  return jsonLines<{ run: string; id: string; code: string; solved: boolean }>('mbpp-judged/judged.jsonl').map((row) => {
-    const { prompt, test, entry_point } = problems.get(row.id)!;
-    const id = `${row.run}:${row.id}`;
-    return {
-      id,
-      model: row.run,
-      item: { id, prompt, response: `\`\`\`python\n${row.code}\n\`\`\``, reference: { test, entry_point }, task: 'mbpp' },
-      passed: row.solved,
-    };
-  });
-}
+/** APPS stdin/stdout problems, judged by ExecEval. */
+export const loadAppsJudged = () =>
+  loadMapCoderJudged<{ id: string; inputs: string[]; outputs: string[] }>('apps-judged', 'apps', ({ inputs, outputs }) => ({ prompt: '', reference: { inputs, outputs } }));
+
+/** MBPP problems in MultiPL-E's form (a typed prompt, a check(candidate) test), judged by MapCoder's evaluator. */
+export const loadMbppJudged = () =>
+  loadMapCoderJudged<{ id: string; prompt: string; test: string; entry_point: string }>('mbpp-judged', 'mbpp', ({ prompt, test, entry_point }) => ({ prompt, reference: { test, entry_point } }));
