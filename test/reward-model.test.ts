@@ -98,7 +98,9 @@ describe('reward models', () => {
     const counts: Record<string, { calls: number; inputs: number }> = {};
     for (const batch of ['32', '1']) {
       const tei = track(await startFakeTei());
-      const service = track(await startService({ RLAR_RM_URL: tei.url, RLAR_RM_BATCH: batch, RLAR_RM_BATCH_WAIT_MS: '20' }));
+      // A wait that the whole burst fits in, even on a loaded machine (64 requests took over 20 ms to
+      // arrive in a CI run, so 20 ms made 10 calls): full batches leave at once whatever the wait.
+      const service = track(await startService({ RLAR_RM_URL: tei.url, RLAR_RM_BATCH: batch, RLAR_RM_BATCH_WAIT_MS: '2000' }));
       // Plan the signature first, so the 64 requests below meet a stored toolset.
       await postJson(`${service.url}/reward`, { query: ['Say hi. Hello!'], prompts: ['Say hi.'] });
       const before = tei.requests.length;
