@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { postJson, startService, type RunningService } from './helpers/service.ts';
 
@@ -240,6 +241,80 @@ describe('time limits of code items', () => {
   });
 });
 
+describe('time limits count CPU time, so a busy machine changes no verdict', () => {
+  // The service and busy loops share one CPU; each loop is a session of its own, and so, under
+  // autogroup scheduling, a group that gets as large a share of the CPU as the sandbox's.
+  const cpu = /Cpus_allowed_list:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
+  const hogs: ChildProcess[] = [];
+  const hog = (count: number) => {
+    for (let i = 0; i < count; i++) hogs.push(spawn('taskset', ['-c', cpu, 'sh', '-c', 'while :; do :; done'], { detached: true, stdio: 'ignore' }));
+  };
+  let pinned: RunningService;
+  beforeAll(async () => {
+    pinned = await startService({ RLAR_THREADS: '1' });
+    const taskset = spawnSync('taskset', ['-a', '-p', '-c', cpu, String(pinned.pid)]);
+    expect(taskset.status, taskset.stderr.toString()).toBe(0);
+  });
+  afterAll(async () => {
+    for (const child of hogs) process.kill(-child.pid!, 'SIGKILL');
+    await pinned.stop();
+  });
+  const burn: Record<string, (seconds: number) => string> = {
+    python: (seconds) => `import time\nend = time.process_time() + ${seconds}\nwhile time.process_time() < end:\n    pass\nprint(input())`,
+    c: (seconds) =>
+      `#include <stdio.h>\n#include <time.h>\nint main(void){while(clock() < ${seconds} * CLOCKS_PER_SEC);int x;scanf("%d",&x);printf("%d\\n",x);return 0;}`,
+  };
+  const score = async (language: string, seconds: number, params: object, cases = 1) => {
+    const reference = { inputs: Array(cases).fill('7\n'), outputs: Array(cases).fill('7\n') };
+    const items = [{ prompt: '', response: fenced(language, burn[language]!(seconds)), reference }];
+    return (await postJson(`${pinned.url}/tools/code_tests/score`, { items, params: { language, ...params } })).json;
+  };
+
+  it('passes a program that needs 0.7 s of a 1 s limit while another process takes half the CPU, and times out one that needs 1.5 s', async () => {
+    for (const language of ['python', 'c']) await score(language, 0, {}); // the warm sandbox and the compile cache, before the CPU is shared
+    hog(1);
+    for (const language of ['python', 'c']) {
+      // Python's two cases run in warm sandboxes, which measure the CPU time to the end.
+      const fits = await score(language, 0.7, { time_limit_ms: 1000 }, language === 'python' ? 2 : 1);
+      expect(fits.scores, `${language}: ${JSON.stringify(fits.details)}`).toEqual([1]);
+      for (const { time_ms, cpu_ms } of fits.details[0].detail.cases) {
+        // It took longer than its limit by the clock, and was judged by its CPU time.
+        expect(time_ms, language).toBeGreaterThan(1000);
+        if (language === 'python') expect(cpu_ms).toBeGreaterThanOrEqual(690);
+      }
+      // Counted by the wall clock, as before, the same program times out.
+      const byWall = await score(language, 0.7, { time_limit_ms: 1000, time_limit_clock: 'wall' });
+      expect(byWall.details[0].detail.cases[0].status, language).toBe('timeout');
+    }
+    const over = await score('python', 1.5, { time_limit_ms: 1000 });
+    expect(over.scores).toEqual([0]);
+    expect(over.details[0].detail.cases[0].status).toBe('timeout');
+  });
+
+  it('gives an error, not a timeout, for a run that waited for the CPU most of its time', async () => {
+    hog(7); // with the one above, the sandbox gets an eighth of the CPU: 0.5 s of CPU by its 4 s bound
+    for (const language of ['python', 'c']) {
+      const starved = await score(language, 1.5, { time_limit_ms: 1000 });
+      expect(starved.details[0].error, language).toMatch(/too busy to judge the program/);
+    }
+    // A program that gives itself a smaller share of the CPU gets its timeout, not an error.
+    // (A warm Python sandbox's processes cannot write their autogroup; a C program's own sandbox can.)
+    const lowering: [string, string, string][] = [
+      ['nice', 'python', 'import os\nos.nice(19)\n' + burn.python!(1.5)],
+      ['idle policy', 'python', 'import os\nos.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\n' + burn.python!(1.5)],
+      ['autogroup', 'c', burn.c!(1.5).replace('int main(void){', 'int main(void){FILE *f = fopen("/proc/self/autogroup", "w"); if (!f || fputs("19", f) < 0 || fclose(f)) return 3;')],
+    ];
+    for (const [how, language, code] of lowering) {
+      const { json } = await postJson(`${pinned.url}/tools/code_tests/score`, {
+        items: [{ prompt: '', response: fenced(language, code), reference: { inputs: ['7\n'], outputs: ['7\n'] } }],
+        params: { time_limit_ms: 1000, language },
+      });
+      expect(json.details[0].error, how).toBeUndefined();
+      expect(json.details[0].detail.cases[0].status, how).toBe('timeout');
+    }
+  });
+});
+
 describe('the APPS/TACO harness for Python', () => {
   const score = async (items: object[], params: object = {}) => {
     const { status, json } = await postJson(`${service.url}/tools/code_tests/score`, { items: items.map((item) => ({ prompt: '', ...item })), params });
@@ -309,19 +384,20 @@ describe('the APPS/TACO harness for Python', () => {
   });
 
   it("takes the per-case time limit from the test data and bounds the whole item", async () => {
-    const sleepy = fenced('python', 'import time\nn = int(input())\ntime.sleep(n / 10)\nprint(n)');
+    // Limits count CPU time: the program spends n / 10 s of it.
+    const busy = fenced('python', 'import time\nn = int(input())\nend = time.process_time() + n / 10\nwhile time.process_time() < end:\n    pass\nprint(n)');
     const json = await score([
-      { response: sleepy, reference: { inputs: ['1\n', '30\n'], outputs: ['1\n', '30\n'], time_limit: '1 second' } },
-      { response: sleepy, reference: { inputs: ['1\n', '2\n'], outputs: ['1\n', '2\n'], time_limit: { seconds: 2, nanos: 0 } } },
+      { response: busy, reference: { inputs: ['1\n', '30\n'], outputs: ['1\n', '30\n'], time_limit: '1 second' } },
+      { response: busy, reference: { inputs: ['1\n', '2\n'], outputs: ['1\n', '2\n'], time_limit: { seconds: 2, nanos: 0 } } },
     ]);
     expect(json.scores).toEqual([0.5, 1]);
     expect(json.details[0].detail.time_limit_ms).toBe(1000);
     expect(json.details[0].detail.cases.map((c: any) => c.status)).toEqual(['passed', 'timeout']);
     expect(json.details[1].detail.time_limit_ms).toBe(2000);
 
-    // Four cases of 2 s each, at most two at a time, in an item allowed 3 s: the last ones are cut short.
+    // Four cases of 2 s of CPU each, at most two at a time, in an item allowed 3 s: the last ones are cut short.
     const bounded = await postJson(`${service.url}/tools/code_tests/score`, {
-      items: [{ prompt: '', response: sleepy, reference: { inputs: ['20\n', '20\n', '20\n', '20\n'], outputs: ['20\n', '20\n', '20\n', '20\n'] } }],
+      items: [{ prompt: '', response: busy, reference: { inputs: ['20\n', '20\n', '20\n', '20\n'], outputs: ['20\n', '20\n', '20\n', '20\n'] } }],
       params: { item_time_limit_ms: 3000, time_limit_ms: 5000 },
     });
     const statuses = bounded.json.details[0].detail.cases.map((c: any) => c.status);

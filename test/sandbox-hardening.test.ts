@@ -757,7 +757,7 @@ while frame is not None:
 });
 
 describe('warm pooled sandboxes', () => {
-  it("keep nothing of one case's run for the next: no daemon, no file in /work, /tmp or /dev/shm, no module to import", async () => {
+  it("keep nothing of one case's run for the next: no daemon, no file in /work, /tmp or /dev/shm, no module to import, no smaller share of the CPU", async () => {
     // Every case first looks for what an earlier case left, then leaves it all behind again: the
     // cases share the thread's warm sandboxes (two, on two cores), so each one's reset is what is tested.
     const program = [
@@ -771,6 +771,13 @@ describe('warm pooled sandboxes', () => {
       '    pass',
       'mine = {os.getpid(), os.getppid()}',
       'others = sum(1 for pid in os.listdir("/proc") if pid.isdigit() and int(pid) not in mine)',
+      // The share of the CPU of the session the runner is in (its autogroup's nice value), which any
+      // process of the session may lower: a sandbox so changed is retired, not lent to the next run.
+      'nice = open("/proc/self/autogroup").read().split()[-1] if os.path.exists("/proc/self/autogroup") else "0"',
+      'try:',
+      '    open("/proc/self/autogroup", "w").write("19")',
+      'except OSError:',
+      '    pass',
       'for path in PLANTED:',
       '    try:',
       '        open(path, "w").write("PLANTED = True\\n")',
@@ -789,10 +796,10 @@ describe('warm pooled sandboxes', () => {
       '    threading.Thread(target=lambda: [time.sleep(0.01) for _ in iter(int, 1)]).start()',
       '    ctypes.CDLL(None).syscall({"x86_64": 60, "aarch64": 93}[os.uname().machine], 0)',
       // Only the runner (this program's parent, the sandbox's init) may be there.
-      'print(input(), "left:", left, "other processes:", others)',
+      'print(input(), "left:", left, "other processes:", others, "autogroup nice:", nice)',
     ].join('\n');
     const inputs = ['1\n', '2\n', '3\n', '4\n', '5\n', '6\n'];
-    const reference = { inputs, outputs: inputs.map((n) => `${n.trim()} left: [] other processes: 0\n`) };
+    const reference = { inputs, outputs: inputs.map((n) => `${n.trim()} left: [] other processes: 0 autogroup nice: 0\n`) };
     const { json } = await postJson(`${service.url}/tools/code_tests/score`, {
       items: [{ prompt: 'Echo.', response: `\`\`\`python\n${program}\n\`\`\``, reference }],
     });

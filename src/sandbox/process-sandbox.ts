@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { lstatSync, readdirSync, rmSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { getPriority, tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
 import { noNewSessionsFilter } from './seccomp.ts';
@@ -25,6 +25,8 @@ export interface SandboxCommand {
   argv: string[];
   stdin?: string;
   timeLimitMs: number;
+  /** What `timeLimitMs` counts (default: wall-clock time). */
+  clock?: TimeClock;
   memoryMb?: number;
   /**
    * What `memoryMb` bounds: the address space (default), or the data segment (RLIMIT_DATA: heap,
@@ -44,7 +46,11 @@ export interface SandboxCommand {
   mounts?: { source: string; target: string }[];
 }
 
-export type SandboxStatus = 'exited' | 'timeout' | 'output_limit' | 'sandbox_error';
+/**
+ * `starved`: under a CPU-time limit, the run reached its wall-clock bound with CPU time to spare
+ * because it waited for a CPU most of that time (the machine was too busy); no verdict on the program.
+ */
+export type SandboxStatus = 'exited' | 'timeout' | 'output_limit' | 'starved' | 'sandbox_error';
 
 export interface SandboxResult {
   status: SandboxStatus;
@@ -53,6 +59,8 @@ export interface SandboxResult {
   stdout: string;
   stderr: string;
   timeMs: number;
+  /** CPU time of the run's processes, when it was measured to the end (runs in a warm Python sandbox). */
+  cpuMs?: number;
   /** The fetched files that exist as regular files, by normalized path, base64. */
   files?: Record<string, string>;
 }
@@ -78,6 +86,70 @@ const JAVA_CONFIG = (() => {
 })();
 export const READ_ONLY = ['/usr', '/bin', '/lib', '/lib64', '/etc/alternatives', ...JAVA_CONFIG];
 const NOBODY = 65534;
+
+/**
+ * What a time limit counts. `cpu`: the CPU time of all the run's processes, so that a verdict does not
+ * depend on how busy the machine is (a correct program starved of CPU by other work would otherwise
+ * time out and score 0); ExecEval, the APPS and CodeContests evaluator, limits CPU time too. `wall`:
+ * wall-clock time, as SandboxFusion's run_timeout (`/run_code`).
+ */
+export type TimeClock = 'cpu' | 'wall';
+
+/**
+ * How long a run may take by the wall clock: its limit, or under a CPU-time limit three times the
+ * limit and a second more, where a program that sleeps or waits ends (and one that waited for a CPU
+ * ends `starved`).
+ */
+export function wallLimitMs(limitMs: number, clock: TimeClock = 'wall'): number {
+  return clock === 'cpu' ? 3 * limitMs + 1_000 : limitMs;
+}
+
+/** How often a run under a CPU-time limit has its CPU time read. */
+const CPU_POLL_MS = 25;
+const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ, the unit of /proc/PID/stat's times, on every Linux architecture
+
+/** The nice value of a process's autogroup (its session's share of the CPU); 0 without autogroups. */
+function autogroupNice(pid: number | 'self'): number {
+  try {
+    return Number(/nice (-?\d+)/.exec(readFileSync(`/proc/${pid}/autogroup`, 'latin1'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU time (its own and its reaped descendants') of a process and every live or unreaped descendant,
+ * how long they waited for a CPU (schedstat's run delay), and whether one of them lowered its own
+ * priority (a nice value above this thread's, a policy other than SCHED_OTHER, or a nicer autogroup,
+ * its session's share of the CPU), from /proc. Processes that end while they are read are skipped.
+ */
+export function treeUsage(root: number): { cpuMs: number; waitMs: number; lowered: boolean } {
+  let ticks = 0;
+  let waitNs = 0;
+  let lowered = false;
+  const ownNice = getPriority();
+  const ownGroupNice = autogroupNice('self');
+  const pending = [root];
+  while (pending.length > 0) {
+    const pid = pending.pop()!;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime, stime, cutime, cstime: fields 14 to 17 of the line, 11 to 14 after "pid (comm) ".
+      for (let i = 11; i <= 14; i++) ticks += Number(fields[i]);
+      // nice and policy: fields 19 and 41.
+      if (Number(fields[16]) > ownNice || fields[38] !== '0') lowered = true;
+      waitNs += Number(readFileSync(`/proc/${pid}/schedstat`, 'latin1').split(' ')[1]);
+      if (autogroupNice(pid) > ownGroupNice) lowered = true;
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1').split(' ')) if (child !== '') pending.push(Number(child));
+      }
+    } catch {
+      // gone
+    }
+  }
+  return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, waitMs: waitNs / 1e6, lowered };
+}
 
 /** Every sandbox runs under it: no program starts a session (a scheduling group) of its own. */
 const NO_NEW_SESSIONS = noNewSessionsFilter();
@@ -312,7 +384,7 @@ function fetchList(fetch: string[] | undefined): string[] {
  * fd 3 is the pipe the files come back through.
  */
 export function spawnSandboxed(workDir: string, command: SandboxCommand): ChildProcessWithoutNullStreams {
-  const hardLimit = `${Math.ceil(command.timeLimitMs / 1000) + 1}s`;
+  const hardLimit = `${Math.ceil(wallLimitMs(command.timeLimitMs, command.clock) / 1000) + 1}s`;
   const program = ['/usr/bin/timeout', '--signal=KILL', hardLimit, '/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
   const fetch = fetchList(command.fetch);
   const launcher = ['/bin/sh', '-c', LAUNCHER, 'rlar', command.writeWorkDir ? 'bound' : 'copy', fetch.join('\n'), String(FETCH_MAX_BYTES)];
@@ -386,15 +458,27 @@ export function runSandboxed(workDir: string, command: SandboxCommand): Promise<
     let fetchedSize = 0;
     let status: SandboxStatus = 'exited';
     const killGroup = () => killSandboxed(child);
-    const timer = setTimeout(() => {
-      status = 'timeout';
+    const stop = (why: SandboxStatus) => {
+      if (status === 'exited') status = why;
       killGroup();
-    }, command.timeLimitMs);
+    };
+    const wallMs = wallLimitMs(command.timeLimitMs, command.clock);
+    const timer = setTimeout(() => {
+      if (command.clock !== 'cpu') return stop('timeout');
+      const usage = treeUsage(child.pid!);
+      // Starved by others, not by a priority the run lowered itself to get an error instead of a verdict.
+      stop(usage.cpuMs < command.timeLimitMs && usage.waitMs >= wallMs / 2 && !usage.lowered ? 'starved' : 'timeout');
+    }, wallMs);
+    const meter =
+      command.clock === 'cpu'
+        ? setInterval(() => {
+            if (treeUsage(child.pid!).cpuMs >= command.timeLimitMs) stop('timeout');
+          }, CPU_POLL_MS)
+        : undefined;
     const collect = (into: Buffer[]) => (chunk: Buffer) => {
       size += chunk.length;
       if (size > OUTPUT_LIMIT) {
-        if (status === 'exited') status = 'output_limit';
-        killGroup();
+        stop('output_limit');
         return;
       }
       into.push(chunk);
@@ -415,10 +499,12 @@ export function runSandboxed(workDir: string, command: SandboxCommand): Promise<
     child.stdin.end(command.stdin ?? '');
     child.on('error', (error) => {
       clearTimeout(timer);
+      clearInterval(meter);
       resolve({ status: 'sandbox_error', exitCode: null, signal: null, stdout: '', stderr: error.message, timeMs: 0 });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(meter);
       killGroup(); // anything the program left behind in its group
       // CPU-time limit: the kernel sends SIGXCPU (or SIGKILL past the hard limit).
       if (status === 'exited' && (signal === 'SIGXCPU' || code === 128 + 24)) status = 'timeout';

@@ -3,7 +3,7 @@ import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { makeWorkDir, removeWorkDir, runSandboxed, workDirPrefix, type SandboxResult } from './process-sandbox.ts';
+import { makeWorkDir, removeWorkDir, runSandboxed, workDirPrefix, type SandboxResult, type TimeClock } from './process-sandbox.ts';
 
 /**
  * How each language is compiled (when it is) and run inside the sandbox. A compiled program lives in
@@ -153,6 +153,8 @@ export function languageOf(name: string): string | undefined {
 export interface RunOptions {
   stdin?: string;
   timeLimitMs: number;
+  /** What timeLimitMs counts (default: wall-clock time). */
+  clock?: TimeClock;
   memoryMb: number;
   /** Files to hand back after the run (SandboxResult.files). */
   fetch?: string[];
@@ -336,6 +338,7 @@ export class PreparedProgram {
       argv: language.run(options.memoryMb, this.#compiled?.source ?? language.source('')),
       stdin: options.stdin,
       timeLimitMs: options.timeLimitMs,
+      ...(options.clock && { clock: options.clock }),
       memoryMb: options.memoryMb + (language.reservedMb ?? 0),
       memoryLimit: language.limitAddressSpace ? 'address-space' : 'data',
       ...(language.runEnv && { env: language.runEnv(options.memoryMb) }),

@@ -21,8 +21,8 @@
  *
  * Protocol (read_request, send_answer; frameRequest and readAnswers in python-session.ts): a request
  * is a JSON header with the files' names and sizes and the run's limits, then the files' and the
- * stdin's bytes; an answer is a JSON header {"id", "status": "exited" | "timeout" | "output_limit",
- * "exit_code", "signal", "time_ms", "reset" (bool)}, then the stdout's and the stderr's bytes.
+ * stdin's bytes; an answer is a JSON header {"id", "status": "exited" | "timeout" | "output_limit" |
+ * "starved", "exit_code", "signal", "time_ms", "cpu_ms", "reset" (bool)}, then the stdout's and the stderr's bytes.
  */
 export const PYTHON_RUNNER = String.raw`
 import ctypes, gc, hashlib, json, os, random, resource, select, signal, stat, struct, sys, time, traceback, types
@@ -53,11 +53,24 @@ libc = ctypes.CDLL(None, use_errno=True)
 IOPRIO_GET = {"x86_64": 252, "aarch64": 31}.get(os.uname().machine)
 
 
+def autogroup_nice(pid="self"):
+    """The nice value of the process's autogroup (its session's share of the CPU), None without autogroups."""
+    try:
+        with open("/proc/" + str(pid) + "/autogroup", "rb") as file:
+            return int(file.read().split()[-1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def own_settings():
-    """What a run could change in the runner through prlimit, setpriority, sched_* or ioprio_set: checked at every reset."""
+    """
+    What a run could change in the runner through prlimit, setpriority, sched_*, ioprio_set or its
+    session's autogroup (a run may raise the nice value of the session the runner shares): checked at
+    every reset.
+    """
     limits = tuple(resource.getrlimit(getattr(resource, name)) for name in dir(resource) if name.startswith("RLIMIT_"))
     io_priority = libc.syscall(IOPRIO_GET, 1, 0) if IOPRIO_GET else None  # IOPRIO_WHO_PROCESS, this process
-    return limits, os.getpriority(os.PRIO_PROCESS, 0), os.sched_getaffinity(0), os.sched_getscheduler(0), io_priority
+    return limits, os.getpriority(os.PRIO_PROCESS, 0), os.sched_getaffinity(0), os.sched_getscheduler(0), io_priority, autogroup_nice()
 
 
 # The modules code_tests' harness imports before every program: loaded once here, not in every case.
@@ -287,12 +300,53 @@ class WaitingChild:
             os.close(fd)
 
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def reaped_seconds():
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+def run_usage(reaped_before):
+    """
+    CPU seconds of the run so far, seconds its processes waited for a CPU, and whether one of them
+    lowered its own priority (a nice value above the runner's, a policy other than SCHED_OTHER, or a
+    nicer autogroup): every process but the runner is the run's (live or not yet reaped, with what
+    each reaped itself), and what the runner reaped since the run began (an orphan's) counts too.
+    """
+    ticks, wait_ns, lowered = 0, 0, autogroup_nice() != SETTINGS[-1]
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or name == "1":
+            continue
+        try:
+            with open("/proc/" + name + "/stat", "rb") as file:
+                fields = file.read().rsplit(b")", 1)[1].split()
+            with open("/proc/" + name + "/schedstat", "rb") as file:
+                wait_ns += int(file.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        ticks += sum(int(field) for field in fields[11:15])  # utime, stime, cutime, cstime
+        # nice and policy: fields 19 and 41 of the line
+        lowered = lowered or int(fields[16]) > RUNNER_NICE or int(fields[38]) != os.SCHED_OTHER
+    return ticks / TICKS + reaped_seconds() - reaped_before, wait_ns / 1e9, lowered
+
+
+CPU_POLL_S = 0.025
+
+
 def run(request, stdin, waiting):
     limit = request["output_limit"]
     pid, in_w, out_r, err_r = waiting.pid, waiting.stdin, waiting.stdout, waiting.stderr
     streams = {out_r: "stdout", err_r: "stderr"}
     used = {out_r: 0, err_r: 0}
     started = time.monotonic()
+    # Under a CPU-time limit ("clock": "cpu") the run's CPU time is read as it goes, and the wall-clock
+    # deadline is the host's wider bound ("wall_ms").
+    cpu_clock = request.get("clock") == "cpu"
+    cpu_limit = request["time_ms"] / 1000
+    reaped_before = reaped_seconds()
+    next_reading = started + CPU_POLL_S
     os.write(waiting.limits, json.dumps({"time_ms": request["time_ms"], "memory_mb": request["memory_mb"]}).encode())
     os.close(waiting.limits)
     size = 0
@@ -302,15 +356,26 @@ def run(request, stdin, waiting):
     if not pending:
         os.close(in_w)
     readers = [out_r, err_r]
-    deadline = started + request["time_ms"] / 1000
+    deadline = started + request.get("wall_ms", request["time_ms"]) / 1000
     wait_status = None
     while readers:
         now = time.monotonic()
+        if cpu_clock and wait_status is None and now >= next_reading:
+            if run_usage(reaped_before)[0] >= cpu_limit:
+                status = "timeout"
+                break
+            next_reading = now + CPU_POLL_S
         if now >= deadline:
             if wait_status is None:
                 status = "timeout"
+                if cpu_clock:
+                    # Starved by others, not by a priority the run lowered itself to get an error instead of a verdict.
+                    cpu, waited, lowered = run_usage(reaped_before)
+                    if cpu < cpu_limit and waited >= (now - started) / 2 and not lowered:
+                        status = "starved"
             break
-        readable, writable, _ = select.select(readers, writers, [], max(0.0, min(deadline - now, 0.05)))
+        wake = min(deadline, next_reading) if cpu_clock and wait_status is None else deadline
+        readable, writable, _ = select.select(readers, writers, [], max(0.0, min(wake - now, 0.05)))
         for fd in writable:
             try:
                 written = os.write(fd, pending[:65536])
@@ -351,11 +416,14 @@ def run(request, stdin, waiting):
     for fd in [out_r, err_r] + writers:
         os.close(fd)
     elapsed = (time.monotonic() - started) * 1000
+    # The program's CPU time and what it waited for (a cheap system call, where a reading of /proc costs
+    # as much as a short run): processes it left behind, killed above, are not counted.
+    cpu_ms = (reaped_seconds() - reaped_before) * 1000
     exit_code = os.WEXITSTATUS(wait_status) if os.WIFEXITED(wait_status) else None
     killed_by = signal.Signals(os.WTERMSIG(wait_status)).name if os.WIFSIGNALED(wait_status) else None
     if status == "exited" and killed_by == "SIGXCPU":
         status = "timeout"
-    answer = {"id": request["id"], "status": status, "exit_code": exit_code, "signal": killed_by, "time_ms": elapsed}
+    answer = {"id": request["id"], "status": status, "exit_code": exit_code, "signal": killed_by, "time_ms": elapsed, "cpu_ms": cpu_ms}
     return answer, used[out_r], used[err_r]
 
 
@@ -374,7 +442,7 @@ def read_request():
     """
     The next request and its payload, or None at the channel's end. A request is the lengths of its
     JSON header and of its payload (two little-endian 32-bit numbers), the header ({"id", "files":
-    [[name, size], ...], "compiled", "time_ms", "memory_mb", "output_limit"}), then the payload: the
+    [[name, size], ...], "compiled", "time_ms", "clock", "wall_ms", "memory_mb", "output_limit"}), then the payload: the
     files' bytes in order, then the stdin's. The payload is read straight into a buffer and wiped after
     the run, as are the run's outputs: every later run's child is a fork of the runner, and must not find
     an earlier run's program, test, expected value or output in its memory (samples of one prompt share
@@ -460,6 +528,7 @@ def serve_one(waiting):
 
 
 SETTINGS = own_settings()
+RUNNER_NICE = SETTINGS[1]
 DIR_STATES = {directory: dir_state(directory) for directory in WRITABLE}
 # After the reset, which kills every other process, and after the answer, so the fork costs the run nothing.
 while serve_one(fork_waiting_child()):

@@ -1,8 +1,14 @@
-import { killSandboxed, OUTPUT_LIMIT, spawnSandboxedInit, type SandboxResult } from './process-sandbox.ts';
+import { killSandboxed, OUTPUT_LIMIT, spawnSandboxedInit, wallLimitMs, type SandboxResult, type TimeClock } from './process-sandbox.ts';
 import { PYTHON_RUNNER } from './python-runner.ts';
 
 /** Files of a run, by their path in /work. */
 export type RunFiles = Record<string, string>;
+
+/** A run's time limit and what it counts (default: wall-clock time). */
+export interface RunLimit {
+  ms: number;
+  clock?: TimeClock;
+}
 
 /**
  * One Python sandbox that runs many programs, one at a time: the runner inside (PYTHON_RUNNER) writes
@@ -26,7 +32,7 @@ export class PythonSession {
     this.#child.stdin.on('error', () => {});
     this.#child.on('error', () => {}); // a sandbox that cannot start ends in "close" too
     readAnswers(this.#child.stdout, ({ header, stdout, stderr }) => {
-      let answer: { id: number; status: SandboxResult['status']; exit_code: number | null; signal: string | null; time_ms: number; reset: boolean };
+      let answer: { id: number; status: SandboxResult['status']; exit_code: number | null; signal: string | null; time_ms: number; cpu_ms: number; reset: boolean };
       try {
         answer = JSON.parse(header.toString('utf8'));
       } catch {
@@ -45,6 +51,7 @@ export class PythonSession {
         stdout: stdout.toString('utf8'),
         stderr: stderr.toString('utf8'),
         timeMs: answer.time_ms,
+        cpuMs: answer.cpu_ms,
       });
     });
     this.#child.on('close', () => {
@@ -57,9 +64,9 @@ export class PythonSession {
     });
   }
 
-  /** Whether a run of `timeLimitMs` can still start and end before the sandbox's own time limit. */
-  canRun(timeLimitMs: number): boolean {
-    return !this.#dead && performance.now() + timeLimitMs + 2_000 < this.#endsAt;
+  /** Whether a run of `wallMs` (wall-clock) can still start and end before the sandbox's own time limit. */
+  canRun(wallMs: number): boolean {
+    return !this.#dead && performance.now() + wallMs + 2_000 < this.#endsAt;
   }
 
   /**
@@ -67,19 +74,29 @@ export class PythonSession {
    * `compiled`, main.py is a harness that serves many runs and holds no run's data: the runner keeps it
    * compiled.
    */
-  run(files: RunFiles, stdin: string, timeLimitMs: number, memoryMb: number, compiled = false): Promise<SandboxResult> {
+  run(files: RunFiles, stdin: string, limit: RunLimit, memoryMb: number, compiled = false): Promise<SandboxResult> {
     if (this.#dead) return Promise.resolve(broken('the runner stopped'));
     const id = this.#next++;
+    const wallMs = wallLimitMs(limit.ms, limit.clock);
     return new Promise((resolve) => {
       // The runner enforces the limit; this timer only covers a runner that stopped answering.
       const timer = setTimeout(() => {
         this.#pending.delete(id);
         this.close();
         resolve(broken('the runner stopped answering'));
-      }, timeLimitMs + 5_000);
+      }, wallMs + 5_000);
       this.#pending.set(id, { resolve, timer });
       const contents = Object.entries(files).map(([name, text]) => [name, Buffer.from(text)] as const);
-      const header = { id, files: contents.map(([name, data]) => [name, data.length]), compiled, time_ms: timeLimitMs, memory_mb: memoryMb, output_limit: OUTPUT_LIMIT };
+      const header = {
+        id,
+        files: contents.map(([name, data]) => [name, data.length]),
+        compiled,
+        time_ms: limit.ms,
+        clock: limit.clock ?? 'wall',
+        wall_ms: wallMs,
+        memory_mb: memoryMb,
+        output_limit: OUTPUT_LIMIT,
+      };
       this.#child.stdin.write(frameRequest(header, [...contents.map(([, data]) => data), Buffer.from(stdin)]));
     });
   }
@@ -155,23 +172,23 @@ export class PythonPool {
    * Runs main.py among `files`; `sandbox_error` when no session could run it (the pool is closed, or
    * the limit is too long). `compiled`: main.py is a harness that holds no run's data (PythonSession.run).
    */
-  async run(files: RunFiles, stdin: string, timeLimitMs: number, compiled = false): Promise<SandboxResult> {
-    const session = await this.#acquire(timeLimitMs);
+  async run(files: RunFiles, stdin: string, limit: RunLimit, compiled = false): Promise<SandboxResult> {
+    const session = await this.#acquire(wallLimitMs(limit.ms, limit.clock));
     if (session === undefined) return broken('the pool is closed');
     try {
-      return await session.run(files, stdin, timeLimitMs, this.#memoryMb, compiled);
+      return await session.run(files, stdin, limit, this.#memoryMb, compiled);
     } finally {
       this.#release(session);
     }
   }
 
-  async #acquire(timeLimitMs: number): Promise<PythonSession | undefined> {
+  async #acquire(wallMs: number): Promise<PythonSession | undefined> {
     // A run longer than a session may live runs in a sandbox of its own.
-    if (timeLimitMs + 2_000 >= SESSION_LIFETIME_MS) return undefined;
+    if (wallMs + 2_000 >= SESSION_LIFETIME_MS) return undefined;
     for (;;) {
       if (this.#closed) return undefined;
       const session = this.#idle.pop();
-      if (session?.canRun(timeLimitMs)) return session;
+      if (session?.canRun(wallMs)) return session;
       if (session) {
         this.#retire(session);
         continue;

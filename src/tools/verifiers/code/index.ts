@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { PreparedProgram, languageOf } from '../../../sandbox/program.ts';
 import { leasePythonPool, type PythonPool, type RunFiles } from '../../../sandbox/python-session.ts';
-import { sandboxUnavailable, type SandboxResult } from '../../../sandbox/process-sandbox.ts';
+import { sandboxUnavailable, type SandboxResult, type TimeClock } from '../../../sandbox/process-sandbox.ts';
 import { Semaphore } from '../../../util/semaphore.ts';
 import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../../types.ts';
 import { asError } from '../../../util/errors.ts';
@@ -23,7 +23,10 @@ type CaseStatus = 'passed' | 'wrong_answer' | 'timeout' | 'runtime_error' | 'out
 
 interface CaseOutcome {
   status: CaseStatus;
+  /** Wall-clock time of the run. */
   time_ms?: number;
+  /** CPU time of the run's processes, where it was measured to the end (Python runs in a warm sandbox). */
+  cpu_ms?: number;
   message?: string;
 }
 
@@ -32,6 +35,8 @@ interface Options {
   language: string | undefined;
   /** Undefined: the test data's limit, else 5 s. */
   timeLimitMs: number | undefined;
+  /** What the case limit counts: CPU time (default), so a verdict does not depend on the machine's load, or wall-clock time. */
+  clock: TimeClock;
   itemTimeLimitMs: number;
   memoryMb: number;
   compare: 'harness' | 'exact' | 'whitespace' | 'float';
@@ -62,6 +67,7 @@ function options(params: ToolParams): Options {
   return {
     language,
     timeLimitMs: number('time_limit_ms', 60_000),
+    clock: params.time_limit_clock === 'wall' ? 'wall' : 'cpu',
     itemTimeLimitMs: number('item_time_limit_ms', 600_000) ?? 120_000,
     memoryMb: number('memory_mb', 8_192) ?? 1_024,
     compare,
@@ -92,12 +98,20 @@ function outputMatches(actual: string, expected: string, o: Options): boolean {
   return tokensEqual(actual, expected, o.compare === 'float' ? o.floatTolerance : undefined);
 }
 
+/** How long a run took: wall-clock time, and CPU time where it was measured. */
+function times(result: SandboxResult): Pick<CaseOutcome, 'time_ms' | 'cpu_ms'> {
+  return { time_ms: Math.round(result.timeMs), ...(result.cpuMs !== undefined && { cpu_ms: Math.round(result.cpuMs) }) };
+}
+
+/** The outcome of a run that did not end well; a run the machine starved of CPU is no verdict, but an error. */
 function failure(result: SandboxResult): CaseOutcome | undefined {
-  const time_ms = Math.round(result.timeMs);
-  if (result.status === 'timeout') return { status: 'timeout', time_ms };
-  if (result.status === 'output_limit') return { status: 'output_limit', time_ms };
+  if (result.status === 'timeout') return { status: 'timeout', ...times(result) };
+  if (result.status === 'output_limit') return { status: 'output_limit', ...times(result) };
+  if (result.status === 'starved') {
+    throw new Error(`the machine was too busy to judge the program: it waited for a CPU most of ${Math.round(result.timeMs)} ms`);
+  }
   if (result.status === 'sandbox_error') throw new Error(`sandbox failed: ${result.stderr}`);
-  if (result.exitCode !== 0) return { status: 'runtime_error', time_ms, message: result.stderr.slice(-500) };
+  if (result.exitCode !== 0) return { status: 'runtime_error', ...times(result), message: result.stderr.slice(-500) };
   return undefined;
 }
 
@@ -107,7 +121,6 @@ function failure(result: SandboxResult): CaseOutcome | undefined {
  * prints a verdict of its own and leaves early does not pass.
  */
 function functionVerdict(result: SandboxResult, token: string): CaseOutcome {
-  const time_ms = Math.round(result.timeMs);
   const last = result.stdout.trimEnd().split('\n').pop() ?? '';
   let verdict: { passed?: unknown; got?: unknown; token?: unknown } | undefined;
   try {
@@ -116,9 +129,9 @@ function functionVerdict(result: SandboxResult, token: string): CaseOutcome {
     verdict = undefined;
   }
   if (verdict === undefined || typeof verdict !== 'object' || verdict === null || verdict.token !== token) {
-    return { status: 'wrong_answer', time_ms, message: 'the program ended before the harness called the function' };
+    return { status: 'wrong_answer', ...times(result), message: 'the program ended before the harness called the function' };
   }
-  return verdict.passed === true ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms, message: `returned ${String(verdict.got)}` };
+  return verdict.passed === true ? { status: 'passed', ...times(result) } : { status: 'wrong_answer', ...times(result), message: `returned ${String(verdict.got)}` };
 }
 
 interface Case {
@@ -137,11 +150,11 @@ function pythonRun(files: RunFiles, o: Options, pool: PythonPool | undefined, pr
   let own: Promise<PreparedProgram> | undefined;
   return async (stdin, limitMs) => {
     // main.py is always one of the harnesses, the same for many programs.
-    const pooled = pool && (await pool.run(files, stdin, limitMs, true));
+    const pooled = pool && (await pool.run(files, stdin, { ms: limitMs, clock: o.clock }, true));
     if (pooled && pooled.status !== 'sandbox_error') return pooled;
     const { 'main.py': main, ...rest } = files;
     own ??= prepare('python', main!, rest);
-    return (await (await own).run({ stdin, timeLimitMs: limitMs, memoryMb: o.memoryMb })).result;
+    return (await (await own).run({ stdin, timeLimitMs: limitMs, clock: o.clock, memoryMb: o.memoryMb })).result;
   };
 }
 
@@ -171,13 +184,12 @@ async function casesOf(
         const compileError: CaseOutcome = { status: 'compile_error', message: p.compile?.stderr.slice(-500) ?? '' };
         return suite.cases.map(() => ({ run: async () => compileError }));
       }
-      run = async (stdin, limitMs) => (await p.run({ stdin, timeLimitMs: limitMs, memoryMb: o.memoryMb })).result;
+      run = async (stdin, limitMs) => (await p.run({ stdin, timeLimitMs: limitMs, clock: o.clock, memoryMb: o.memoryMb })).result;
     }
     return suite.cases.map((c) => ({
       run: async (limitMs) => {
         const result = await run(c.input, limitMs);
-        const time_ms = Math.round(result.timeMs);
-        return failure(result) ?? (outputMatches(result.stdout, c.output, o) ? { status: 'passed', time_ms } : { status: 'wrong_answer', time_ms });
+        return failure(result) ?? { status: outputMatches(result.stdout, c.output, o) ? 'passed' : 'wrong_answer', ...times(result) };
       },
     }));
   }
@@ -200,9 +212,8 @@ async function casesOf(
     run: async (limitMs) => {
       const { stdin, proven } = proof.run(i);
       const result = await run(stdin, limitMs);
-      const time_ms = Math.round(result.timeMs);
-      if (!proven(result.stdout)) return failure(result) ?? { status: 'runtime_error', time_ms, message: 'the tests did not run to their end' };
-      return failure(result) ?? { status: 'passed', time_ms };
+      if (!proven(result.stdout)) return failure(result) ?? { status: 'runtime_error', ...times(result), message: 'the tests did not run to their end' };
+      return failure(result) ?? { status: 'passed', ...times(result) };
     },
   }));
 }
@@ -337,6 +348,14 @@ export const codeTests: ToolDefinition = {
           'function-call and assert tests are Python',
       },
       time_limit_ms: { type: 'number', description: "per test case; default: the test data's time_limit, else 5000" },
+      time_limit_clock: {
+        type: 'string',
+        enum: ['cpu', 'wall'],
+        default: 'cpu',
+        description:
+          'what time_limit_ms counts: CPU time of the program\'s processes (its wall-clock time may reach 3x the limit + 1 s; a run ' +
+          'starved of CPU by a busy machine gets an error, not a timeout), or wall-clock time',
+      },
       item_time_limit_ms: { type: 'number', default: 120000, description: 'all cases of an item; cases left when it runs out count as timed out' },
       memory_mb: { type: 'number', default: 1024 },
       compare: {
