@@ -8,6 +8,7 @@
  */
 import { createServer } from 'node:http';
 import { postJson, startService } from '../test/helpers/service.ts';
+import { cpuPressure } from './machine.ts';
 
 const REQUESTS = 256;
 
@@ -29,6 +30,8 @@ async function startModel(): Promise<{ url: string; calls: number[]; close(): Pr
 }
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.floor(p * (values.length - 1))]!;
+
+console.log(`cpu pressure: ${cpuPressure()}`);
 
 for (const [label, batch] of [
   ['coalescing on (batch 32)', '32'],

@@ -9,9 +9,9 @@
  * Run: node bench/code-cases.ts
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { codeTests } from '../src/tools/verifiers/code/index.ts';
 import type { ScoringItem } from '../src/tools/types.ts';
+import { cpuPressure } from './machine.ts';
 
 const ROUNDS = 9;
 const EXTRA = 20;
@@ -61,7 +61,7 @@ function barePython(): Promise<number> {
 const bare: number[] = [];
 for (let i = 0; i < 3; i++) await barePython();
 for (let i = 0; i < 21; i++) bare.push(await barePython());
-console.log(`cpu pressure: ${readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]}`);
+console.log(`cpu pressure: ${cpuPressure()}`);
 console.log(`bare python3 start (median of 21): ${median(bare).toFixed(1)} ms`);
 console.log('format | 1 case (median) | 21 cases (median) | per extra case | extra case / bare python3');
 for (const [name, { program, reference }] of Object.entries(formats)) {

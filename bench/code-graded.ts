@@ -6,10 +6,10 @@
  *
  * Run: node bench/code-graded.ts [humaneval|apps|mbpp] [module exporting codeTests, to compare another version]
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadAppsJudged, loadHumanEvalJudged, loadMbppJudged, type JudgedResponse } from '../test/helpers/graded-code.ts';
 import type { ToolDefinition } from '../src/tools/types.ts';
+import { cpuPressure } from './machine.ts';
 
 const [set = 'humaneval', modulePath] = process.argv.slice(2);
 const { codeTests } = (await import(modulePath ? resolve(modulePath) : '../src/tools/verifiers/code/index.ts')) as { codeTests: ToolDefinition };
@@ -17,9 +17,8 @@ const loaders: Record<string, () => JudgedResponse[]> = { humaneval: loadHumanEv
 if (!(set in loaders)) throw new Error(`no judged set ${set}: humaneval, apps or mbpp`);
 const rows = loaders[set]!();
 const params = set === 'apps' ? { all_or_nothing: true, stop_on_first_failure: true } : {};
-const pressure = () => readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
 
-console.log(`cpu pressure before: ${pressure()}`);
+console.log(`cpu pressure before: ${cpuPressure()}`);
 const started = performance.now();
 const misses: string[] = [];
 let next = 0;
@@ -44,4 +43,4 @@ await Promise.all(
 for (const miss of misses.sort()) console.log(miss);
 const agree = rows.length - misses.length;
 console.log(`${set}: ${agree}/${rows.length} agree (${((100 * agree) / rows.length).toFixed(2)}%) in ${((performance.now() - started) / 1000).toFixed(0)} s`);
-console.log(`cpu pressure after: ${pressure()}`);
+console.log(`cpu pressure after: ${cpuPressure()}`);

@@ -7,8 +7,8 @@
  *
  * Run: node bench/compile-cache.ts
  */
-import { readFileSync } from 'node:fs';
 import { runCode } from '../src/protocol/sandbox-fusion.ts';
+import { cpuPressure } from './machine.ts';
 
 const PROGRAMS: Record<string, string> = {
   cpp: '#include <bits/stdc++.h>\nusing namespace std;\nint main(){long a,b;cin>>a>>b;vector<long> v{a,b};sort(v.begin(),v.end());cout<<v[0]+v[1]<<"\\n";}',
@@ -18,9 +18,8 @@ const PROGRAMS: Record<string, string> = {
 };
 const PROGRAMS_PER_LANGUAGE = 5;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const pressure = () => readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
 
-console.log(`cpu pressure before: ${pressure()}`);
+console.log(`cpu pressure before: ${cpuPressure()}`);
 for (const [language, code] of Object.entries(PROGRAMS)) {
   const first: number[] = [];
   const second: number[] = [];
@@ -36,4 +35,4 @@ for (const [language, code] of Object.entries(PROGRAMS)) {
   const [f, s] = [median(first), median(second)];
   console.log(`${language}: first call (compiles) ${f.toFixed(0)} ms, second call (cached) ${s.toFixed(0)} ms, ratio ${(s / f).toFixed(2)} (medians of ${PROGRAMS_PER_LANGUAGE})`);
 }
-console.log(`cpu pressure after: ${pressure()}`);
+console.log(`cpu pressure after: ${cpuPressure()}`);

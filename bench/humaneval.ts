@@ -18,13 +18,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadHumanEvalJudged } from '../test/helpers/graded-code.ts';
 import { postJson, startService } from '../test/helpers/service.ts';
+import { cpuPressure } from './machine.ts';
 
 const ROUNDS = 5;
 const MODEL = 'qwen2.5-coder_7b';
 
 const rows = loadHumanEvalJudged().filter((row) => row.model === MODEL);
 const items = rows.map((row) => row.item);
-const pressure = () => readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
 const TICK_MS = 10; // USER_HZ = 100 on Linux
 
 /** Busy CPU milliseconds of the whole machine so far, from /proc/stat (all but idle and iowait). */
@@ -82,7 +82,7 @@ try {
     if (status !== 200) throw new Error(`status ${status}: ${JSON.stringify(json).slice(0, 300)}`);
     return { wall: performance.now() - started, cpu: machineCpuMs() - cpuBefore, passed: (json.rewards as number[]).filter((r) => r === 1).length };
   };
-  console.log(`cpu pressure before: ${pressure()}`);
+  console.log(`cpu pressure before: ${cpuPressure()}`);
   await serviceRound();
   await bareRound();
   const expected = rows.filter((row) => row.passed).length;
@@ -100,7 +100,7 @@ try {
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   console.log(`median ratio bare/service: wall ${median(ratios.map((r) => r.wall)).toFixed(2)}, CPU ${median(ratios.map((r) => r.cpu)).toFixed(2)} (goal >= 1.5)`);
-  console.log(`cpu pressure after: ${pressure()}`);
+  console.log(`cpu pressure after: ${cpuPressure()}`);
 } finally {
   await service.stop();
   rmSync(dir, { recursive: true, force: true });

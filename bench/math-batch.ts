@@ -18,6 +18,7 @@ import { applyToolset, type Toolset, type ToolTimings } from '../src/tools/tools
 import { builtinRegistry } from '../src/tools/builtin.ts';
 import type { ScoringItem } from '../src/tools/types.ts';
 import { startService } from '../test/helpers/service.ts';
+import { cpuPressure } from './machine.ts';
 
 const BATCH = 4096;
 const WARM_UP_ROUNDS = 3;
@@ -137,7 +138,7 @@ try {
 } finally {
   await service.stop();
 }
-const pressure = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
+const pressure = cpuPressure();
 const perCpuSecond = (rounds: Rates[]) => (rounds.length * items.length) / rounds.reduce((sum, r) => sum + r.cpuSeconds, 0);
 const localCpu = perCpuSecond(local);
 const httpCpu = perCpuSecond(http);

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startService } from '../test/helpers/service.ts';
+import { cpuPressure } from './machine.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ITEMS = 10_000;
@@ -101,7 +102,7 @@ const items = makeItems(ITEMS);
 const service = await startService({ RLAR_LOG_LEVEL: 'warn' });
 const url = service.url;
 try {
-  console.log(`pressure before: ${readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]}`);
+  console.log(`pressure before: ${cpuPressure()}`);
   console.log(`items ${ITEMS}, median of ${ROUNDS} rounds, µs per item`);
   for (const [name, source] of [
     ['trivial', TRIVIAL],
@@ -120,7 +121,7 @@ try {
   const few = items.slice(0, CALL_ITEMS);
   const isolated = await throughService(url, GSM8K, few, { isolation: 'call' });
   console.log(`gsm8k regex, isolation "call" (${CALL_ITEMS} items): service ${isolated.toFixed(1)} µs per item`);
-  console.log(`pressure after:  ${readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]}`);
+  console.log(`pressure after:  ${cpuPressure()}`);
 } finally {
   await service.stop();
 }

@@ -16,6 +16,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { startService } from '../test/helpers/service.ts';
+import { cpuPressure } from './machine.ts';
 
 const ITEMS = 256;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
@@ -101,7 +102,7 @@ try {
     }
     for (let i = 0; i < 16; i++) latencies.lone!.push(await post(service.url, bodies.slime[i]!));
   }
-  const pressure = readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0];
+  const pressure = cpuPressure();
   console.log(`${ITEMS} MATH-500 answers (math_answer), ${ROUNDS} rounds, medians (CPU: means); cpu pressure: ${pressure}`);
   console.log(`one ${ITEMS}-item native request     ${median(rate.batch!).toFixed(0).padStart(6)} items/s   service CPU ${mean(cpu.batch!).toFixed(0)} µs/item   client CPU ${mean(clientCpu.batch!).toFixed(0)} µs/item`);
   for (const name of ['openrlhf', 'slime'] as const) {

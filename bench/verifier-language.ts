@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { startFakeLlm } from '../test/helpers/fake-llm.ts';
 import { startService } from '../test/helpers/service.ts';
+import { cpuPressure } from './machine.ts';
 
 const ITEMS = 5_000;
 const ROUNDS = 3;
@@ -61,7 +62,7 @@ const llm = await startFakeLlm({ answer: (request) => answer(request.messages[1]
 const service = await startService({ RLAR_LOG_LEVEL: 'warn', OPENAI_BASE_URL: llm.url, OPENAI_API_KEY: 'bench' });
 const url = service.url;
 try {
-  console.log(`pressure before: ${readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]}`);
+  console.log(`pressure before: ${cpuPressure()}`);
   for (const language of ['javascript', 'python'] as const) {
     const started = performance.now();
     const planned = await post(`${url}/reward`, { items: Array.from({ length: 8 }, (_, i) => item(i, language)) });
@@ -84,7 +85,7 @@ try {
         `scoring ${times[Math.floor(times.length / 2)]!.toFixed(1).padStart(6)} µs/item (5 verifiers, ${ITEMS} items, median of ${ROUNDS})`,
     );
   }
-  console.log(`pressure after:  ${readFileSync('/proc/pressure/cpu', 'utf8').split('\n')[0]}`);
+  console.log(`pressure after:  ${cpuPressure()}`);
 } finally {
   await service.stop();
   await llm.close();
