@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { getPriority, tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
@@ -103,6 +103,12 @@ export type TimeClock = 'cpu' | 'wall';
 export function wallLimitMs(limitMs: number, clock: TimeClock = 'wall'): number {
   return clock === 'cpu' ? 3 * limitMs + 1_000 : limitMs;
 }
+
+/**
+ * Whether /proc lists a task's children (CONFIG_PROC_CHILDREN), which treeUsage walks; without it a
+ * run's CPU time cannot be read from the host, and its limit counts wall-clock time.
+ */
+const CHILDREN_LISTED = existsSync(`/proc/self/task/${process.pid}/children`);
 
 /** How often a run under a CPU-time limit has its CPU time read. */
 const CPU_POLL_MS = 25;
@@ -444,7 +450,8 @@ function parseFetched(stream: string, asked: Set<string>): Record<string, string
 }
 
 /** Runs one command in the sandbox over `workDir`; never rejects. */
-export function runSandboxed(workDir: string, command: SandboxCommand): Promise<SandboxResult> {
+export function runSandboxed(workDir: string, asked: SandboxCommand): Promise<SandboxResult> {
+  const command: SandboxCommand = asked.clock === 'cpu' && !CHILDREN_LISTED ? { ...asked, clock: 'wall' } : asked;
   const started = performance.now();
   const fetch = fetchList(command.fetch);
   // The launcher's own budget bounds this; more means something else wrote to the pipe.
