@@ -757,7 +757,7 @@ while frame is not None:
 });
 
 describe('warm pooled sandboxes', () => {
-  it("keep nothing of one case's run for the next: no daemon, no file in /work, /tmp or /dev/shm, no module to import, no smaller share of the CPU", async () => {
+  it("keep nothing of one case's run for the next: no daemon, no file in /work, /tmp or /dev/shm, no module to import, no smaller share of the CPU, no scheduling change", async () => {
     // Every case first looks for what an earlier case left, then leaves it all behind again: the
     // cases share the thread's warm sandboxes (two, on two cores), so each one's reset is what is tested.
     const program = [
@@ -774,6 +774,13 @@ describe('warm pooled sandboxes', () => {
       // The share of the CPU of the session the runner is in (its autogroup's nice value), which any
       // process of the session may lower: a sandbox so changed is retired, not lent to the next run.
       'nice = open("/proc/self/autogroup").read().split()[-1] if os.path.exists("/proc/self/autogroup") else "0"',
+      // And the runner's sched_setattr runtime, which this run inherits: a run sets it on the runner to 100 ms.
+      'SCHED_GETATTR, SCHED_SETATTR = {"x86_64": (315, 314), "aarch64": (275, 274)}[os.uname().machine]',
+      'attr = ctypes.create_string_buffer(56)',
+      'ctypes.CDLL(None).syscall(SCHED_GETATTR, 0, attr, 56, 0)',
+      'runtime = int.from_bytes(attr.raw[24:32], "little")',
+      'attr.raw = attr.raw[:24] + (100_000_000).to_bytes(8, "little") + attr.raw[32:]',
+      'ctypes.CDLL(None).syscall(SCHED_SETATTR, os.getppid(), attr, 0)',
       'try:',
       '    open("/proc/self/autogroup", "w").write("19")',
       'except OSError:',
@@ -796,10 +803,10 @@ describe('warm pooled sandboxes', () => {
       '    threading.Thread(target=lambda: [time.sleep(0.01) for _ in iter(int, 1)]).start()',
       '    ctypes.CDLL(None).syscall({"x86_64": 60, "aarch64": 93}[os.uname().machine], 0)',
       // Only the runner (this program's parent, the sandbox's init) may be there.
-      'print(input(), "left:", left, "other processes:", others, "autogroup nice:", nice)',
+      'print(input(), "left:", left, "other processes:", others, "autogroup nice:", nice, "runtime changed:", runtime == 100_000_000)',
     ].join('\n');
     const inputs = ['1\n', '2\n', '3\n', '4\n', '5\n', '6\n'];
-    const reference = { inputs, outputs: inputs.map((n) => `${n.trim()} left: [] other processes: 0 autogroup nice: 0\n`) };
+    const reference = { inputs, outputs: inputs.map((n) => `${n.trim()} left: [] other processes: 0 autogroup nice: 0 runtime changed: False\n`) };
     const { json } = await postJson(`${service.url}/tools/code_tests/score`, {
       items: [{ prompt: 'Echo.', response: `\`\`\`python\n${program}\n\`\`\``, reference }],
     });
@@ -881,6 +888,59 @@ describe('warm pooled sandboxes', () => {
     } finally {
       await pooled.stop();
     }
+  });
+});
+
+describe('CPU-time limits of code_tests (a hostile review of them)', () => {
+  // A service of its own: its compile cache (C) would otherwise stay in TMP, which later tests check.
+  let own: RunningService;
+  beforeAll(async () => {
+    own = await startService({ RLAR_THREADS: '1' });
+  });
+  afterAll(async () => {
+    await own.stop();
+  });
+  const burn = 'import os, time\ndef burn(seconds):\n    end = time.process_time() + seconds\n    while time.process_time() < end:\n        pass\n';
+  const score = async (code: string, input = '7\n', cases = 1, language = 'python') => {
+    const reference = { inputs: Array(cases).fill(input), outputs: Array(cases).fill('7\n') };
+    const { json } = await postJson(`${own.url}/tools/code_tests/score`, {
+      items: [{ prompt: '', response: `\`\`\`${language}\n${code}\n\`\`\``, reference }],
+      params: { time_limit_ms: 1000, language },
+    });
+    return json.details[0];
+  };
+
+  it("counts the CPU time of children the kernel would reap unseen (SIGCHLD ignored): warm and one-off sandboxes, Python and C", async () => {
+    // 3 s of CPU in children that would vanish with their CPU time, waited for through a pipe.
+    const python = `${burn}import signal\nsignal.signal(signal.SIGCHLD, signal.SIG_IGN)\nfor _ in range(5):\n    r, w = os.pipe()\n    if os.fork() == 0:\n        burn(0.6)\n        os.write(w, b"x")\n        os._exit(0)\n    os.close(w)\n    os.read(r, 1)\nprint(input())`;
+    const c = '#include <signal.h>\n#include <stdio.h>\n#include <time.h>\n#include <unistd.h>\nint main(void){signal(SIGCHLD, SIG_IGN);for(int r=0;r<5;r++){int p[2];pipe(p);if(fork()==0){clock_t s=clock();while(clock()-s<0.6*CLOCKS_PER_SEC);write(p[1],"x",1);_exit(0);}close(p[1]);char b;read(p[0],&b,1);}int x;scanf("%d",&x);printf("%d\\n",x);return 0;}';
+    for (const [name, code, cases, language] of [['python, warm', python, 2, 'python'], ['python, own sandbox', python, 1, 'python'], ['c', c, 1, 'c']] as const) {
+      const detail = await score(code, '7\n', cases, language);
+      expect(detail.detail?.cases.map((k: any) => k.status), `${name}: ${JSON.stringify(detail)}`).toEqual(Array(cases).fill('timeout'));
+    }
+  });
+
+  it("keeps the clock running when a program stops reading a large stdin", async () => {
+    // The runner's write of the rest of stdin would block while the program burns CPU time; a child keeps
+    // the pipe open until the program has ended, so that the write then fails and the runner goes on.
+    const code = `${burn}first = b""\nwhile b"\\n" not in first:\n    first += os.read(0, 4096)\nif os.fork() == 0:\n    while os.getppid() != 1:\n        time.sleep(0.001)\n    os._exit(0)\nburn(1.5)\nfor _ in range(2):\n    pid = os.fork()\n    if pid == 0:\n        burn(1.2)\n        os._exit(0)\n    os.waitpid(pid, 0)\nos.write(1, first.split(b"\\n")[0] + b"\\n")\nos._exit(0)`;
+    const detail = await score(code, `7\n${'0\n'.repeat(60_000)}`, 2);
+    expect(detail.detail.cases.map((k: any) => k.status), JSON.stringify(detail)).toEqual(['timeout', 'timeout']);
+  });
+
+  it('kills what a program leaves running when it ends, whatever its process group: no time past the clock', async () => {
+    // The answer comes from a child in a group of its own, after the program's own process ended.
+    const code = `${burn}line = input()\nif os.fork() == 0:\n    os.setpgid(0, 0)\n    burn(0.3)\n    print(line, flush=True)\n    os._exit(0)\nos._exit(0)`;
+    const detail = await score(code, '7\n', 2);
+    expect(detail.detail.cases.map((k: any) => k.status), JSON.stringify(detail)).toEqual(['wrong_answer', 'wrong_answer']);
+  });
+
+  it('gives a program that makes its own processes wait for each other its timeout, not the error of a starved run', async () => {
+    // Forty processes on one CPU that wake together every 0.5 s and work 1 ms: a long sum of waits, little CPU.
+    const code = 'import os, time\nos.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\nfor _ in range(39):\n    if os.fork() == 0:\n        break\nwhile True:\n    time.sleep(0.5 - time.time() % 0.5)\n    end = time.process_time() + 0.001\n    while time.process_time() < end:\n        pass';
+    const detail = await score(code, '7\n', 2);
+    expect(detail.error, JSON.stringify(detail)).toBeUndefined();
+    expect(detail.detail.cases.map((k: any) => k.status)).toEqual(['timeout', 'timeout']);
   });
 });
 

@@ -4,7 +4,7 @@ import { chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { getPriority, tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { isMainThread, threadId } from 'node:worker_threads';
-import { noNewSessionsFilter } from './seccomp.ts';
+import { sandboxSeccompFilter } from './seccomp.ts';
 
 /**
  * Runs untrusted programs (model outputs) in a bubblewrap sandbox: read-only system directories, no
@@ -125,9 +125,11 @@ function autogroupNice(pid: number | 'self'): number {
 
 /**
  * CPU time (its own and its reaped descendants') of a process and every live or unreaped descendant,
- * how long they waited for a CPU (schedstat's run delay), and whether one of them lowered its own
- * priority (a nice value above this thread's, a policy other than SCHED_OTHER, or a nicer autogroup,
- * its session's share of the CPU), from /proc. Processes that end while they are read are skipped.
+ * the longest any one of them waited for a CPU (schedstat's run delay: the run's own processes cannot
+ * make one of them wait long without spending the CPU time themselves, as a sum of many short waits
+ * could), and whether one of them lowered its own priority (a nice value above this thread's, a policy
+ * other than SCHED_OTHER, or a nicer autogroup, its session's share of the CPU), from /proc. Processes
+ * that end while they are read are skipped.
  */
 export function treeUsage(root: number): { cpuMs: number; waitMs: number; lowered: boolean } {
   let ticks = 0;
@@ -141,11 +143,14 @@ export function treeUsage(root: number): { cpuMs: number; waitMs: number; lowere
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime, stime, cutime, cstime: fields 14 to 17 of the line, 11 to 14 after "pid (comm) ".
-      for (let i = 11; i <= 14; i++) ticks += Number(fields[i]);
+      const [ranNs, waitedNs] = readFileSync(`/proc/${pid}/schedstat`, 'latin1').split(' ').map(Number) as [number, number];
+      waitNs = Math.max(waitNs, waitedNs);
+      // utime, stime, cutime, cstime: fields 14 to 17 of the line, 11 to 14 after "pid (comm) ". utime +
+      // stime are whole ticks, each process's rounded down (40 processes that woke briefly showed 590 ms
+      // where they had run 957): the leading thread's run time counts where it is more.
+      ticks += Math.max(Number(fields[11]) + Number(fields[12]), (ranNs * CLOCK_TICKS_PER_SECOND) / 1e9) + Number(fields[13]) + Number(fields[14]);
       // nice and policy: fields 19 and 41.
       if (Number(fields[16]) > ownNice || fields[38] !== '0') lowered = true;
-      waitNs += Number(readFileSync(`/proc/${pid}/schedstat`, 'latin1').split(' ')[1]);
       if (autogroupNice(pid) > ownGroupNice) lowered = true;
       for (const task of readdirSync(`/proc/${pid}/task`)) {
         for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1').split(' ')) if (child !== '') pending.push(Number(child));
@@ -157,15 +162,19 @@ export function treeUsage(root: number): { cpuMs: number; waitMs: number; lowere
   return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, waitMs: waitNs / 1e6, lowered };
 }
 
-/** Every sandbox runs under it: no program starts a session (a scheduling group) of its own. */
-const NO_NEW_SESSIONS = noNewSessionsFilter();
+/**
+ * Every sandbox runs under one: no program starts a session (a scheduling group) of its own; under a
+ * CPU-time limit, none makes its ended children vanish with their CPU time either (seccomp.ts).
+ */
+const SECCOMP_FILTER = sandboxSeccompFilter(false);
+const CPU_LIMITED_FILTER = sandboxSeccompFilter(true);
 
 let available: string | undefined | null = null;
 
 function whyUnavailable(): string | undefined {
-  if (NO_NEW_SESSIONS === undefined) return `the code sandbox runs on x86-64 and arm64 only (its seccomp filter names their system calls), not on ${process.arch}`;
+  if (CPU_LIMITED_FILTER === undefined) return `the code sandbox runs on x86-64 and arm64 only (its seccomp filter names their system calls), not on ${process.arch}`;
   // The probe loads the filter from its stdin, as every sandbox loads it from its fd 4.
-  const probe = spawnSync('bwrap', ['--seccomp', '0', '--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--size', '1048576', '--tmpfs', '/tmp', 'true'], { timeout: 5_000, input: NO_NEW_SESSIONS });
+  const probe = spawnSync('bwrap', ['--seccomp', '0', '--ro-bind', '/', '/', '--unshare-all', '--die-with-parent', '--size', '1048576', '--tmpfs', '/tmp', 'true'], { timeout: 5_000, input: CPU_LIMITED_FILTER });
   if (probe.error || probe.status !== 0) {
     return `the code sandbox needs bubblewrap (bwrap 0.8 or newer) with user namespaces and seccomp: ${probe.error?.message ?? probe.stderr.toString().trim()}`;
   }
@@ -183,15 +192,29 @@ export function sandboxUnavailable(): string | undefined {
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
 /**
- * The sandbox's first process (/bin/sh): copies the input into /work, runs the program without the
- * fetch pipe (fd 3), kills whatever the program left running (`kill -9 -1` spares only itself and the
- * namespace's init), then writes each requested file to fd 3 as "F <path>" and a base64 line: only
- * when no component of the path is a symbolic link and the file is regular, within the byte budget.
- * Arguments: copy|bound, the paths (one a line), the byte budget, then the command.
+ * The sandbox's first process (/bin/sh): copies the input into /work, starts a watchdog that kills
+ * every other process of the sandbox once the hard limit (seconds) has passed, runs the program
+ * without the fetch pipe (fd 3), kills whatever the program left running (`kill -9 -1` spares only
+ * itself and the namespace's init), then writes each requested file to fd 3 as "F <path>" and a base64
+ * line: only when no component of the path is a symbolic link and the file is regular, within the byte
+ * budget. The watchdog is a subshell and sleep, not coreutils' timeout, which waits for a SIGCHLD
+ * handler that the seccomp filter does not let anyone install (seccomp.ts); the program runs in the
+ * foreground, which the shell waits for without one. Arguments: copy|bound, the paths (one a line),
+ * the byte budget, the hard limit, then the command.
  */
 const LAUNCHER = `
 if [ "$1" = copy ]; then cp -R /.rlar/in/. /work/ || exit 125; fi
-fetch=$2; budget=$3; shift 3
+fetch=$2; budget=$3; limit=$4; shift 4
+launcher=$$
+(
+  exec </dev/null >/dev/null 2>&1 3>&-
+  read self rest </proc/self/stat
+  sleep "$limit"
+  for dir in /proc/[0-9]*; do
+    pid=\${dir#/proc/}
+    [ "$pid" = 1 ] || [ "$pid" = "$launcher" ] || [ "$pid" = "$self" ] || kill -9 "$pid" 2>/dev/null
+  done
+) &
 "$@" 3>&-
 code=$?
 kill -9 -1 2>/dev/null
@@ -240,7 +263,7 @@ const ISOLATION = [
 ];
 
 /** Starts bwrap in a process group of its own; as root, bwrap itself starts as `nobody` (spawn sets the ids and drops supplementary groups). */
-function spawnBwrap(args: string[], fetchPipe = false): ChildProcessWithoutNullStreams {
+function spawnBwrap(args: string[], filter: Buffer | undefined, fetchPipe = false): ChildProcessWithoutNullStreams {
   const child = spawn('bwrap', ['--seccomp', '4', ...args], {
     stdio: ['pipe', 'pipe', 'pipe', fetchPipe ? 'pipe' : 'ignore', 'pipe'],
     detached: true,
@@ -249,9 +272,9 @@ function spawnBwrap(args: string[], fetchPipe = false): ChildProcessWithoutNullS
   }) as ChildProcessWithoutNullStreams;
   // bwrap reads the filter to the end of its fd 4 (none, where sandboxUnavailable says why: bwrap then
   // refuses to start); a bwrap that failed to start reads nothing.
-  const filter = child.stdio[4] as NodeJS.WritableStream;
-  filter.on('error', () => {});
-  filter.end(NO_NEW_SESSIONS ?? Buffer.alloc(0));
+  const filterPipe = child.stdio[4] as NodeJS.WritableStream;
+  filterPipe.on('error', () => {});
+  filterPipe.end(filter ?? Buffer.alloc(0));
   return child;
 }
 
@@ -385,18 +408,19 @@ function fetchList(fetch: string[] | undefined): string[] {
 
 /**
  * Starts a command in the sandbox over `workDir` and returns the process (its own process group).
- * coreutils' timeout kills it even if this process's own timer is gone (a worker thread stopped
- * mid-run), so no sandbox outlives its time limit by more than a second. With `fetch`, the process's
+ * The launcher's watchdog kills it even if this process's own timer is gone (a worker thread stopped
+ * mid-run), so no sandbox outlives its wall-clock limit by more than a second. With `fetch`, the process's
  * fd 3 is the pipe the files come back through.
  */
 export function spawnSandboxed(workDir: string, command: SandboxCommand): ChildProcessWithoutNullStreams {
-  const hardLimit = `${Math.ceil(wallLimitMs(command.timeLimitMs, command.clock) / 1000) + 1}s`;
-  const program = ['/usr/bin/timeout', '--signal=KILL', hardLimit, '/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
+  const hardLimit = String(Math.ceil(wallLimitMs(command.timeLimitMs, command.clock) / 1000) + 1);
+  const program = ['/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
   const fetch = fetchList(command.fetch);
-  const launcher = ['/bin/sh', '-c', LAUNCHER, 'rlar', command.writeWorkDir ? 'bound' : 'copy', fetch.join('\n'), String(FETCH_MAX_BYTES)];
+  const launcher = ['/bin/sh', '-c', LAUNCHER, 'rlar', command.writeWorkDir ? 'bound' : 'copy', fetch.join('\n'), String(FETCH_MAX_BYTES), hardLimit];
   const env: string[] = [];
   for (const [key, value] of Object.entries(command.env ?? {})) env.push('--setenv', key, value);
-  return spawnBwrap([...bwrapArgs(workDir, command), ...env, ...launcher, ...program], fetch.length > 0);
+  const filter = command.clock === 'cpu' ? CPU_LIMITED_FILTER : SECCOMP_FILTER;
+  return spawnBwrap([...bwrapArgs(workDir, command), ...env, ...launcher, ...program], filter, fetch.length > 0);
 }
 
 /**
@@ -423,7 +447,8 @@ export function spawnSandboxedInit(command: Pick<SandboxCommand, 'argv' | 'timeL
     '--remount-ro', '/',
   );
   // No POSIX message queues: they would outlive a run in the sandbox's IPC namespace, and no directory lists them.
-  return spawnBwrap([...args, '/usr/bin/prlimit', ...limits(command), '--msgqueue=0', '--', ...command.argv]);
+  // Its runs are code_tests' (under CPU-time limits).
+  return spawnBwrap([...args, '/usr/bin/prlimit', ...limits(command), '--msgqueue=0', '--', ...command.argv], CPU_LIMITED_FILTER);
 }
 
 /** Kills a sandboxed process and everything in its group. */
