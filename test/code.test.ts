@@ -270,17 +270,18 @@ describe('time limits count CPU time, so a busy machine changes no verdict', () 
     return (await postJson(`${pinned.url}/tools/code_tests/score`, { items, params: { language, ...params } })).json;
   };
 
-  it('passes a program that needs 0.7 s of a 1 s limit while another process takes half the CPU, and times out one that needs 1.5 s', async () => {
+  it('passes a program that needs 0.7 s of a 1 s limit while another process takes half the CPU, times out one that needs 1.5 s, and bounds items alike', async () => {
     for (const language of ['python', 'c']) await score(language, 0, {}); // the warm sandbox and the compile cache, before the CPU is shared
     hog(1);
     for (const language of ['python', 'c']) {
-      // Python's two cases run in warm sandboxes, which measure the CPU time to the end.
+      // Python's two cases run in warm sandboxes, C's in a sandbox per run: both measure the CPU time.
       const fits = await score(language, 0.7, { time_limit_ms: 1000 }, language === 'python' ? 2 : 1);
       expect(fits.scores, `${language}: ${JSON.stringify(fits.details)}`).toEqual([1]);
       for (const { time_ms, cpu_ms } of fits.details[0].detail.cases) {
         // It took longer than its limit by the clock, and was judged by its CPU time.
         expect(time_ms, language).toBeGreaterThan(1000);
-        if (language === 'python') expect(cpu_ms).toBeGreaterThanOrEqual(690);
+        expect(cpu_ms, language).toBeGreaterThanOrEqual(690);
+        expect(cpu_ms, language).toBeLessThan(1000);
       }
       // Counted by the wall clock, as before, the same program times out.
       const byWall = await score(language, 0.7, { time_limit_ms: 1000, time_limit_clock: 'wall' });
@@ -289,6 +290,9 @@ describe('time limits count CPU time, so a busy machine changes no verdict', () 
     const over = await score('python', 1.5, { time_limit_ms: 1000 });
     expect(over.scores).toEqual([0]);
     expect(over.details[0].detail.cases[0].status).toBe('timeout');
+    // The item's limit counts CPU time too: four cases of 0.3 s fit in 1.5 s, however long they wait.
+    const item = await score('python', 0.3, { time_limit_ms: 1000, item_time_limit_ms: 1500 }, 4);
+    expect(item.details[0].detail.cases.map((c: any) => c.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
   });
 
   it('gives an error, not a timeout, for a run that waited for the CPU most of its time', async () => {

@@ -59,7 +59,7 @@ export interface SandboxResult {
   stdout: string;
   stderr: string;
   timeMs: number;
-  /** CPU time of the run's processes, when it was measured to the end (runs in a warm Python sandbox). */
+  /** CPU time of the run's processes, measured to its end: warm Python sandboxes, and one-off sandboxes under a CPU-time limit (the program and what it waited for). */
   cpuMs?: number;
   /** The fetched files that exist as regular files, by normalized path, base64. */
   files?: Record<string, string>;
@@ -199,12 +199,14 @@ export const isRoot = typeof process.getuid === 'function' && process.getuid() =
  * line: only when no component of the path is a symbolic link and the file is regular, within the byte
  * budget. The watchdog is a subshell and sleep, not coreutils' timeout, which waits for a SIGCHLD
  * handler that the seccomp filter does not let anyone install (seccomp.ts); the program runs in the
- * foreground, which the shell waits for without one. Arguments: copy|bound, the paths (one a line),
- * the byte budget, the hard limit, then the command.
+ * foreground, which the shell waits for without one. With `report`, the first line on fd 3 is
+ * "C <ticks>": the CPU time of the program and every process it waited for (the launcher's reaped
+ * children's, from /proc/self/stat, counted over the program's run). Arguments: copy|bound, the paths
+ * (one a line), the byte budget, the hard limit, report or nothing, then the command.
  */
 const LAUNCHER = `
 if [ "$1" = copy ]; then cp -R /.rlar/in/. /work/ || exit 125; fi
-fetch=$2; budget=$3; limit=$4; shift 4
+fetch=$2; budget=$3; limit=$4; report=$5; shift 5
 launcher=$$
 (
   exec </dev/null >/dev/null 2>&1 3>&-
@@ -215,9 +217,16 @@ launcher=$$
     [ "$pid" = 1 ] || [ "$pid" = "$launcher" ] || [ "$pid" = "$self" ] || kill -9 "$pid" 2>/dev/null
   done
 ) &
+read -r before </proc/self/stat
 "$@" 3>&-
 code=$?
+read -r after </proc/self/stat
 kill -9 -1 2>/dev/null
+if [ -n "$report" ]; then
+  set -- \${before##*) }; shift 13; reaped=$(($1 + $2))
+  set -- \${after##*) }; shift 13
+  printf 'C %s\n' $(($1 + $2 - reaped)) >&3
+fi
 [ -n "$fetch" ] && printf '%s\\n' "$fetch" | while IFS= read -r name; do
   path=/work; rest=$name; ok=1
   while :; do
@@ -416,11 +425,12 @@ export function spawnSandboxed(workDir: string, command: SandboxCommand): ChildP
   const hardLimit = String(Math.ceil(wallLimitMs(command.timeLimitMs, command.clock) / 1000) + 1);
   const program = ['/usr/bin/prlimit', ...limits(command), '--', ...command.argv];
   const fetch = fetchList(command.fetch);
-  const launcher = ['/bin/sh', '-c', LAUNCHER, 'rlar', command.writeWorkDir ? 'bound' : 'copy', fetch.join('\n'), String(FETCH_MAX_BYTES), hardLimit];
+  const report = command.clock === 'cpu' ? 'report' : '';
+  const launcher = ['/bin/sh', '-c', LAUNCHER, 'rlar', command.writeWorkDir ? 'bound' : 'copy', fetch.join('\n'), String(FETCH_MAX_BYTES), hardLimit, report];
   const env: string[] = [];
   for (const [key, value] of Object.entries(command.env ?? {})) env.push('--setenv', key, value);
   const filter = command.clock === 'cpu' ? CPU_LIMITED_FILTER : SECCOMP_FILTER;
-  return spawnBwrap([...bwrapArgs(workDir, command), ...env, ...launcher, ...program], filter, fetch.length > 0);
+  return spawnBwrap([...bwrapArgs(workDir, command), ...env, ...launcher, ...program], filter, fetch.length > 0 || report !== '');
 }
 
 /**
@@ -462,16 +472,20 @@ export function killSandboxed(child: ChildProcessWithoutNullStreams): void {
 
 const BASE64_LINE = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** The files of the launcher's fd 3 stream: "F <path>" then a base64 line, only for paths asked for. */
-function parseFetched(stream: string, asked: Set<string>): Record<string, string> {
+/**
+ * The launcher's fd 3 stream: "C <ticks>" when it reports the CPU time, then the files, "F <path>" and a
+ * base64 line each, only for paths asked for.
+ */
+function parseLauncherPipe(stream: string, asked: Set<string>): { cpuMs?: number; files: Record<string, string> } {
   const files: Record<string, string> = {};
   const lines = stream.split('\n');
-  for (let i = 0; i + 1 < lines.length; i += 2) {
+  const cpu = /^C (\d+)$/.exec(lines[0] ?? '');
+  for (let i = cpu ? 1 : 0; i + 1 < lines.length; i += 2) {
     const path = lines[i]!.startsWith('F ') ? lines[i]!.slice(2) : undefined;
     if (path === undefined || !asked.has(path) || !BASE64_LINE.test(lines[i + 1]!)) break;
     files[path] = lines[i + 1]!;
   }
-  return files;
+  return { ...(cpu && { cpuMs: (Number(cpu[1]) * 1000) / CLOCK_TICKS_PER_SECOND }), files };
 }
 
 /** Runs one command in the sandbox over `workDir`; never rejects. */
@@ -480,7 +494,7 @@ export function runSandboxed(workDir: string, asked: SandboxCommand): Promise<Sa
   const started = performance.now();
   const fetch = fetchList(command.fetch);
   // The launcher's own budget bounds this; more means something else wrote to the pipe.
-  const fetchLimit = Math.ceil(FETCH_MAX_BYTES / 3) * 4 + fetch.length * (MAX_PATH + 4);
+  const fetchLimit = Math.ceil(FETCH_MAX_BYTES / 3) * 4 + fetch.length * (MAX_PATH + 4) + 32;
   return new Promise((resolve) => {
     const child = spawnSandboxed(workDir, command);
     const out: Buffer[] = [];
@@ -540,6 +554,9 @@ export function runSandboxed(workDir: string, asked: SandboxCommand): Promise<Sa
       killGroup(); // anything the program left behind in its group
       // CPU-time limit: the kernel sends SIGXCPU (or SIGKILL past the hard limit).
       if (status === 'exited' && (signal === 'SIGXCPU' || code === 128 + 24)) status = 'timeout';
+      const { cpuMs, files } = pipe && fetchedSize <= fetchLimit ? parseLauncherPipe(Buffer.concat(fetched).toString('latin1'), new Set(fetch)) : { files: {} };
+      // A last check: CPU time spent between two readings still counts.
+      if (status === 'exited' && command.clock === 'cpu' && cpuMs !== undefined && cpuMs >= command.timeLimitMs) status = 'timeout';
       resolve({
         status,
         exitCode: code,
@@ -547,7 +564,8 @@ export function runSandboxed(workDir: string, asked: SandboxCommand): Promise<Sa
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
         timeMs: performance.now() - started,
-        ...(pipe && { files: fetchedSize > fetchLimit ? {} : parseFetched(Buffer.concat(fetched).toString('latin1'), new Set(fetch)) }),
+        ...(cpuMs !== undefined && { cpuMs }),
+        ...(fetch.length > 0 && { files }),
       });
     });
   });

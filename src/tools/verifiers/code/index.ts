@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { PreparedProgram, languageOf } from '../../../sandbox/program.ts';
 import { leasePythonPool, type PythonPool, type RunFiles } from '../../../sandbox/python-session.ts';
-import { sandboxUnavailable, type SandboxResult, type TimeClock } from '../../../sandbox/process-sandbox.ts';
+import { sandboxUnavailable, wallLimitMs, type SandboxResult, type TimeClock } from '../../../sandbox/process-sandbox.ts';
 import { Semaphore } from '../../../util/semaphore.ts';
 import { ToolInputError, type ScoringItem, type ToolDefinition, type ToolOutcome, type ToolParams } from '../../types.ts';
 import { asError } from '../../../util/errors.ts';
@@ -25,7 +25,7 @@ interface CaseOutcome {
   status: CaseStatus;
   /** Wall-clock time of the run. */
   time_ms?: number;
-  /** CPU time of the run's processes, where it was measured to the end (Python runs in a warm sandbox). */
+  /** CPU time of the run's processes (under CPU-time limits, and in warm Python sandboxes). */
   cpu_ms?: number;
   message?: string;
 }
@@ -220,19 +220,25 @@ async function casesOf(
 
 /**
  * Runs the cases, as many at a time as there are cores, each within its own limit and all within the
- * item's: a case that would start after the item's deadline counts as timed out without running.
+ * item's. Under CPU-time limits the item's limit counts as theirs do: the cases' CPU time (a case that
+ * timed out, its whole limit), with 3x the limit + 1 s of wall time as a bound. A case that would start
+ * after either ran out counts as timed out without running.
  */
 async function runCases(cases: Case[], caseLimitMs: number, o: Options): Promise<CaseOutcome[]> {
-  const deadline = performance.now() + o.itemTimeLimitMs;
+  const deadline = performance.now() + wallLimitMs(o.itemTimeLimitMs, o.clock);
+  let cpuLeft = o.itemTimeLimitMs;
   let failed = false;
   return Promise.all(
     cases.map(async (c) => {
       await slots.acquire();
       try {
         if (failed && o.stopOnFirstFailure) return { status: 'skipped' as const };
-        const left = deadline - performance.now();
+        const wallLeft = deadline - performance.now();
+        const left = o.clock === 'cpu' ? Math.min(cpuLeft, wallLeft) : wallLeft;
         if (left < 1) return { status: 'timeout' as const, message: "the item's time limit ran out before this case" };
-        const outcome = await c.run(Math.min(caseLimitMs, left));
+        const limitMs = Math.min(caseLimitMs, o.clock === 'cpu' ? cpuLeft : wallLeft);
+        const outcome = await c.run(limitMs);
+        cpuLeft -= outcome.status === 'timeout' ? limitMs : (outcome.cpu_ms ?? outcome.time_ms ?? 0);
         if (outcome.status !== 'passed') failed = true;
         return outcome;
       } finally {
@@ -356,7 +362,11 @@ export const codeTests: ToolDefinition = {
           'what time_limit_ms counts: CPU time of the program\'s processes (its wall-clock time may reach 3x the limit + 1 s; a run ' +
           'starved of CPU by a busy machine gets an error, not a timeout), or wall-clock time',
       },
-      item_time_limit_ms: { type: 'number', default: 120000, description: 'all cases of an item; cases left when it runs out count as timed out' },
+      item_time_limit_ms: {
+        type: 'number',
+        default: 120000,
+        description: 'all cases of an item, counted as time_limit_clock says (CPU: with 3x + 1 s of wall time as a bound); cases left when it runs out count as timed out',
+      },
       memory_mb: { type: 'number', default: 1024 },
       compare: {
         type: 'string',
