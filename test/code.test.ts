@@ -241,14 +241,13 @@ describe('time limits of code items', () => {
   });
 });
 
-describe('time limits count CPU time, so a busy machine changes no verdict', () => {
-  // The service and busy loops share one CPU; each loop is a session of its own, and so, under
-  // autogroup scheduling, a group that gets as large a share of the CPU as the sandbox's.
+// Root only: the busy loop takes a larger share of the CPU than others, which only root may give.
+describe.runIf(process.getuid?.() === 0)('time limits count CPU time, so a busy machine changes no verdict', () => {
+  // The service and a busy loop share one CPU. The loop is a session of its own, and its autogroup (and
+  // itself) at nice -10 weighs 9.3 times a sandbox's session under the kernel's fair scheduling: a
+  // sandbox gets 7-10% of that CPU, whether or not other work runs there too.
   const cpu = /Cpus_allowed_list:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]!;
-  const hogs: ChildProcess[] = [];
-  const hog = (count: number) => {
-    for (let i = 0; i < count; i++) hogs.push(spawn('taskset', ['-c', cpu, 'sh', '-c', 'while :; do :; done'], { detached: true, stdio: 'ignore' }));
-  };
+  let hog: ChildProcess | undefined;
   let pinned: RunningService;
   beforeAll(async () => {
     pinned = await startService({ RLAR_THREADS: '1' });
@@ -256,9 +255,13 @@ describe('time limits count CPU time, so a busy machine changes no verdict', () 
     expect(taskset.status, taskset.stderr.toString()).toBe(0);
   });
   afterAll(async () => {
-    for (const child of hogs) process.kill(-child.pid!, 'SIGKILL');
+    if (hog) process.kill(-hog.pid!, 'SIGKILL');
     await pinned.stop();
   });
+  const startHog = () => {
+    const loop = 'echo -10 > /proc/self/autogroup; while :; do :; done';
+    hog = spawn('taskset', ['-c', cpu, 'nice', '-n', '-10', 'sh', '-c', loop], { detached: true, stdio: 'ignore' });
+  };
   const burn: Record<string, (seconds: number) => string> = {
     python: (seconds) => `import time\nend = time.process_time() + ${seconds}\nwhile time.process_time() < end:\n    pass\nprint(input())`,
     c: (seconds) =>
@@ -270,33 +273,35 @@ describe('time limits count CPU time, so a busy machine changes no verdict', () 
     return (await postJson(`${pinned.url}/tools/code_tests/score`, { items, params: { language, ...params } })).json;
   };
 
-  it('passes a program that needs 0.7 s of a 1 s limit while another process takes half the CPU, times out one that needs 1.5 s, and bounds items alike', async () => {
-    for (const language of ['python', 'c']) await score(language, 0, {}); // the warm sandbox and the compile cache, before the CPU is shared
-    hog(1);
+  it('passes a program that needs 0.2 s of a 1 s limit while it gets a tenth of the CPU, and bounds items alike', async () => {
+    for (const language of ['python', 'c']) await score(language, 0, {}); // the warm sandbox and the compile cache
+    // Before the loop starts: a program over its limit times out (200 ms of CPU by its 1.6 s bound, even on a busy CPU).
+    const over = await score('python', 1.5, { time_limit_ms: 200 });
+    expect(over.details[0].detail?.cases[0].status, JSON.stringify(over.details)).toBe('timeout');
+    startHog();
     for (const language of ['python', 'c']) {
       // Python's two cases run in warm sandboxes, C's in a sandbox per run: both measure the CPU time.
-      const fits = await score(language, 0.7, { time_limit_ms: 1000 }, language === 'python' ? 2 : 1);
+      const fits = await score(language, 0.2, { time_limit_ms: 1000 }, language === 'python' ? 2 : 1);
       expect(fits.scores, `${language}: ${JSON.stringify(fits.details)}`).toEqual([1]);
       for (const { time_ms, cpu_ms } of fits.details[0].detail.cases) {
         // It took longer than its limit by the clock, and was judged by its CPU time.
         expect(time_ms, language).toBeGreaterThan(1000);
-        expect(cpu_ms, language).toBeGreaterThanOrEqual(690);
+        expect(cpu_ms, language).toBeGreaterThanOrEqual(190);
         expect(cpu_ms, language).toBeLessThan(1000);
       }
       // Counted by the wall clock, as before, the same program times out.
-      const byWall = await score(language, 0.7, { time_limit_ms: 1000, time_limit_clock: 'wall' });
+      const byWall = await score(language, 0.2, { time_limit_ms: 1000, time_limit_clock: 'wall' });
       expect(byWall.details[0].detail.cases[0].status, language).toBe('timeout');
     }
-    const over = await score('python', 1.5, { time_limit_ms: 1000 });
-    expect(over.scores).toEqual([0]);
-    expect(over.details[0].detail.cases[0].status).toBe('timeout');
-    // The item's limit counts CPU time too: four cases of 0.3 s fit in 1.5 s, however long they wait.
-    const item = await score('python', 0.3, { time_limit_ms: 1000, item_time_limit_ms: 1500 }, 4);
-    expect(item.details[0].detail.cases.map((c: any) => c.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
+    // The item's limit counts CPU time too: three cases of 0.1 s fit in 2 s, however long they wait (by
+    // the wall clock, the second case would start with 0.5 s left and need 1.5 s).
+    const item = await score('python', 0.1, { time_limit_ms: 1000, item_time_limit_ms: 2000 }, 3);
+    expect(item.details[0].detail.cases.map((c: any) => c.status), JSON.stringify(item.details)).toEqual(['passed', 'passed', 'passed']);
   });
 
   it('gives an error, not a timeout, for a run that waited for the CPU most of its time', async () => {
-    hog(7); // with the one above, the sandbox gets an eighth of the CPU: 0.5 s of CPU by its 4 s bound
+    if (!hog) startHog();
+    // 1 s of CPU is out of reach by the 4 s bound: the verdict is no one's to give.
     for (const language of ['python', 'c']) {
       const starved = await score(language, 1.5, { time_limit_ms: 1000 });
       expect(starved.details[0].error, language).toMatch(/too busy to judge the program/);
