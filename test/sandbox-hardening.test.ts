@@ -901,13 +901,19 @@ describe('CPU-time limits of code_tests (a hostile review of them)', () => {
     await own.stop();
   });
   const burn = 'import os, time\ndef burn(seconds):\n    end = time.process_time() + seconds\n    while time.process_time() < end:\n        pass\n';
-  const score = async (code: string, input = '7\n', cases = 1, language = 'python') => {
+  // A 300 ms limit: reached by 1.9 s of wall time on a CPU shared with five others.
+  const score = async (code: string, input = '7\n', cases = 1, language = 'python', limitMs = 300) => {
     const reference = { inputs: Array(cases).fill(input), outputs: Array(cases).fill('7\n') };
     const { json } = await postJson(`${own.url}/tools/code_tests/score`, {
       items: [{ prompt: '', response: `\`\`\`${language}\n${code}\n\`\`\``, reference }],
-      params: { time_limit_ms: 1000, language },
+      params: { time_limit_ms: limitMs, language },
     });
     return json.details[0];
+  };
+  /** No pass: every case timed out, or (on a machine too busy to tell) the item is an error that says so. */
+  const noPass = (detail: any, cases: number, name = '') => {
+    if (detail.error !== undefined) expect(detail.error, name).toMatch(/too busy to judge/);
+    else expect(detail.detail.cases.map((k: any) => k.status), `${name}: ${JSON.stringify(detail)}`).toEqual(Array(cases).fill('timeout'));
   };
 
   it("counts the CPU time of children the kernel would reap unseen (SIGCHLD ignored): warm and one-off sandboxes, Python and C", async () => {
@@ -915,8 +921,7 @@ describe('CPU-time limits of code_tests (a hostile review of them)', () => {
     const python = `${burn}import signal\nsignal.signal(signal.SIGCHLD, signal.SIG_IGN)\nfor _ in range(5):\n    r, w = os.pipe()\n    if os.fork() == 0:\n        burn(0.6)\n        os.write(w, b"x")\n        os._exit(0)\n    os.close(w)\n    os.read(r, 1)\nprint(input())`;
     const c = '#include <signal.h>\n#include <stdio.h>\n#include <time.h>\n#include <unistd.h>\nint main(void){signal(SIGCHLD, SIG_IGN);for(int r=0;r<5;r++){int p[2];pipe(p);if(fork()==0){clock_t s=clock();while(clock()-s<0.6*CLOCKS_PER_SEC);write(p[1],"x",1);_exit(0);}close(p[1]);char b;read(p[0],&b,1);}int x;scanf("%d",&x);printf("%d\\n",x);return 0;}';
     for (const [name, code, cases, language] of [['python, warm', python, 2, 'python'], ['python, own sandbox', python, 1, 'python'], ['c', c, 1, 'c']] as const) {
-      const detail = await score(code, '7\n', cases, language);
-      expect(detail.detail?.cases.map((k: any) => k.status), `${name}: ${JSON.stringify(detail)}`).toEqual(Array(cases).fill('timeout'));
+      noPass(await score(code, '7\n', cases, language), cases, name);
     }
   });
 
@@ -924,8 +929,7 @@ describe('CPU-time limits of code_tests (a hostile review of them)', () => {
     // The runner's write of the rest of stdin would block while the program burns CPU time; a child keeps
     // the pipe open until the program has ended, so that the write then fails and the runner goes on.
     const code = `${burn}first = b""\nwhile b"\\n" not in first:\n    first += os.read(0, 4096)\nif os.fork() == 0:\n    while os.getppid() != 1:\n        time.sleep(0.001)\n    os._exit(0)\nburn(1.5)\nfor _ in range(2):\n    pid = os.fork()\n    if pid == 0:\n        burn(1.2)\n        os._exit(0)\n    os.waitpid(pid, 0)\nos.write(1, first.split(b"\\n")[0] + b"\\n")\nos._exit(0)`;
-    const detail = await score(code, `7\n${'0\n'.repeat(60_000)}`, 2);
-    expect(detail.detail.cases.map((k: any) => k.status), JSON.stringify(detail)).toEqual(['timeout', 'timeout']);
+    noPass(await score(code, `7\n${'0\n'.repeat(60_000)}`, 2), 2);
   });
 
   it('kills what a program leaves running when it ends, whatever its process group: no time past the clock', async () => {
@@ -936,9 +940,11 @@ describe('CPU-time limits of code_tests (a hostile review of them)', () => {
   });
 
   it('gives a program that makes its own processes wait for each other its timeout, not the error of a starved run', async () => {
-    // Forty processes on one CPU that wake together every 0.5 s and work 1 ms: a long sum of waits, little CPU.
-    const code = 'import os, time\nos.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\nfor _ in range(39):\n    if os.fork() == 0:\n        break\nwhile True:\n    time.sleep(0.5 - time.time() % 0.5)\n    end = time.process_time() + 0.001\n    while time.process_time() < end:\n        pass';
-    const detail = await score(code, '7\n', 2);
+    // Fifteen processes on one CPU that wake together every 0.5 s and work 1 ms: a long sum of short
+    // waits, and little CPU time (under the 1 s limit by the 4 s bound). Its longest single wait is
+    // about a tenth of the time, and stays under half beside three times as much other work.
+    const code = 'import os, time\nos.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\nfor _ in range(14):\n    if os.fork() == 0:\n        break\nwhile True:\n    time.sleep(0.5 - time.time() % 0.5)\n    end = time.process_time() + 0.001\n    while time.process_time() < end:\n        pass';
+    const detail = await score(code, '7\n', 2, 'python', 1000);
     expect(detail.error, JSON.stringify(detail)).toBeUndefined();
     expect(detail.detail.cases.map((k: any) => k.status)).toEqual(['timeout', 'timeout']);
   });
