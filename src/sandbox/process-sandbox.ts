@@ -127,16 +127,16 @@ function autogroupNice(pid: number | 'self'): number {
  * CPU time (its own and its reaped descendants') of a process and every live or unreaped descendant,
  * the longest any one of them waited for a CPU (schedstat's run delay: the run's own processes cannot
  * make one of them wait long without spending the CPU time themselves, as a sum of many short waits
- * could), and whether one of them lowered its own priority (a nice value above this thread's, a policy
- * other than SCHED_OTHER, or a nicer autogroup, its session's share of the CPU), from /proc. Processes
- * that end while they are read are skipped.
+ * could), and, when `judging` whether the run was starved, whether one of them lowered its own priority
+ * (a nice value above this thread's, a policy other than SCHED_OTHER, or a nicer autogroup, its
+ * session's share of the CPU), from /proc. Processes that end while they are read are skipped.
  */
-export function treeUsage(root: number): { cpuMs: number; waitMs: number; lowered: boolean } {
+export function treeUsage(root: number, judging = false): { cpuMs: number; waitMs: number; lowered: boolean } {
   let ticks = 0;
   let waitNs = 0;
   let lowered = false;
-  const ownNice = getPriority();
-  const ownGroupNice = autogroupNice('self');
+  const ownNice = judging ? getPriority() : 0;
+  const ownGroupNice = judging ? autogroupNice('self') : 0;
   const pending = [root];
   while (pending.length > 0) {
     const pid = pending.pop()!;
@@ -150,8 +150,7 @@ export function treeUsage(root: number): { cpuMs: number; waitMs: number; lowere
       // where they had run 957): the leading thread's run time counts where it is more.
       ticks += Math.max(Number(fields[11]) + Number(fields[12]), (ranNs * CLOCK_TICKS_PER_SECOND) / 1e9) + Number(fields[13]) + Number(fields[14]);
       // nice and policy: fields 19 and 41.
-      if (Number(fields[16]) > ownNice || fields[38] !== '0') lowered = true;
-      if (autogroupNice(pid) > ownGroupNice) lowered = true;
+      if (judging && (Number(fields[16]) > ownNice || fields[38] !== '0' || autogroupNice(pid) > ownGroupNice)) lowered = true;
       for (const task of readdirSync(`/proc/${pid}/task`)) {
         for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'latin1').split(' ')) if (child !== '') pending.push(Number(child));
       }
@@ -511,7 +510,7 @@ export function runSandboxed(workDir: string, asked: SandboxCommand): Promise<Sa
     const wallMs = wallLimitMs(command.timeLimitMs, command.clock);
     const timer = setTimeout(() => {
       if (command.clock !== 'cpu') return stop('timeout');
-      const usage = treeUsage(child.pid!);
+      const usage = treeUsage(child.pid!, true);
       // Starved by others, not by a priority the run lowered itself to get an error instead of a verdict.
       stop(usage.cpuMs < command.timeLimitMs && usage.waitMs >= wallMs / 2 && !usage.lowered ? 'starved' : 'timeout');
     }, wallMs);

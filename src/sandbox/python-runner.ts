@@ -64,10 +64,10 @@ def sched_attributes():
     return attr.raw
 
 
-def autogroup_nice(pid="self"):
-    """The nice value of the process's autogroup (its session's share of the CPU), None without autogroups."""
+def autogroup_nice():
+    """The nice value of the runner's autogroup (its session's share of the CPU), None without autogroups."""
     try:
-        with open("/proc/" + str(pid) + "/autogroup", "rb") as file:
+        with open("/proc/self/autogroup", "rb") as file:
             return int(file.read().split()[-1])
     except (OSError, IndexError, ValueError):
         return None
@@ -76,9 +76,8 @@ def autogroup_nice(pid="self"):
 def own_settings():
     """
     What a run could change in the runner through prlimit, setpriority, sched_* (sched_setattr's runtime
-    included), ioprio_set or its
-    session's autogroup (a run may raise the nice value of the session the runner shares): checked at
-    every reset.
+    included), ioprio_set or its session's autogroup (a run may raise the nice value of the session the
+    runner shares): checked at every reset.
     """
     limits = tuple(resource.getrlimit(getattr(resource, name)) for name in dir(resource) if name.startswith("RLIMIT_"))
     io_priority = libc.syscall(IOPRIO_GET, 1, 0) if IOPRIO_GET else None  # IOPRIO_WHO_PROCESS, this process
@@ -324,12 +323,12 @@ def run_usage(reaped_before):
     """
     CPU seconds of the run so far, the longest any one of its processes waited for a CPU (the run's own
     processes cannot make one of them wait long without spending the CPU time themselves, as a sum of
-    many short waits could), and whether one of them
-    lowered its own priority (a nice value above the runner's, a policy other than SCHED_OTHER, or a
-    nicer autogroup): every process but the runner is the run's (live or not yet reaped, with what
-    each reaped itself), and what the runner reaped since the run began (an orphan's) counts too.
+    many short waits could), and whether one of them lowered its own priority (a nice value above the
+    runner's, a policy other than SCHED_OTHER; the session's autogroup is checked where starvation is
+    judged): every process but the runner is the run's (live or not yet reaped, with what each reaped
+    itself), and what the runner reaped since the run began (an orphan's) counts too.
     """
-    cpu, wait_ns, lowered = 0.0, 0, autogroup_nice() != SETTINGS[-1]
+    cpu, wait_ns, lowered = 0.0, 0, False
     for name in os.listdir("/proc"):
         if not name.isdigit() or name == "1":
             continue
@@ -397,6 +396,7 @@ def run(request, stdin, waiting):
                 if cpu_clock:
                     # Starved by others, not by a priority the run lowered itself to get an error instead of a verdict.
                     cpu, waited, lowered = run_usage(reaped_before)
+                    lowered = lowered or autogroup_nice() != SETTINGS[-1]
                     if cpu < cpu_limit and waited >= (now - started) / 2 and not lowered:
                         status = "starved"
             break
