@@ -96,6 +96,7 @@ describe('a toolset in the request', () => {
       [{ tools: [{ tool: 'math_answr' }] }, /body\/options\/toolset\/tools\/0\/tool no tool named "math_answr"/],
       [{ tools: [{ tool: 'math_answer', params: { timeout: 5 } }] }, /tools\/0\/params\/timeout math_answer has no param "timeout"; it takes timeout_ms/],
       [{ tools: [{ tool: 'rouge', params: { variant: 'rouge9' } }] }, /tools\/0\/params\/variant must be equal to one of the allowed values/],
+      [{ tools: [{ tool: 'code_tests', params: { time_limit_clock: 'gpu' } }] }, /tools\/0\/params\/time_limit_clock must be equal to one of the allowed values/],
       [{ tools: [{ tool: 'math_answer', weight: 0 }] }, /tools\/0\/weight must be a finite number above 0, not 0/],
       [{ tools: [{ tool: 'math_answer', weight: -1 }] }, /tools\/0\/weight must be a finite number above 0/],
       [{ tools: [] }, /toolset\/tools must NOT have fewer than 1 items/],
