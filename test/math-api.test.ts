@@ -101,9 +101,24 @@ describe('math_answer through HTTP', () => {
     const rejected = await postJson(`${service.url}/tools/math_answer/score`, { items, params: { hedging: 'reject' } });
     expect(rejected.json.scores).toEqual([0, 1, 1]);
     expect(rejected.json.details[0].detail).toMatchObject({ rule: 'hedging' });
+  });
+
+  it("checks a lone tool's params against its schema: a bad value or a misspelt param is a 400 that names it", async () => {
+    const items = [{ prompt: 'p', response: 'So $\\boxed{6}$.', reference: '6' }];
     const bad = await postJson(`${service.url}/tools/math_answer/score`, { items, params: { hedging: 'any' } });
-    expect(bad.json.scores).toEqual([0, 0, 0]);
-    expect(bad.json.details[0].error).toMatch(/param "hedging" must be one of last, reject/);
+    expect(bad.status).toBe(400);
+    expect(bad.json.message).toMatch(/^body\/params\/hedging must be equal to one of the allowed values/);
+    const misspelt = await postJson(`${service.url}/tools/math_answer/score`, { items, params: { hedge: 'reject' } });
+    expect(misspelt.status).toBe(400);
+    expect(misspelt.json.message).toBe('body/params/hedge math_answer has no param "hedge"; it takes timeout_ms, hedging');
+    const clock = await postJson(`${service.url}/tools/code_tests/score`, {
+      items: [{ prompt: 'p', response: 'print(1)', reference: JSON.stringify({ inputs: [''], outputs: ['1'] }) }],
+      params: { time_limit_clock: 'gpu' },
+    });
+    expect(clock.status).toBe(400);
+    expect(clock.json.message).toMatch(/^body\/params\/time_limit_clock must be equal to one of the allowed values/);
+    const good = await postJson(`${service.url}/tools/math_answer/score`, { items, params: { hedging: 'reject', timeout_ms: 500 } });
+    expect(good.json.scores).toEqual([1]);
   });
 
   it('takes references given as numbers', () => {

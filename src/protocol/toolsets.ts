@@ -14,6 +14,16 @@ export function checkDeclaration(declared: ToolsetDeclaration, registry: ToolReg
   if (problem) throw new RequestError(formatProblem(problem, path));
 }
 
+/**
+ * Checks the params sent to one tool (`POST /tools/{name}/score`) as a toolset's params are checked: a
+ * misspelt or ill-typed param is a 400 naming `path/<param>`, never silently ignored or defaulted.
+ */
+export function checkToolParams(tool: string, params: Record<string, unknown>, registry: ToolRegistry, path: string): void {
+  checkNesting(params, path);
+  const problem = toolsetProblems({ tools: [{ tool, params }] }, registry)[0];
+  if (problem) throw new RequestError(formatProblem({ ...problem, path: problem.path.slice(3) }, path));
+}
+
 /** A toolset a request declares, checked. Not stored: its version is 0 and its hash identifies it. */
 function requestToolset(declared: ToolsetDeclaration, registry: ToolRegistry, path: string): Toolset {
   checkDeclaration(declared, registry, path);

@@ -258,12 +258,6 @@ function paramsValidator(name: string, schema: Record<string, unknown>): Validat
 }
 
 /**
- * Checks a toolset against this build's tools (shaped by `ToolsetDeclaration` already): each tool
- * exists, its params fit the tool's params schema and name no param it lacks (a misspelt param
- * would be ignored silently), weights are finite and positive (0 only for gates), and the fallback
- * is finite. Used for recipes, `PUT`, request toolsets and snapshots alike.
- */
-/**
  * Why a tool's weight is unusable, or undefined when it is usable: weights are relative, any finite
  * number above 0 (up to `max`); 0 only for a gate, whose tool shuts the reward without adding to it.
  */
@@ -274,6 +268,12 @@ export function weightProblem(weight: unknown, gate?: number, max = Number.MAX_V
   return `must be ${allowed}, not ${String(weight).slice(0, 40)}`;
 }
 
+/**
+ * Checks a toolset against this build's tools (shaped by `ToolsetDeclaration` already): each tool
+ * exists, its params fit the tool's params schema and name no param it lacks (a misspelt param
+ * would be ignored silently), weights are finite and positive (0 only for gates), and the fallback
+ * is finite. Used for recipes, `PUT`, request toolsets, snapshots and one tool's params alike.
+ */
 export function toolsetProblems(declared: ToolsetDeclaration, registry: ToolRegistry): ToolsetProblem[] {
   const problems: ToolsetProblem[] = [];
   if (declared.fallback !== undefined && !Number.isFinite(declared.fallback)) {

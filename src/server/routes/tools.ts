@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { checkNesting, decodeItem } from '../../protocol/items.ts';
+import { decodeItem } from '../../protocol/items.ts';
+import { checkToolParams } from '../../protocol/toolsets.ts';
 import { RequestError } from '../../protocol/errors.ts';
 import { admission } from '../admission.ts';
 import { errorBody } from '../errors.ts';
@@ -29,7 +30,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Run one tool on items',
         description:
-          'Raw tool scores in [0, 1], without planning or weighting; `params` go to the tool. `prompt` may be left ' +
+          'Raw tool scores in [0, 1], without planning or weighting; `params` go to the tool and are checked against ' +
+          "its params schema (GET /tools), as a toolset's are. `prompt` may be left " +
           'out for tools that do not read it (metrics, math...). Items the deadline leaves unscored get an `error` ' +
           'and `unscored: true`.',
         tags: ['tools'],
@@ -48,10 +50,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (promptless !== -1 && app.scoring.registry.get(name)!.readsPrompt === true) {
         throw new RequestError(`body/items/${promptless}/prompt is required: the tool "${name}" reads the prompt`);
       }
+      const params = request.body.params ?? {};
+      checkToolParams(name, params, app.scoring.registry, 'body/params');
       const decoded = request.body.items.map((item, i) => decodeItem(item, `body/items/${i}`, app.scoring.cleanup));
       const items = decoded.map((d) => d.item);
-      checkNesting(request.body.params, 'body/params');
-      const scores = await app.scoring.pipeline.scoreWithTool(name, request.body.params ?? {}, items);
+      const scores = await app.scoring.pipeline.scoreWithTool(name, params, items);
       return {
         scores: scores.map((s) => s.reward),
         details: scores.map(({ components: [component], error, unscored }, i) => {

@@ -107,8 +107,8 @@ export const pythonFunction: ToolDefinition = {
     properties: {
       source: { type: 'string', description: 'Python source of the module' },
       entry: { type: 'string', description: 'the function to call; default: the first of compute_score, score, grade the source defines' },
-      time_limit_ms: { type: 'number', default: 5000, description: 'per call (10 to 60000)' },
-      memory_mb: { type: 'number', default: 1024, description: 'address space of the interpreter (64 to 8192)' },
+      time_limit_ms: { type: 'number', minimum: 10, maximum: 60_000, default: 5000, description: 'per call' },
+      memory_mb: { type: 'number', minimum: 64, maximum: 8_192, default: 1024, description: 'address space of the interpreter' },
       isolation: {
         type: 'string',
         enum: ['session', 'call'],
