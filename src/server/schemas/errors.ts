@@ -5,9 +5,6 @@ export const ErrorResponse = Type.Object(
     statusCode: Type.Integer(),
     error: Type.String({ description: 'The HTTP status text.' }),
     message: Type.String({ description: 'What is wrong, naming the field or value.' }),
-    unscored: Type.Optional(
-      Type.Array(Type.Integer(), { description: '504 only: the indices of the items the deadline left unscored.' }),
-    ),
   },
   { title: 'Error' },
 );
