@@ -42,7 +42,7 @@ function contender(spec: string, base: Config): Contender {
   const fresh: Config = { ...base, dataDir: ':memory:', recipesFile: undefined, snapshotFile: undefined, frozen: false };
   if (spec === 'heuristic') return { name: 'heuristic', config: { ...fresh, planner: undefined } };
   if (spec === 'agent') {
-    if (base.planner === undefined) throw new ConfigError('--compare agent needs the agent planner: set OPENAI_BASE_URL (and OPENAI_MODEL)');
+    if (base.planner === undefined) throw new ConfigError('--compare agent needs the agent planner: set OPENAI_BASE_URL (and RLAR_PLANNER_MODEL)');
     return { name: 'agent', config: fresh };
   }
   const name = basename(spec, extname(spec));

@@ -50,11 +50,7 @@ const ROUTES: Record<Domain, Route> = {
   dialogue: OPEN_ENDED,
 };
 
-/**
- * The offline planner: a fixed map from the signature's domain to built-in tools. It needs no LLM and
- * always answers; tools missing from this build are replaced by the open-ended sanity tools, and the
- * rationale says so.
- */
+/** Open-ended items when a reward model is configured. */
 const WITH_REWARD_MODEL: Route = {
   tools: [
     { tool: 'reward_model', weight: 0.6 },
@@ -64,6 +60,11 @@ const WITH_REWARD_MODEL: Route = {
   why: 'no reference to compare with: the configured reward model, with format and length sanity',
 };
 
+/**
+ * The offline planner: a fixed map from the signature's domain to built-in tools. It needs no LLM and
+ * always answers; tools missing from this build are replaced by the open-ended sanity tools, and the
+ * rationale says so.
+ */
 export class HeuristicPlanner implements Planner {
   readonly name = 'heuristic';
   readonly #registry: ToolRegistry;
