@@ -435,7 +435,8 @@ def forge(found):
     const report = JSON.stringify(details.slice(3 * memory, 3 * memory + 3));
     expect(report).toMatch(/ptrace: denied/);
     expect(report).toMatch(/memory of parent: Permission denied/);
-    expect(report).toMatch(/pidfd_getfd 0: denied/);
+    // pidfd_open is refused by the seccomp filter (and pidfd_getfd was by the referee's non-dumpable state).
+    expect(report).toMatch(/pidfd_open: Operation not permitted/);
     expect(report).not.toMatch(/attached|stolen|memory of parent: read/);
   });
 
@@ -879,7 +880,7 @@ describe('warm pooled sandboxes', () => {
       });
       expect(first.json.scores).toEqual([0, 0, 0, 1, 0, 1, 1]);
       const report = JSON.stringify(first.json.details[0]);
-      expect(report).toMatch(/pidfd_getfd 1: denied/); // the runner is pid 1: nothing else is there
+      expect(report).toMatch(/pidfd 1: Operation not permitted/); // the runner is pid 1: nothing else is there
       expect(report).toMatch(/ptrace 1: denied/);
       expect(report).not.toMatch(/stolen|attached|wrote \//);
       // The next request, on the same thread and pool, is scored as if nothing had happened.
@@ -1040,6 +1041,136 @@ describe('/run_code admission', () => {
     } finally {
       await narrow.stop();
     }
+  });
+});
+
+describe('code_tests and /run_code against a second hostile review', () => {
+  // One thread: every item of a request runs on it, with its compile step and its pool of warm sandboxes.
+  let own: RunningService;
+  beforeAll(async () => {
+    own = await startService({ RLAR_THREADS: '1' });
+  });
+  afterAll(async () => {
+    await own.stop();
+  });
+  const fenced = (language: string, code: string) => `\`\`\`${language}\n${code}\n\`\`\``;
+  const score = async (items: { response: string; reference: unknown }[], params: Record<string, unknown> = {}) => {
+    const { status, json } = await postJson(`${own.url}/tools/code_tests/score`, { items: items.map((item) => ({ prompt: '', ...item })), params });
+    expect(status).toBe(200);
+    return json;
+  };
+  const sum = { inputs: ['1 2\n', '20 22\n'], outputs: ['3\n', '42\n'] };
+
+  it("strips TypeScript's types where a program that breaks the stripper breaks nothing else", async () => {
+    // 3,000 nested parentheses left Node's stripper (WebAssembly) failing every later call in its thread.
+    const breaker = `const x: number = ${'('.repeat(3000)}1${')'.repeat(3000)};\nconsole.log(x);`;
+    const honest = 'import * as fs from "fs";\nconst [a, b]: number[] = fs.readFileSync(0, "utf8").trim().split(/\\s+/).map(Number);\nconsole.log(a + b);';
+    const first = await score([{ response: fenced('typescript', breaker), reference: sum }, { response: fenced('typescript', honest), reference: sum }]);
+    expect(first.details[0].detail.cases[0].status).toBe('compile_error');
+    expect(first.scores[1], JSON.stringify(first.details[1])).toBe(1);
+    const after = await score([{ response: fenced('typescript', `${honest}\n// another program`), reference: sum }]);
+    expect(after.scores, JSON.stringify(after.details)).toEqual([1]);
+    // /run_code strips on the HTTP thread's side of the service.
+    const broken = await postJson(`${own.url}/run_code`, { language: 'typescript', code: breaker });
+    expect(broken.json.compile_result.return_code).not.toBe(0);
+    const ok = await postJson(`${own.url}/run_code`, { language: 'typescript', code: 'const n: number = 41;\nconsole.log(n + 1);' });
+    expect(ok.json.status, JSON.stringify(ok.json)).toBe('Success');
+    expect(ok.json.run_result.stdout).toBe('42\n');
+  });
+
+  it('runs every test of a reference, or refuses it: none is dropped silently', async () => {
+    // Right on the first 200 tests, wrong after them (200 was a silent cut).
+    const n = 250;
+    const reference = { inputs: Array.from({ length: n }, (_, i) => `${i}\n`), outputs: Array.from({ length: n }, (_, i) => `${i}\n`) };
+    const program = fenced('python', 'n = int(input())\nprint(n if n < 200 else -1)');
+    const partial = await score([{ response: program, reference }]);
+    expect(partial.details[0].detail.cases).toHaveLength(n);
+    expect(partial.scores[0]).toBeCloseTo(200 / n, 9);
+    expect((await score([{ response: program, reference }], { all_or_nothing: true })).scores).toEqual([0]);
+    const tooMany = { inputs: Array(10_001).fill('1\n'), outputs: Array(10_001).fill('1\n') };
+    const refused = await score([{ response: program, reference: tooMany }, { response: program, reference: sum }]);
+    expect(refused.details[0].error).toMatch(/10001 tests, more than the 10000/);
+    expect(refused.details[1].error).toBeUndefined();
+  });
+
+  it('takes no approximation, other spelling or other sign of an integer answer for it in the harness comparison', async () => {
+    const reference = (answer: string) => ({ inputs: ['\n'], outputs: [`${answer}\n`] });
+    const verdicts = async (pairs: [printed: string, expected: string][]) => {
+      const json = await score(pairs.map(([printed, expected]) => ({ response: fenced('python', `print(${JSON.stringify(printed)})`), reference: reference(expected) })));
+      return json.scores;
+    };
+    // numpy.allclose's tolerance took each of these for the expected integer.
+    expect(await verdicts([['123456000.0', '123456789'], ['1.23456e8', '123456789'], ['-1000005', '-1000000'], ['0x10', '16'], ['16.000001', '16']])).toEqual([0, 0, 0, 0, 0]);
+    // The same number in another spelling, and real numbers within the tolerance, still pass.
+    expect(await verdicts([['16.0', '16'], ['1.6e1', '16'], ['-0', '0'], ['2.5000001', '2.5'], ['1 2.0 3', '1 2 3']])).toEqual([1, 1, 1, 1, 1]);
+  });
+
+  it("counts a one-off run's CPU time: the program can neither take its launcher's descriptors (the pipe of the CPU-time report) nor trace it", async () => {
+    // 250 ms of CPU, then a fake "C 0" report into every descriptor of the launcher it can reach: through
+    // /proc, by pidfd_getfd, or by tracing the launcher (which stopped it until the watchdog's kill).
+    const c = [
+      '#define _GNU_SOURCE',
+      '#include <fcntl.h>',
+      '#include <stdio.h>',
+      '#include <sys/ptrace.h>',
+      '#include <sys/syscall.h>',
+      '#include <time.h>',
+      '#include <unistd.h>',
+      'int main(void) {',
+      '  clock_t start = clock();',
+      '  while (clock() - start < CLOCKS_PER_SEC / 4) {}',
+      '  pid_t launcher = getppid();',
+      '  char path[64];',
+      '  int faked = 0, stolen = 0;',
+      '  for (int fd = 0; fd < 64; fd++) {',
+      '    snprintf(path, sizeof path, "/proc/%d/fd/%d", launcher, fd);',
+      '    int w = open(path, O_WRONLY | O_NONBLOCK);',
+      '    if (w >= 0) { faked += write(w, "C 0\\n", 4) == 4; close(w); }',
+      '  }',
+      '  int pidfd = syscall(434, launcher, 0);',
+      '  for (int fd = 0; pidfd >= 0 && fd < 64; fd++) stolen += syscall(438, pidfd, fd, 0) >= 0;',
+      '  long traced = ptrace(PTRACE_ATTACH, launcher, 0, 0);',
+      '  fprintf(stderr, "pidfd_open %s, pidfd_getfd %s, ptrace %s, faked %d\\n", pidfd >= 0 ? "allowed" : "denied", stolen ? "stolen" : "denied", traced == 0 ? "attached" : "denied", faked);',
+      '  return 1;',
+      '}',
+    ].join('\n');
+    const json = await score([{ response: fenced('c', c), reference: { inputs: ['1\n', '2\n'], outputs: ['1\n', '2\n'] } }], { time_limit_ms: 2000 });
+    for (const run of json.details[0].detail.cases) {
+      expect(run.status, JSON.stringify(run)).toBe('runtime_error');
+      expect(run.message).toMatch(/pidfd_open denied, pidfd_getfd denied, ptrace denied/);
+      expect(run.cpu_ms, JSON.stringify(run)).toBeGreaterThanOrEqual(200);
+    }
+  });
+
+  it('holds a Go program to memory_mb: 500 MB kept alive fails a 256 MB limit, 100 MB passes', { timeout: 60_000 }, async () => {
+    const keep = (mb: number) =>
+      fenced('go', `package main\nimport "fmt"\nfunc main() {\n\tvar keep [][]byte\n\tfor i := 0; i < ${mb}; i++ {\n\t\tb := make([]byte, 1<<20)\n\t\tfor j := range b {\n\t\t\tb[j] = byte(j)\n\t\t}\n\t\tkeep = append(keep, b)\n\t}\n\tfmt.Println(len(keep))\n}`);
+    const reference = (mb: number) => ({ inputs: ['\n'], outputs: [`${mb}\n`] });
+    const json = await score([{ response: keep(500), reference: reference(500) }, { response: keep(100), reference: reference(100) }], { memory_mb: 256 });
+    expect(json.details[0].detail.cases[0].status, JSON.stringify(json.details[0])).toBe('runtime_error');
+    expect(json.scores[1], JSON.stringify(json.details[1])).toBe(1);
+  });
+
+  it("tells no warm run how much an earlier run wrote: the runner's output buffers shrink back after each run", async () => {
+    // Each run walks up to the runner's globals: it answers right only when an earlier run grew a buffer,
+    // and grows one itself otherwise.
+    const code = [
+      'import sys',
+      'frame = sys._getframe()',
+      'while frame.f_back is not None:',
+      '    frame = frame.f_back',
+      'output = frame.f_globals.get("OUTPUT")',
+      'if output is None:',
+      '    sys.exit("the runner\'s globals were not found")',
+      'if max(len(buffer) for buffer in output.values()) > 1 << 16:',
+      '    print(input())',
+      'else:',
+      '    sys.stderr.write("x" * 300_000)',
+      '    print("fresh")',
+    ].join('\n');
+    const reference = { inputs: Array(6).fill('7\n'), outputs: Array(6).fill('7\n') };
+    const json = await score([{ response: fenced('python', code), reference }]);
+    expect(json.details[0].detail.cases.map((run: any) => run.status), JSON.stringify(json.details[0])).toEqual(Array(6).fill('wrong_answer'));
   });
 });
 

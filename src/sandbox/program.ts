@@ -3,6 +3,7 @@ import { chmod, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import * as nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { makeWorkDir, removeWorkDir, runSandboxed, workDirPrefix, type SandboxResult, type TimeClock } from './process-sandbox.ts';
 
 /**
@@ -20,8 +21,8 @@ interface Language {
   compileEnv?: Record<string, string>;
   /** False for a JVM compiler: it reserves far more address space than it uses, so its data segment is limited instead. */
   compilerAddressSpace?: false;
-  /** A compile step done in this process instead of the sandbox (pure text to text). */
-  transform?: (code: string) => { files: Record<string, string> } | { error: string };
+  /** A compile step done in this process instead of the sandbox (pure text to text, in a disposable worker thread). */
+  transform?: (code: string, timeLimitMs: number) => Promise<Transformed>;
   run: (memoryMb: number, source: string) => string[];
   runEnv?: (memoryMb: number) => Record<string, string>;
   /**
@@ -29,9 +30,14 @@ interface Language {
    * address space than they use, and Node.js's Buffers live outside its heap).
    */
   limitAddressSpace: boolean;
-  /** Memory allowed beyond the memory limit: Go's runtime reserves ~700 MB of address space before it starts; a JVM's stacks, code and class data live outside its -Xmx heap. */
+  /** Memory allowed beyond the memory limit: a JVM's stacks, code and class data live outside its -Xmx heap; Go's runtime needs a little. */
   reservedMb?: number;
+  /** With a data-segment limit, the address space too, at the memory limit plus this: Go's runtime reserves ~700 MB of it before it starts. */
+  addressSpaceReservedMb?: number;
 }
+
+/** What a transform made: the files to run, or why not (`timeout`: it ran out of time, which is not kept). */
+type Transformed = { files: Record<string, string> } | { error: string; timeout?: true };
 
 const COMPILER_MEMORY_MB = 2048;
 
@@ -43,19 +49,49 @@ function javaClass(code: string): string {
 }
 
 /**
- * TypeScript: types are stripped (enums and namespaces transformed) by Node.js's own stripper in this
- * process, as tsx does for SandboxFusion (no type checking), and the JavaScript runs on the sandbox's
- * node. A program with ES module syntax becomes an .mjs file that still has `require`.
+ * The stripper (SWC compiled to WebAssembly) runs in a worker thread of its own, used once: hostile
+ * source can break its memory (about 3,000 nested parentheses leave every later call in that thread
+ * failing with "memory access out of bounds"), and a broken instance must not outlive the program
+ * that broke it, let alone change how the next program is stripped.
  */
-function typeScriptToJavaScript(code: string): { files: Record<string, string> } | { error: string } {
-  const { stripTypeScriptTypes } = nodeModule;
-  if (typeof stripTypeScriptTypes !== 'function') return { error: 'TypeScript needs Node.js 22.13 or newer to run this service' };
-  let js: string;
-  try {
-    js = stripTypeScriptTypes(code, { mode: 'transform' });
-  } catch (error) {
-    return { error: `main.ts: ${error instanceof Error ? error.message : String(error)}` };
-  }
+const STRIP_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { stripTypeScriptTypes } = require('node:module');
+try {
+  parentPort.postMessage({ js: stripTypeScriptTypes(workerData, { mode: 'transform' }) });
+} catch (error) {
+  parentPort.postMessage({ error: error instanceof Error ? error.message : String(error) });
+}`;
+const STRIP_HEAP_MB = 256;
+
+function stripTypes(code: string, timeLimitMs: number): Promise<{ js: string } | { error: string; timeout?: true }> {
+  return new Promise((resolve) => {
+    const worker = new Worker(STRIP_WORKER, { eval: true, workerData: code, resourceLimits: { maxOldGenerationSizeMb: STRIP_HEAP_MB }, stderr: true, stdout: true });
+    let settled = false;
+    const settle = (result: { js: string } | { error: string; timeout?: true }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      resolve(result);
+    };
+    const timer = setTimeout(() => settle({ error: `stripping the types took more than ${timeLimitMs} ms`, timeout: true }), timeLimitMs);
+    worker.once('message', (message: { js: string } | { error: string }) => settle(message));
+    worker.once('error', (error) => settle({ error: error.message }));
+    worker.once('exit', (code) => settle({ error: `the type stripper stopped (exit code ${code})` }));
+  });
+}
+
+/**
+ * TypeScript: types are stripped (enums and namespaces transformed) by Node.js's own stripper, as tsx
+ * does for SandboxFusion (no type checking), and the JavaScript runs on the sandbox's node. A program
+ * with ES module syntax becomes an .mjs file that still has `require`.
+ */
+async function typeScriptToJavaScript(code: string, timeLimitMs: number): Promise<Transformed> {
+  if (typeof nodeModule.stripTypeScriptTypes !== 'function') return { error: 'TypeScript needs Node.js 22.13 or newer to run this service' };
+  const stripped = await stripTypes(code, timeLimitMs);
+  if ('error' in stripped) return { ...stripped, error: `main.ts: ${stripped.error}` };
+  const { js } = stripped;
   if (/^\s*(?:import\s*[\w*{'"]|export\s)/m.test(js)) {
     const shim = "import { createRequire as __rlarCreateRequire } from 'node:module'; const require = __rlarCreateRequire(import.meta.url);\n";
     return { files: { 'main.mjs': shim + js } };
@@ -109,10 +145,12 @@ const LANGUAGES: Record<string, Language> = {
     // The Go tool needs a build cache and a module path; both go to the sandbox's private /tmp.
     compileEnv: { GOCACHE: '/tmp/go-cache', GOPATH: '/tmp/go', GOTMPDIR: '/tmp', GOTOOLCHAIN: 'local' },
     run: () => ['/program/main'],
-    // The heap is held to the limit by the collector; the address space gets room for the runtime's reservations.
+    // The collector works to keep the heap under the limit; the data segment holds it there (a soft
+    // GOMEMLIMIT alone let 500 MB live pass a 256 MB limit), the address space bounds shared mappings.
     runEnv: (memoryMb) => ({ GOMEMLIMIT: `${memoryMb}MiB` }),
-    limitAddressSpace: true,
-    reservedMb: 1024,
+    limitAddressSpace: false,
+    reservedMb: 64,
+    addressSpaceReservedMb: 1024,
   },
   rust: {
     packages: ['rustc'],
@@ -217,10 +255,12 @@ async function compileInto(language: Language, code: string, files: Record<strin
   let runSource = source;
   if (language.transform) {
     const started = performance.now();
-    const output = language.transform(code);
+    const output = await language.transform(code, compileTimeLimitMs);
     const timeMs = performance.now() - started;
     if ('error' in output) {
-      compile = { status: 'exited', exitCode: 1, signal: null, stdout: '', stderr: output.error, timeMs };
+      compile = output.timeout
+        ? { status: 'timeout', exitCode: null, signal: null, stdout: '', stderr: output.error, timeMs }
+        : { status: 'exited', exitCode: 1, signal: null, stdout: '', stderr: output.error, timeMs };
     } else {
       for (const [name, text] of Object.entries(output.files)) await writeFile(join(dir, name), text);
       runSource = Object.keys(output.files)[0]!;
@@ -341,6 +381,7 @@ export class PreparedProgram {
       ...(options.clock && { clock: options.clock }),
       memoryMb: options.memoryMb + (language.reservedMb ?? 0),
       memoryLimit: language.limitAddressSpace ? 'address-space' : 'data',
+      ...(language.addressSpaceReservedMb !== undefined && { addressSpaceMb: options.memoryMb + language.addressSpaceReservedMb }),
       ...(language.runEnv && { env: language.runEnv(options.memoryMb) }),
       ...(this.#compiled && { mounts: [{ source: this.#compiled.dir, target: '/program' }] }),
       ...(options.fetch && { fetch: options.fetch }),

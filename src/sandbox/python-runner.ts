@@ -216,15 +216,16 @@ def write_all(fd, data):
 
 
 # What runs write to stdout and stderr, read straight into these and wiped after each answer. They
-# grow as runs need (a large one would make every fork of the runner slower).
-OUTPUT = {"stdout": bytearray(1 << 16), "stderr": bytearray(1 << 16)}
+# grow as runs need, and shrink back after (a large one would make every fork of the runner slower).
+BUFFER_SIZE = 1 << 16
+OUTPUT = {"stdout": bytearray(BUFFER_SIZE), "stderr": bytearray(BUFFER_SIZE)}
 
 
 def room(name, used):
     """OUTPUT[name] with 64 KB free after \`used\` bytes: a larger buffer, the old one wiped."""
     buffer = OUTPUT[name]
-    if len(buffer) - used < 1 << 16:
-        larger = bytearray(max(2 * len(buffer), used + (1 << 16)))
+    if len(buffer) - used < BUFFER_SIZE:
+        larger = bytearray(max(2 * len(buffer), used + BUFFER_SIZE))
         larger[:used] = memoryview(buffer)[:used]
         wipe(buffer, used)
         OUTPUT[name] = buffer = larger
@@ -547,8 +548,12 @@ def serve_one(waiting):
     wipe(payload, len(payload))
     answer["reset"] = reset()
     send_answer(answer, stdout_size, stderr_size)
-    wipe(OUTPUT["stdout"], stdout_size)
-    wipe(OUTPUT["stderr"], stderr_size)
+    for name, size in (("stdout", stdout_size), ("stderr", stderr_size)):
+        wipe(OUTPUT[name], size)
+        # Back to the first size: a buffer grown by a run would tell later runs (which can walk up to
+        # it) how much an earlier run wrote, a channel from one case or item to the next.
+        if len(OUTPUT[name]) > BUFFER_SIZE:
+            OUTPUT[name] = bytearray(BUFFER_SIZE)
     if main is not None:
         remember_code(main)
     return answer["reset"]

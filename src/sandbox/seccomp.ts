@@ -1,11 +1,15 @@
 /**
- * The seccomp filter every sandbox runs under (bwrap --seccomp). Every system call is allowed but two:
+ * The seccomp filter every sandbox runs under (bwrap --seccomp). Every system call is allowed but these:
  *
  * - setsid fails with EPERM. With the kernel's autogroup scheduling each session is a scheduling group
  *   of its own with a fair share of the CPU, so a run that starts a hundred sessions takes a hundred
  *   shares and pushes a correct program in another sandbox past its time limit. bwrap starts each
  *   sandbox in a session of its own (--new-session) before it loads the filter, so each sandbox is one
  *   group.
+ * - ptrace, process_vm_readv/writev, pidfd_open and pidfd_getfd fail with EPERM. A program shares its
+ *   user with the sandbox's launcher shell: with them it could take the launcher's descriptors (the
+ *   pipe that reports the run's CPU time) or change what the launcher does. No program a judge runs
+ *   needs them (Go's runtime falls back without pidfds).
  * - Under CPU-time limits (`keepChildren`), setting the action of SIGCHLD (rt_sigaction, and the compat
  *   ABIs' sigaction and signal, with a new action) does nothing and returns success. A process whose SIGCHLD is ignored (or has SA_NOCLDWAIT)
  *   has its ended children reaped by the kernel, and their CPU time is then counted nowhere: a run could
@@ -35,7 +39,8 @@ const ARG1_HIGH = 28;
 
 interface Abi {
   arch: number;
-  setsid: number[];
+  /** setsid, ptrace, process_vm_readv, process_vm_writev, pidfd_open, pidfd_getfd. */
+  denied: number[];
   /** rt_sigaction, sigaction and signal: the signal is the first argument, the new action the second. */
   sigaction: number[];
 }
@@ -43,12 +48,17 @@ interface Abi {
 /** Each ABI the host can run: its AUDIT_ARCH value and its system call numbers. */
 const ABIS: Partial<Record<NodeJS.Architecture, Abi[]>> = {
   x64: [
-    { arch: 0xc000003e, setsid: [112, X32_BIT | 112], sigaction: [13, X32_BIT | 512] }, // x86-64 and x32
-    { arch: 0x40000003, setsid: [66], sigaction: [174, 67, 48] }, // i386
+    // x86-64 and x32 (whose numbers have the x32 bit; some calls have x32 numbers of their own)
+    {
+      arch: 0xc000003e,
+      denied: [112, 101, 310, 311, 434, 438, ...[112, 521, 539, 540, 434, 438].map((nr) => X32_BIT | nr)],
+      sigaction: [13, X32_BIT | 512],
+    },
+    { arch: 0x40000003, denied: [66, 26, 347, 348, 434, 438], sigaction: [174, 67, 48] }, // i386
   ],
   arm64: [
-    { arch: 0xc00000b7, setsid: [157], sigaction: [134] }, // aarch64
-    { arch: 0x40000028, setsid: [66], sigaction: [174, 67] }, // 32-bit ARM
+    { arch: 0xc00000b7, denied: [157, 117, 270, 271, 434, 438], sigaction: [134] }, // aarch64
+    { arch: 0x40000028, denied: [66, 26, 376, 377, 434, 438], sigaction: [174, 67] }, // 32-bit ARM
   ],
 };
 
@@ -64,10 +74,10 @@ export function sandboxSeccompFilter(keepChildren: boolean, architecture: NodeJS
   if (abis === undefined) return undefined;
   const load = (offset: number): Instruction => ({ code: LD_W_ABS, k: offset });
   const program: Instruction[] = [];
-  abis.forEach(({ arch, setsid, sigaction }, i) => {
+  abis.forEach(({ arch, denied, sigaction }, i) => {
     const next = `abi${i + 1}`;
     program.push(load(4), { code: JEQ_K, k: arch, jf: next }, load(0));
-    for (const nr of setsid) program.push({ code: JEQ_K, k: nr, jt: 'eperm' });
+    for (const nr of denied) program.push({ code: JEQ_K, k: nr, jt: 'eperm' });
     if (keepChildren) for (const nr of sigaction) program.push({ code: JEQ_K, k: nr, jt: 'sigaction' });
     program.push({ code: RET_K, k: RET_ALLOW }, { label: next });
   });

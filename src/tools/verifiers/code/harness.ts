@@ -166,15 +166,39 @@ else:
   return mode.kind === 'function' ? REFEREE + source : source;
 }
 
-/** Non-negative integer tokens (the harness's `isdigit`) compare exactly; other numbers with a tolerance. */
-const INTEGER = /^\d+$/;
+/** A decimal number as Python's float() reads one (no hex, no "inf", no "nan": those are words). */
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+const INTEGER = /^[+-]?\d+$/;
 
+/** Whether a decimal token is exactly the integer `expected` ("3.0" and "3e0" are 3; "2.9999999" is not). */
+function exactlyInteger(token: string, expected: string): boolean {
+  const match = DECIMAL.exec(token);
+  if (!match || (match[2] === '' && (match[3] ?? '') === '')) return false;
+  let digits = match[2]! + (match[3] ?? '');
+  let exponent = Number(match[4] ?? 0) - (match[3] ?? '').length;
+  digits = digits.replace(/^0+/, '');
+  while (exponent < 0 && digits.endsWith('0')) {
+    digits = digits.slice(0, -1);
+    exponent++;
+  }
+  const negative = match[1] === '-' && digits !== '';
+  const want = expected.replace(/^[+-]/, '').replace(/^0+/, '');
+  if (negative !== (expected.startsWith('-') && want !== '')) return false;
+  if (digits === '') return want === '';
+  return exponent >= 0 && digits.length + exponent === want.length && digits + '0'.repeat(exponent) === want;
+}
+
+/**
+ * Tokens equal as text, or as numbers: an expected integer exactly (the harness's numpy.allclose would
+ * take 123456000.0 for 123456789, a wrong answer to any judge of an integer problem), other numbers
+ * within numpy.allclose's default tolerance, as the harness compares numeric lines.
+ */
 function tokensClose(actual: string, expected: string): boolean {
   if (actual === expected) return true;
-  if (INTEGER.test(actual) && INTEGER.test(expected)) return false;
+  if (INTEGER.test(expected)) return exactlyInteger(actual, expected);
+  if (!DECIMAL.test(actual) || !DECIMAL.test(expected)) return false;
   const [x, y] = [Number(actual), Number(expected)];
-  // numpy.allclose's default tolerance, which the harness uses for numeric lines.
-  return actual !== '' && expected !== '' && Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 1e-8 + 1e-5 * Math.abs(y);
+  return Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= 1e-8 + 1e-5 * Math.abs(y);
 }
 
 /**

@@ -20,7 +20,8 @@ export type TestSuite = (
   | { kind: 'assert'; setup: string; asserts: string[] }
 ) & { timeLimitMs?: number };
 
-const MAX_CASES = 200;
+/** More tests than this are refused (an error, never a silent cut); the item's time budget bounds the work of fewer. */
+const MAX_CASES = 10_000;
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const rawJSON = (JSON as unknown as { rawJSON?: (text: string) => unknown }).rawJSON;
@@ -41,6 +42,10 @@ function parseKeepingFloats(text: string): unknown {
   return JSON.parse(text, (_key, value: unknown, context?: { source?: string }) =>
     typeof value === 'number' && context?.source !== undefined && keepsSpelling(value, context.source) ? rawJSON(context.source) : value,
   );
+}
+
+function checkCount(count: number): void {
+  if (count > MAX_CASES) throw new ToolInputError(`the reference holds ${count} tests, more than the ${MAX_CASES} code_tests runs for one item`);
 }
 
 function asTests(reference: Reference | undefined): unknown {
@@ -159,7 +164,8 @@ export function testSuite(item: ScoringItem): TestSuite {
     return withLimit({ kind: 'assert', setup: '', asserts: [`${tests.test}\n\ncheck(${tests.entry_point})\n`] });
   }
   if (Array.isArray(tests.test_list)) {
-    const asserts = tests.test_list.filter((t): t is string => typeof t === 'string').slice(0, MAX_CASES);
+    const asserts = tests.test_list.filter((t): t is string => typeof t === 'string');
+    checkCount(asserts.length);
     if (asserts.length === 0) throw new ToolInputError('test_list holds no tests');
     const setup = typeof tests.test_setup_code === 'string' ? tests.test_setup_code : '';
     return withLimit({ kind: 'assert', setup, asserts });
@@ -168,12 +174,12 @@ export function testSuite(item: ScoringItem): TestSuite {
   if (!Array.isArray(inputs) || !Array.isArray(outputs) || inputs.length !== outputs.length || inputs.length === 0) {
     throw new ToolInputError('code_tests needs "inputs" and "outputs" lists of the same, non-zero length');
   }
-  const count = Math.min(inputs.length, MAX_CASES);
+  checkCount(inputs.length);
   if (typeof tests.fn_name === 'string' && tests.fn_name !== '') {
     if (!IDENTIFIER.test(tests.fn_name)) throw new ToolInputError(`fn_name "${tests.fn_name}" is not a name`);
     const unwrap = wrapsOutputs(outputs);
-    const cases = inputs.slice(0, count).map((input, i) => functionCase(input, outputs[i], unwrap));
+    const cases = inputs.map((input, i) => functionCase(input, outputs[i], unwrap));
     return withLimit({ kind: 'function', name: tests.fn_name, cases });
   }
-  return withLimit({ kind: 'stdio', cases: inputs.slice(0, count).map((input, i) => ({ input: text(input), output: text(outputs[i]) })) });
+  return withLimit({ kind: 'stdio', cases: inputs.map((input, i) => ({ input: text(input), output: text(outputs[i]) })) });
 }
