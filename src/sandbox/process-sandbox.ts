@@ -481,8 +481,9 @@ const BASE64_LINE = /^[A-Za-z0-9+/]*={0,2}$/;
 function parseLauncherPipe(stream: string, asked: Set<string>): { cpuMs?: number; files: Record<string, string> } {
   const files: Record<string, string> = {};
   const lines = stream.split('\n');
-  // A program can reopen the pipe through /proc and write a line of its own before the launcher's:
-  // the largest count stands, so that a fake one can only cost the program itself.
+  // Only the launcher should write here; should a program get at the pipe all the same (pidfd_getfd and
+  // ptrace, the ways one did, are refused by the seccomp filter), the largest count stands, so that a
+  // line of its own can only cost the program itself.
   const counts = lines.map((line) => /^C (\d+)$/.exec(line)).filter((match) => match !== null);
   const cpu = counts.length > 0 ? Math.max(...counts.map((match) => Number(match[1]))) : undefined;
   for (let i = /^C /.test(lines[0] ?? '') ? 1 : 0; i + 1 < lines.length; i += 2) {
