@@ -15,18 +15,20 @@
  *
  * Run: npm run build && node bench/math-batch.ts          (RLAR_THREADS=N: the service's threads)
  *      BENCH_COMPACT=1 ...                                  (ask for rewards only: options.compact)
+ *      BENCH_WARMUP=N ...                                   (warm-up rounds, default 20)
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { applyToolset, type Toolset, type ToolTimings } from '../src/tools/toolset.ts';
 import { builtinRegistry } from '../src/tools/builtin.ts';
 import type { ScoringItem } from '../src/tools/types.ts';
 import { startService } from '../test/helpers/service.ts';
-import { cpuPressure } from './machine.ts';
+import { cpuByThread, cpuPressure, cpuSeconds } from './machine.ts';
 
 const BATCH = 4096;
-const WARM_UP_ROUNDS = 3;
+/** Rounds before the measured ones: V8 goes on re-optimizing the request path for ~20 rounds (see BENCHMARKS.md). */
+const WARM_UP_ROUNDS = Number(process.env.BENCH_WARMUP ?? 20);
 const ROUNDS = 10;
 const COMPACT = process.env.BENCH_COMPACT === '1';
 
@@ -50,31 +52,6 @@ function loadItems(): ScoringItem[] {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-const cpuTicksPerSecond = 100; // USER_HZ on Linux
-/** utime + stime of a /proc stat line, in seconds (fields 14 and 15; here counted after "pid (comm) "). */
-function statCpuSeconds(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / cpuTicksPerSecond;
-}
-const cpuSeconds = (pid: number) => statCpuSeconds(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-
-/** CPU seconds of each kind of thread of the service: its main thread, V8's helpers (garbage collection, compilers), the worker threads. */
-function cpuByThread(pid: number): Map<string, number> {
-  const byKind = new Map<string, number>();
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
-    } catch {
-      continue; // a thread that ended
-    }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const kind = task === String(pid) ? 'main thread' : name === 'WorkerThread' ? 'worker threads' : name.startsWith('V8') ? "V8's helper threads" : 'other threads';
-    byKind.set(kind, (byKind.get(kind) ?? 0) + statCpuSeconds(stat));
-  }
-  return byKind;
-}
 
 interface Rates {
   /** Items per wall-clock second. */

@@ -11,15 +11,21 @@
  *
  * Also: p99 latency of the concurrent requests against a lone 1-item request.
  *
- * Run: npm run build && node bench/single-sample.ts       (BENCH_ROUNDS=N: rounds, default 7)
+ * Run: npm run build && node bench/single-sample.ts   (BENCH_ROUNDS=N: measured rounds, default 7; BENCH_WARMUP=N: 60)
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { startService } from '../test/helpers/service.ts';
-import { cpuPressure } from './machine.ts';
+import { cpuByThread, cpuPressure, cpuSeconds } from './machine.ts';
 
 const ITEMS = 256;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+/**
+ * Rounds of every kind before the measured ones. V8 goes on re-optimizing the request path for tens of
+ * rounds (concurrent compiles on its helper threads: 30-50 µs per one-sample request in the first
+ * rounds, ~10 after 60); a service in a training job has long passed that point.
+ */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 60);
 
 interface MathRow {
   problem: string;
@@ -35,13 +41,6 @@ const items = rows.slice(0, ITEMS).map((row, i) => ({
   response: `Working it out, the final answer is $\\boxed{${i % 4 === 0 ? '0' : row.answer}}$.`,
   reference: row.answer,
 }));
-
-const cpuTicksPerSecond = 100; // USER_HZ on Linux
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat; here counted after "pid (comm) ".
-  return (Number(fields[11]) + Number(fields[12])) / cpuTicksPerSecond;
-}
 
 /** CPU figures are means: one round's CPU is counted in 10 ms ticks, too coarse for a median. */
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
@@ -81,20 +80,27 @@ const bodies = {
 const service = await startService({ RLAR_DATA_DIR: ':memory:' });
 const pid = service.pid;
 try {
-  // Plans the signature and warms every path once.
-  for (const list of Object.values(bodies)) await Promise.all(list.map((b) => post(service.url, b)));
+  // Plans the signature, then warms every path (see WARMUP).
+  for (let round = 0; round < WARMUP; round++) {
+    for (const list of Object.values(bodies)) await Promise.all(list.map((b) => post(service.url, b)));
+  }
+  const threadCpu: Record<string, Map<string, number>> = { batch: new Map(), openrlhf: new Map(), slime: new Map() };
   const rate: Record<string, number[]> = { batch: [], openrlhf: [], slime: [] };
   const cpu: Record<string, number[]> = { batch: [], openrlhf: [], slime: [] };
   const clientCpu: Record<string, number[]> = { batch: [], openrlhf: [], slime: [] };
   const latencies: Record<string, number[]> = { openrlhf: [], slime: [], lone: [] };
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, list] of Object.entries(bodies)) {
+      const threadsBefore = cpuByThread(pid);
       const cpuBefore = cpuSeconds(pid);
       const clientBefore = process.cpuUsage();
       const started = performance.now();
       const times = await Promise.all(list.map((b) => post(service.url, b)));
       const wall = (performance.now() - started) / 1000;
       rate[name]!.push(ITEMS / wall);
+      for (const [kind, seconds] of cpuByThread(pid)) {
+        threadCpu[name]!.set(kind, (threadCpu[name]!.get(kind) ?? 0) + seconds - (threadsBefore.get(kind) ?? 0));
+      }
       cpu[name]!.push(((cpuSeconds(pid) - cpuBefore) / ITEMS) * 1e6);
       const client = process.cpuUsage(clientBefore);
       clientCpu[name]!.push((client.user + client.system) / ITEMS);
@@ -103,14 +109,18 @@ try {
     for (let i = 0; i < 16; i++) latencies.lone!.push(await post(service.url, bodies.slime[i]!));
   }
   const pressure = cpuPressure();
-  console.log(`${ITEMS} MATH-500 answers (math_answer), ${ROUNDS} rounds, medians (CPU: means); cpu pressure: ${pressure}`);
+  console.log(`${ITEMS} MATH-500 answers (math_answer), ${WARMUP} warm-up and ${ROUNDS} measured rounds, medians (CPU: means); cpu pressure: ${pressure}`);
   console.log(`one ${ITEMS}-item native request     ${median(rate.batch!).toFixed(0).padStart(6)} items/s   service CPU ${mean(cpu.batch!).toFixed(0)} µs/item   client CPU ${mean(clientCpu.batch!).toFixed(0)} µs/item`);
   for (const name of ['openrlhf', 'slime'] as const) {
     console.log(
       `${ITEMS} concurrent 1-item ${name.padEnd(9)}  ${median(rate[name]!).toFixed(0).padStart(6)} items/s   service CPU ${mean(cpu[name]!).toFixed(0)} µs/item   client CPU ${mean(clientCpu[name]!).toFixed(0)} µs/item` +
-        `   ratio ${(median(rate[name]!) / median(rate.batch!)).toFixed(2)} (throughput), ${(mean(cpu[name]!) / mean(cpu.batch!)).toFixed(1)}x CPU per item` +
+        `   ratio ${(median(rate[name]!) / median(rate.batch!)).toFixed(2)} (throughput), ${(mean(cpu.batch!) / mean(cpu[name]!)).toFixed(2)} (per service CPU-second)` +
         `   p99 ${percentile(latencies[name]!, 0.99).toFixed(1)} ms`,
     );
+  }
+  const perItem = (seconds: number) => `${((seconds / ROUNDS / ITEMS) * 1e6).toFixed(0)} µs`;
+  for (const [name, byKind] of Object.entries(threadCpu)) {
+    console.log(`service CPU per item, ${name}: ${[...byKind].filter(([, s]) => s > 0).map(([kind, s]) => `${kind} ${perItem(s)}`).join(', ')}`);
   }
   console.log(`lone 1-item request                 p50 ${median(latencies.lone!).toFixed(1)} ms, p99 ${percentile(latencies.lone!, 0.99).toFixed(1)} ms`);
 } finally {
