@@ -92,8 +92,16 @@ function startThreads(items: ScoringItem[], threads: number): { round(): Promise
   );
   const ask = (worker: Worker) =>
     new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
-      worker.once('error', reject);
+      // Each round's listeners go with it (they piled up, one pair per round, past Node's warning).
+      const done = () => {
+        worker.off('error', fail);
+        resolve();
+      };
+      const fail = (error: Error) => {
+        worker.off('message', done);
+        reject(error);
+      };
+      worker.once('message', done).once('error', fail);
       worker.postMessage('score');
     });
   return {
