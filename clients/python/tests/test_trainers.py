@@ -365,6 +365,53 @@ class TrainerTests(unittest.TestCase):
         ]
         self.assertEqual(self.trl_rewards(RlarReward(), prompts, completions, answer=[3, 25, 25]), [1.0, 0.0, 1.0])
 
+    def test_trl_async_grpo_pickles_the_reward_into_a_spawned_process_and_scores_groups_in_threads(self) -> None:
+        import multiprocessing
+        import pickle
+
+        from rlar_client.trl import RlarReward
+
+        groups = []
+        for n in range(8):
+            prompt = [{"role": "user", "content": f"What is {n}+{n}?"}]
+            answers = [2 * n, 2 * n + 1, 2 * n, 2 * n]
+            groups.append(
+                {
+                    "prompts": [prompt] * 4,
+                    "completions": [
+                        [{"role": "assistant", "content": "Let me add."}, {"role": "tool", "content": "ok"}, {"role": "assistant", "content": f"\\boxed{{{a}}}"}]
+                        for a in answers
+                    ],
+                    "reward_kwargs": {"answer": [str(2 * n)] * 4, "data_source": ["math"] * 4},
+                }
+            )
+        # The worker checks that the kwargs pickle before it spawns; a client that does not pickle fails there.
+        payload = pickle.dumps([RlarReward(client=RlarClient(url=self.service.url, retries=1))])
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as executor:
+            rewards = executor.submit(async_grpo_rollout_child, payload, self.service.url, groups).result(timeout=120)
+        self.assertEqual(rewards, [[1.0, 0.0, 1.0, 1.0]] * 8)
+
+
+def async_grpo_rollout_child(pickled_reward_funcs: bytes, url: str, groups: List[Dict[str, Any]]) -> List[List[Any]]:
+    """TRL's experimental AsyncGRPOTrainer in its spawned rollout process: the reward funcs arrive pickled;
+    _score_group calls each sync one through asyncio.to_thread with the group's completions (message lists
+    ending in the last assistant turn), prompts, completion_ids and the dataset columns repeated per
+    generation; groups finish, and are scored, concurrently."""
+    import pickle
+
+    os.environ["RLAR_URL"] = url
+    reward_funcs = pickle.loads(pickled_reward_funcs)
+
+    async def score_group(group: Dict[str, Any]) -> List[Any]:
+        kwargs = dict(completions=group["completions"], prompts=group["prompts"], completion_ids=[[1]] * len(group["prompts"]), **group["reward_kwargs"])
+        (rewards,) = await asyncio.gather(*[asyncio.to_thread(func, **kwargs) for func in reward_funcs])
+        return rewards
+
+    async def score_all() -> List[List[Any]]:
+        return await asyncio.gather(*[score_group(g) for g in groups])
+
+    return asyncio.run(score_all())
+
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
