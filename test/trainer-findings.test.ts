@@ -218,11 +218,33 @@ describe('deadlines', () => {
       const slime = await at('/reward', { prompt: openEnded.prompt, response: openEnded.response });
       expect(slime.status).toBe(200);
       expect(slime.json).toMatchObject({ reward: 0, unscored: true });
+      expect(slime.headers.get('x-rlar-deadline-ms')).toBe('2500');
       const tool = await at('/tools/reward_model/score', { items: [openEnded] });
       expect(tool.status).toBe(200);
       expect(tool.json.details[0]).toMatchObject({ unscored: true });
     } finally {
       await withModel.stop();
+    }
+  });
+
+  it("ends before the trainer's own timeout, which would throw the answer away and post the sample again", async () => {
+    // slime's remote_rm waits 120 s (aiohttp total), OpenRLHF 180 s: a deadline of 300 s is cut to 10 s before.
+    const patient = await startService({ RLAR_REQUEST_TIMEOUT_MS: '300000' });
+    try {
+      const at = (body: unknown) => postJson(`${patient.url}/reward`, body);
+      const item = { prompt: 'Pick one:\nA) red\nB) blue', response: 'The answer is (B).', reference: 'B' };
+      const deadlines = [
+        await at({ prompt: item.prompt, response: item.response, label: 'B' }),
+        await at({ query: [item.prompt + item.response], prompts: [item.prompt], labels: ['B'] }),
+        await at({ items: [item] }),
+        await at({ items: [item], options: { timeout_ms: 400_000 } }),
+      ].map((answer) => {
+        expect(answer.status).toBe(200);
+        return answer.headers.get('x-rlar-deadline-ms');
+      });
+      expect(deadlines).toEqual(['110000', '170000', '300000', '400000']);
+    } finally {
+      await patient.stop();
     }
   });
 });

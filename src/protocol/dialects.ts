@@ -24,7 +24,22 @@ export interface DecodedRequest {
   items: ScoringItem[];
   /** Per item, what the clean-up changed. */
   details: ItemDetail[];
-  timeoutMs?: number;
+}
+
+/**
+ * How long each trainer waits for an answer before it gives up and posts the sample again: the aiohttp
+ * total timeouts of slime's `remote_rm` (120 s) and OpenRLHF's `SingleTurnAgentExecutor` (180 s). An
+ * answer after that is thrown away with the work in it, so the deadline of their requests ends
+ * CALLER_MARGIN_MS before (for the body's upload and the answer's way back).
+ */
+export const CALLER_TIMEOUT_MS: Readonly<Partial<Record<Dialect, number>>> = { slime: 120_000, openrlhf: 180_000 };
+const CALLER_MARGIN_MS = 10_000;
+
+/** A request's deadline: a native request's own `timeout_ms`, else `configuredMs`, cut to answer before its trainer gives up. */
+export function requestDeadlineMs(dialect: Dialect, body: unknown, configuredMs: number): number {
+  if (dialect === 'native') return (body as NativeRequest).options?.timeout_ms ?? configuredMs;
+  const callerMs = CALLER_TIMEOUT_MS[dialect];
+  return callerMs === undefined ? configuredMs : Math.min(configuredMs, callerMs - CALLER_MARGIN_MS);
 }
 
 function decodeOpenRLHF(request: OpenRLHFRequest, cleanup: CleanupOptions): DecodedItem[] {
@@ -58,7 +73,6 @@ export function decodeRequest(dialect: Dialect, body: unknown, cleanup: CleanupO
   return {
     items: decoded.map((d) => d.item),
     details: decoded.map((d) => d.detail),
-    ...(dialect === 'native' && { timeoutMs: (body as NativeRequest).options?.timeout_ms }),
   };
 }
 

@@ -45,7 +45,8 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'Rewards for items in one of three dialects (native, OpenRLHF, slime), answered in the same dialect. ' +
           'Every item gets a reward; an item whose tools fail gets its fallback reward and an `error`. When the ' +
           'deadline passes, the answer is still 200: items not scored by then get their fallback reward, an ' +
-          '`error` and `unscored: true` (OpenRLHF: `extra_logs.unscored`).',
+          '`error` and `unscored: true` (OpenRLHF: `extra_logs.unscored`). The `x-rlar-deadline-ms` header gives the ' +
+          "request's deadline (slime's and OpenRLHF's end 10 s before their trainer's own timeout).",
         tags: ['reward'],
         querystring: RewardQuery,
         body: RewardRequest,
@@ -54,13 +55,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       validatorCompiler: ({ httpPart }) => (httpPart === 'body' ? validateRewardBody : validateRewardQuery),
       preHandler: admission(app),
     },
-    async (request) => {
+    async (request, reply) => {
       const dialect = detectDialect(request.body) as Dialect;
       const bare = request.query.format === 'number';
       if (bare && dialect !== 'slime') {
         throw new RequestError('format=number answers a bare reward and is only for one-sample (slime) requests');
       }
-      const { scored, answer } = await app.scoring.reward(dialect, request.body);
+      const { scored, answer, deadlineMs } = await app.scoring.reward(dialect, request.body);
+      // The deadline this request had (a trainer's own timeout can cut the configured one).
+      reply.header('x-rlar-deadline-ms', deadlineMs);
       if (bare) {
         const [result] = scored;
         if (result!.error !== undefined) request.log.warn({ error: result!.error }, 'slime item got its fallback reward');

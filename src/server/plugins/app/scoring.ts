@@ -6,7 +6,7 @@ import { ThreadPoolRunner } from '../../../execution/embedded/thread-pool-runner
 import { QueueRunner } from '../../../execution/queue/queue-runner.ts';
 import { QueueWorker } from '../../../execution/queue/queue-worker.ts';
 import type { Runner } from '../../../execution/runner.ts';
-import { decodeRequest, encodeResponse, type Dialect } from '../../../protocol/dialects.ts';
+import { decodeRequest, encodeResponse, requestDeadlineMs, type Dialect } from '../../../protocol/dialects.ts';
 import type { CleanupOptions } from '../../../protocol/items.ts';
 import type { NativeRequest, RewardResponse } from '../../../protocol/schemas.ts';
 import { requestToolsets } from '../../../protocol/toolsets.ts';
@@ -47,7 +47,7 @@ export interface Scoring {
    * (with the toolsets a native body declares), and answer in the same dialect. `rlar score` and
    * `rlar eval` call it in process, so there is one scoring path.
    */
-  reward(dialect: Dialect, body: unknown): Promise<{ scored: ScoredItem[]; answer: RewardResponse }>;
+  reward(dialect: Dialect, body: unknown): Promise<{ scored: ScoredItem[]; answer: RewardResponse; deadlineMs: number }>;
   /** Stores a declared toolset as its signature's next version (kept as is when it scores the same). */
   declare(plan: ToolsetPlan): Promise<Toolset>;
   /** Serving a snapshot frozen: nothing is planned, re-planned or declared. */
@@ -186,10 +186,11 @@ export default fp(
     app.log.info(`toolsets: ${kept}${recipes ? `; ${recipes.size} recipe rules from ${config.recipesFile}` : ''}`);
     const cleanup = { stripTokens: config.stripTokens };
     const reward = async (dialect: Dialect, body: unknown) => {
-      const { items, details, timeoutMs } = decodeRequest(dialect, body, cleanup);
+      const { items, details } = decodeRequest(dialect, body, cleanup);
       const toolsets = dialect === 'native' ? requestToolsets(body as NativeRequest, registry) : [];
-      const scored = await pipeline.score(items, timeoutMs, toolsets);
-      return { scored, answer: encodeResponse(dialect, body, scored, details) };
+      const deadlineMs = requestDeadlineMs(dialect, body, config.requestTimeoutMs);
+      const scored = await pipeline.score(items, deadlineMs, toolsets);
+      return { scored, answer: encodeResponse(dialect, body, scored, details), deadlineMs };
     };
     app.decorate('scoring', {
       mode, registry, store, pipeline, unavailable, replan, declare, frozen: config.frozen, cleanup, reward, ...(queue && { queue }),
