@@ -1,18 +1,20 @@
 """verl adapters: ``custom_reward_function`` for each of verl's reward managers.
 
 - ``compute_score_async`` (``async def``): the reward loop (``reward_model.use_reward_loop``, the
-  default since verl 0.7) with the ``naive``, ``dapo`` or ``rate_limited`` manager. The loop awaits one
-  call per sample, all at once; concurrent calls in one process are coalesced into one HTTP request
-  every few milliseconds (``$RLAR_COALESCE_MS``, default 5), so a step costs a handful of requests.
-- ``compute_score``: one sample, one request; for the ``remote`` manager (which refuses ``async``
-  functions) and the legacy ``naive`` and ``dapo`` managers.
+  default since verl 0.7) with the ``naive``, ``dapo`` or ``rate_limited`` manager. verl awaits one call
+  per sample (as each rollout finishes, or a whole step at once with a reward model); calls that arrive
+  together in one process are coalesced into one HTTP request every few milliseconds
+  (``$RLAR_COALESCE_MS``, default 5).
+- ``compute_score``: one sample, one request; for the legacy ``naive`` and ``dapo`` managers and the
+  reward loop's ``remote`` manager (which refuses ``async`` functions).
 - ``compute_score_batch``: the legacy ``batch`` manager, one request per step.
 - ``compute_score_prime``: the legacy ``prime`` manager, which reads a bare number (a dict would be
   read as ``result[0]`` and every reward set to 0).
 
 Every variant but the prime one returns ``{"score", "rlar_error", "rlar_unscored", "rlar_format_only"}``
-(the same keys for every sample, as verl requires). Load it as ``path: pkg://rlar_client.verl`` so the
-prime manager's worker processes can import it by name.
+(the same keys for every sample, as verl requires). Load it as ``path: pkg://rlar_client.verl`` (verl
+0.7.0 and later) so the prime manager's worker processes can import it by name; verl 0.6 takes only a
+file path (this file's).
 """
 
 from __future__ import annotations

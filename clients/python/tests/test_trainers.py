@@ -17,6 +17,7 @@ import importlib.util
 import json
 import math
 import os
+import random
 import sys
 import threading
 import unittest
@@ -153,16 +154,21 @@ class TrainerTests(unittest.TestCase):
 
     # verl ------------------------------------------------------------------------------------------
 
-    def run_reward_loop(self, raw_fn: Any, samples: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    def run_reward_loop(self, raw_fn: Any, samples: List[Dict[str, Any]], finish_within_s: float = 0.0) -> List[Dict[str, Any]]:
         """verl's reward loop: RewardLoopWorker.compute_score_batch starts one task per sample; each runs
         NaiveRewardManager.run_single: decode on the executor, then the reward function, awaited when it
-        is async, else on the executor; a dict result gives result["score"]."""
+        is async, else on the executor; a dict result gives result["score"]. With ``finish_within_s``, as
+        the agent loop calls it without a reward model: each sample when its rollout finishes, at a
+        random moment in that window."""
         compute_score = verl_reward_fn(raw_fn)
         import inspect
 
         is_async = inspect.iscoroutinefunction(compute_score)
 
+        rollouts = random.Random(7)
+
         async def run_single(sample: Dict[str, Any]) -> Dict[str, Any]:
+            await asyncio.sleep(rollouts.uniform(0, finish_within_s))
             loop = asyncio.get_running_loop()
             response_str = await loop.run_in_executor(None, lambda: sample["response"])  # tokenizer.decode
             kwargs = dict(data_source=sample["data_source"], solution_str=response_str, ground_truth=sample["ground_truth"], extra_info=sample["extra_info"])
@@ -203,6 +209,15 @@ class TrainerTests(unittest.TestCase):
         # One process, one event loop: the 1,024 calls share a handful of requests, not 1,024.
         print(f"\n[verl reward loop] 1024 async samples -> {self.client.posts} HTTP requests", file=sys.stderr)
         self.assertLessEqual(self.client.posts, 16)
+
+    def test_verl_agent_loop_scores_each_sample_as_its_rollout_finishes(self) -> None:
+        module = load_by_path("verl", "custom_module_verl_staggered")
+        outputs = self.run_reward_loop(module.compute_score_async, self.math_samples(256), finish_within_s=0.5)
+        self.assertEqual([o["reward_score"] for o in outputs], [1.0 if i % 2 == 0 else 0.0 for i in range(256)])
+        self.assertEqual({tuple(sorted(o["reward_extra_info"])) for o in outputs}, {("rlar_error", "rlar_format_only", "rlar_unscored", "score")})
+        # Spread over 0.5 s, the calls share windows of at least RLAR_COALESCE_MS (5 ms): at most ~100 requests.
+        print(f"\n[verl agent loop] 256 samples over 0.5 s -> {self.client.posts} HTTP requests", file=sys.stderr)
+        self.assertLessEqual(self.client.posts, 128)
 
     def test_verl_reward_loop_sync_and_remote_manager_function(self) -> None:
         module = load_by_path("verl", "custom_module_verl_sync")
