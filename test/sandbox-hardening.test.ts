@@ -1042,6 +1042,34 @@ describe('/run_code admission', () => {
       await narrow.stop();
     }
   });
+
+  it('drops a waiting request whose caller hung up (verl gives up after its timeout): its program never runs or holds a place', async () => {
+    const narrow = await startService({ RLAR_SANDBOX_CONCURRENCY: '1', RLAR_SANDBOX_QUEUE: '2', TMPDIR: TMP });
+    try {
+      const post = (signal?: AbortSignal) =>
+        fetch(`${narrow.url}/run_code`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ language: 'python', code: 'import time\ntime.sleep(4)\nprint("slept")' }),
+          signal,
+        });
+      const running = post();
+      const callers = [new AbortController(), new AbortController()];
+      const abandoned = callers.map((caller) => post(caller.signal).catch((error: Error) => error.name));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const caller of callers) caller.abort();
+      expect(await Promise.all(abandoned)).toEqual(['AbortError', 'AbortError']);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      // Had the two abandoned requests kept their places (1 running + 2 waiting), these would get 504.
+      const later = await Promise.all([post(), post()]);
+      for (const answer of [await running, ...later]) {
+        expect(answer.status).toBe(200);
+        expect((await answer.json()).run_result.stdout).toBe('slept\n');
+      }
+    } finally {
+      await narrow.stop();
+    }
+  });
 });
 
 describe('code_tests and /run_code against a second hostile review', () => {

@@ -7,12 +7,25 @@ export class Semaphore {
     this.#free = permits;
   }
 
-  async acquire(): Promise<void> {
+  /** Resolves true with a permit, or false (and no permit) when `signal` aborts first. */
+  async acquire(signal?: AbortSignal): Promise<boolean> {
+    if (signal?.aborted) return false;
     if (this.#free > 0) {
       this.#free--;
-      return;
+      return true;
     }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    return new Promise<boolean>((resolve) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', leave);
+        resolve(true);
+      };
+      const leave = () => {
+        this.#waiting.splice(this.#waiting.indexOf(grant), 1);
+        resolve(false);
+      };
+      this.#waiting.push(grant);
+      signal?.addEventListener('abort', leave, { once: true });
+    });
   }
 
   release(): void {

@@ -7,7 +7,9 @@ import { errorResponses } from '../schemas/errors.ts';
 /**
  * Programs run `concurrency` at a time; up to `waiting` more requests wait for a turn, and past that a
  * request is answered at once with 504 and Retry-After: verl's SandboxFusion client retries a 504 (and
- * nothing else), with a growing delay.
+ * nothing else), three tries 1 and 2 s apart. A request whose caller hung up while it waited (verl gives
+ * up after compile_timeout + run_timeout + 10 s and counts the case failed) leaves the queue and its
+ * program never runs: under load, abandoned programs would otherwise delay every later one.
  */
 const routes: FastifyPluginAsyncTypebox<{ concurrency: number; waiting: number }> = async (app, options) => {
   const slots = new Semaphore(options.concurrency);
@@ -24,7 +26,7 @@ const routes: FastifyPluginAsyncTypebox<{ concurrency: number; waiting: number }
           'requests the answer is 504 with Retry-After (the status SandboxFusion clients retry).',
         tags: ['sandbox'],
         body: RunCodeRequest,
-        response: { 200: RunCodeResponse, ...errorResponses(400, 401, 413, 422, 504) },
+        response: { 200: RunCodeResponse, ...errorResponses(400, 401, 413, 422, 499, 504) },
       },
     },
     async (request, reply) => {
@@ -33,11 +35,23 @@ const routes: FastifyPluginAsyncTypebox<{ concurrency: number; waiting: number }
         return reply.code(504).header('retry-after', '1').send(errorBody(504, message));
       }
       admitted++;
-      await slots.acquire();
+      const hungUp = new AbortController();
+      const socket = request.raw.socket;
+      const onClose = () => hungUp.abort();
+      if (socket.destroyed) hungUp.abort();
+      else socket.once('close', onClose);
       try {
-        return await runCode(request.body);
+        if (!(await slots.acquire(hungUp.signal))) {
+          request.log.info('/run_code: the caller hung up while its program waited; not run');
+          return reply.code(499).send(errorBody(499, 'the caller closed the connection before the program ran'));
+        }
+        try {
+          return await runCode(request.body);
+        } finally {
+          slots.release();
+        }
       } finally {
-        slots.release();
+        socket.off('close', onClose);
         admitted--;
       }
     },
