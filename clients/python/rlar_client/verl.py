@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from rlar_client.client import default_client, jsonable
@@ -76,11 +77,14 @@ def compute_score_batch(
 
 class _Coalescer:
     """Gathers the items of concurrent calls on one event loop and scores them in one request per
-    window; the blocking HTTP call runs on the loop's executor, so the loop keeps gathering."""
+    window; the blocking HTTP calls run on threads of their own (``$RLAR_COALESCE_THREADS``, default 8),
+    so the loop keeps gathering, and verl's decoding, which runs on the loop's default executor, never
+    waits behind requests of slow items (code tests)."""
 
-    def __init__(self, window_s: float, max_items: int) -> None:
+    def __init__(self, window_s: float, max_items: int, threads: int) -> None:
         self.window_s = window_s
         self.max_items = max_items
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rlar-coalesce")
         self._pending: List[Tuple[Dict[str, Any], "asyncio.Future[Mapping[str, Any]]"]] = []
         self._timer: Optional[asyncio.TimerHandle] = None
         self._sending: Set["asyncio.Task[None]"] = set()
@@ -110,7 +114,7 @@ class _Coalescer:
         self.requests += 1
         client = default_client()
         try:
-            results = await asyncio.get_running_loop().run_in_executor(None, client.score, [item for item, _ in batch])
+            results = await asyncio.get_running_loop().run_in_executor(self._executor, client.score, [item for item, _ in batch])
         except Exception as error:  # every caller of the batch sees the failure
             for _, future in batch:
                 if not future.done():
@@ -129,7 +133,9 @@ def _coalescer() -> _Coalescer:
     coalescer = _coalescers.get(loop)
     if coalescer is None:
         window_ms = float(os.environ.get("RLAR_COALESCE_MS") or 5)
-        coalescer = _Coalescer(window_ms / 1000, int(os.environ.get("RLAR_COALESCE_MAX") or 4096))
+        coalescer = _Coalescer(
+            window_ms / 1000, int(os.environ.get("RLAR_COALESCE_MAX") or 4096), int(os.environ.get("RLAR_COALESCE_THREADS") or 8)
+        )
         _coalescers[loop] = coalescer
     return coalescer
 

@@ -123,11 +123,13 @@ class CountingClient(RlarClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.posts = 0
+        self.threads: List[str] = []
         self.lock = threading.Lock()
 
     def post(self, path: str, body: Any) -> Any:
         with self.lock:
             self.posts += 1
+            self.threads.append(threading.current_thread().name)
         return super().post(path, body)
 
 
@@ -218,6 +220,8 @@ class TrainerTests(unittest.TestCase):
         # Spread over 0.5 s, the calls share windows of at least RLAR_COALESCE_MS (5 ms): at most ~100 requests.
         print(f"\n[verl agent loop] 256 samples over 0.5 s -> {self.client.posts} HTTP requests", file=sys.stderr)
         self.assertLessEqual(self.client.posts, 128)
+        # On threads of the adapter's own: verl decodes every sample on the loop's default executor.
+        self.assertTrue(all(name.startswith("rlar-coalesce") for name in self.client.threads), self.client.threads)
 
     def test_verl_reward_loop_sync_and_remote_manager_function(self) -> None:
         module = load_by_path("verl", "custom_module_verl_sync")
