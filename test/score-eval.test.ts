@@ -453,6 +453,24 @@ describe('rlar score and rlar eval --url (native POST /reward batches)', () => {
     expect(line.components[0].tool).toBe('math_answer');
   });
 
+  it("has the service end its deadline before the client's own --timeout-ms, so the scored rows arrive", async () => {
+    const patient = await startService({ ...ENV, RLAR_REQUEST_TIMEOUT_MS: '300000' });
+    try {
+      const rows = join(dir, 'slow-client.jsonl');
+      const slow = { prompt: 'Echo.', response: '```python\nimport time\ntime.sleep(8)\nprint(input())\n```', reference: { inputs: ['1\n'], outputs: ['1\n'] } };
+      const fast = { prompt: 'What is 6*7?', response: 'The answer is 42.', reference: '42' };
+      writeFileSync(rows, `${JSON.stringify(fast)}\n${JSON.stringify(slow)}\n`);
+      const out = join(dir, 'slow-client-out.jsonl');
+      // The client waits 6 s; the service's 300 s deadline is cut to 5.4 s by the header the client sends.
+      const { code, stderr } = await runCli(['score', rows, '--out', out, '--url', patient.url, '--timeout-ms', '6000'], ENV, CLI_TIMEOUT);
+      expect(code, stderr).toBe(1);
+      expect(stderr).toMatch(/1 responses could not be scored now .*deadline/);
+      expect(readJsonl(out).map((l) => [l.row, l.reward])).toEqual([[1, 1]]);
+    } finally {
+      await patient.stop();
+    }
+  });
+
   it('leaves out the rows a deadline left unscored, so the next run scores them', async () => {
     const hurried = await startService({ ...ENV, RLAR_REQUEST_TIMEOUT_MS: '2000' });
     try {

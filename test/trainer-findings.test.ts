@@ -243,6 +243,21 @@ describe('deadlines', () => {
         return answer.headers.get('x-rlar-deadline-ms');
       });
       expect(deadlines).toEqual(['110000', '170000', '300000', '400000']);
+      // A client that says how long it waits: the deadline ends a tenth (at most 10 s) before.
+      const stated = (ms: string, body: unknown) => postJson(`${patient.url}/reward`, body, { 'x-rlar-client-timeout-ms': ms });
+      const withHeader = [
+        await stated('60000', { items: [item], options: { timeout_ms: 400_000 } }),
+        await stated('30000', { prompt: item.prompt, response: item.response, label: 'B' }),
+        await stated('500000', { items: [item] }),
+      ];
+      expect(withHeader.map((answer) => [answer.status, answer.headers.get('x-rlar-deadline-ms')])).toEqual([
+        [200, '54000'],
+        [200, '27000'],
+        [200, '300000'],
+      ]);
+      const bad = await stated('soon', { items: [item] });
+      expect(bad.status).toBe(400);
+      expect(bad.json.message).toMatch(/x-rlar-client-timeout-ms must be a whole number of milliseconds/);
     } finally {
       await patient.stop();
     }

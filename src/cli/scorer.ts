@@ -100,7 +100,8 @@ const RETRYABLE = new Set([0, 429, 502, 503]);
 /** Scores against a running service: native `POST /reward` batches. */
 export function httpScorer(baseUrl: string, options: HttpScorerOptions): Scorer {
   const url = baseUrl.replace(/\/+$/, '');
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  // The service ends a request's deadline before this client gives up, so no scored work is lost to the timeout.
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'x-rlar-client-timeout-ms': String(options.timeoutMs) };
   if (options.apiKey) headers.authorization = `Bearer ${options.apiKey}`;
   const attempts = options.attempts ?? 4;
 

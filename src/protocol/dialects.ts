@@ -29,17 +29,19 @@ export interface DecodedRequest {
 /**
  * How long each trainer waits for an answer before it gives up and posts the sample again: the aiohttp
  * total timeouts of slime's `remote_rm` (120 s) and OpenRLHF's `SingleTurnAgentExecutor` (180 s). An
- * answer after that is thrown away with the work in it, so the deadline of their requests ends
- * CALLER_MARGIN_MS before (for the body's upload and the answer's way back).
+ * answer after that is thrown away with the work in it, so the deadline of their requests ends a margin
+ * before (for the body's upload and the answer's way back). A client may state its own timeout instead
+ * (the `x-rlar-client-timeout-ms` header; our Python client and `rlar score --url` do).
  */
 export const CALLER_TIMEOUT_MS: Readonly<Partial<Record<Dialect, number>>> = { slime: 120_000, openrlhf: 180_000 };
-const CALLER_MARGIN_MS = 10_000;
 
-/** A request's deadline: a native request's own `timeout_ms`, else `configuredMs`, cut to answer before its trainer gives up. */
-export function requestDeadlineMs(dialect: Dialect, body: unknown, configuredMs: number): number {
-  if (dialect === 'native') return (body as NativeRequest).options?.timeout_ms ?? configuredMs;
-  const callerMs = CALLER_TIMEOUT_MS[dialect];
-  return callerMs === undefined ? configuredMs : Math.min(configuredMs, callerMs - CALLER_MARGIN_MS);
+/** A request's deadline: a native request's own `timeout_ms`, else `configuredMs`, cut to answer before its caller gives up. */
+export function requestDeadlineMs(dialect: Dialect, body: unknown, configuredMs: number, clientTimeoutMs?: number): number {
+  const asked = dialect === 'native' ? ((body as NativeRequest).options?.timeout_ms ?? configuredMs) : configuredMs;
+  const callerMs = clientTimeoutMs ?? CALLER_TIMEOUT_MS[dialect];
+  if (callerMs === undefined) return asked;
+  const margin = Math.min(10_000, callerMs / 10);
+  return Math.max(1, Math.min(asked, Math.floor(callerMs - margin)));
 }
 
 function decodeOpenRLHF(request: OpenRLHFRequest, cleanup: CleanupOptions): DecodedItem[] {

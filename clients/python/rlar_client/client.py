@@ -56,7 +56,8 @@ class RlarClient:
 
     ``url`` defaults to ``$RLAR_URL`` (else http://127.0.0.1:8000) and ``api_key`` to ``$RLAR_API_KEY``.
     Connection errors, 429 and 5xx are retried ``retries`` times with exponential backoff (honouring
-    Retry-After); every attempt has ``timeout`` seconds. ``score`` splits a batch whose body would pass
+    Retry-After); every attempt has ``timeout`` seconds, which the service is told (its deadline ends
+    before, so the items it scored in time come back). ``score`` splits a batch whose body would pass
     ``max_body_mb`` (default ``$RLAR_MAX_BODY_MB``, else 16; the service refuses bodies over its
     ``RLAR_BODY_LIMIT_MB``, 64 by default), and splits again a batch the service refuses with 413.
     """
@@ -80,7 +81,8 @@ class RlarClient:
     def post(self, path: str, body: Any) -> Any:
         """POSTs JSON to the service with the retry policy; returns the parsed answer."""
         data = (body if isinstance(body, RawJson) else json.dumps(jsonable(body))).encode("utf-8")
-        headers = {"content-type": "application/json", "accept": "application/json"}
+        # The service ends the request's deadline before this client's timeout: an answer always arrives in time.
+        headers = {"content-type": "application/json", "accept": "application/json", "x-rlar-client-timeout-ms": str(max(1, int(self.timeout * 1000)))}
         if self.api_key:
             headers["authorization"] = f"Bearer {self.api_key}"
         last = "no attempt"

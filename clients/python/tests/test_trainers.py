@@ -532,6 +532,24 @@ class LimitsTests(unittest.TestCase):
             service.stop()
             model.stop()
 
+    def test_the_service_answers_before_the_client_gives_up(self) -> None:
+        # The service's deadline is 300 s, the client waits 4 s and says so: the scored item comes back,
+        # the silent model's item unscored, instead of a timeout that loses both.
+        model = SilentModel()
+        service = Service({"RLAR_RM_URL": model.url, "RLAR_RM_PROTOCOL": "tei", "RLAR_REQUEST_TIMEOUT_MS": "300000"})
+        try:
+            client = RlarClient(url=service.url, retries=0, timeout=4.0)
+            choice = {"prompt": "Pick one:\nA) red\nB) blue", "response": "The answer is (B).", "reference": "B"}
+            for _ in range(20):  # warm the worker threads up: the deadline below is the silent model's
+                if not client.score([choice])[0].get("unscored"):
+                    break
+            results = client.score([choice, {"prompt": "Write a haiku.", "response": "Rain on the roof."}])
+            self.assertEqual([r["reward"] for r in results], [1.0, 0.0])
+            self.assertEqual([bool(r.get("unscored")) for r in results], [False, True])
+        finally:
+            service.stop()
+            model.stop()
+
     def test_a_batch_over_the_body_limit_is_split_and_a_single_item_refused_clearly(self) -> None:
         service = Service({"RLAR_BODY_LIMIT_MB": "1"})
         try:

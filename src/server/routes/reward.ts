@@ -35,6 +35,18 @@ function validateRewardQuery(query: unknown): { error: Error } | { value: unknow
   return { error: new RequestError('querystring/format must be "number" (the bare reward, for slime) or left out') };
 }
 
+/** How long the caller will wait for the answer, in ms, when it says so: the deadline ends before. */
+const CLIENT_TIMEOUT = 'x-rlar-client-timeout-ms';
+
+function clientTimeoutMs(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header[0]! : header;
+  if (!/^[1-9][0-9]{0,8}$/.test(value.trim())) {
+    throw new RequestError(`header ${CLIENT_TIMEOUT} must be a whole number of milliseconds from 1 to 999999999, not ${JSON.stringify(value.slice(0, 40))}`);
+  }
+  return Number(value);
+}
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/reward',
@@ -45,8 +57,9 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
           'Rewards for items in one of three dialects (native, OpenRLHF, slime), answered in the same dialect. ' +
           'Every item gets a reward; an item whose tools fail gets its fallback reward and an `error`. When the ' +
           'deadline passes, the answer is still 200: items not scored by then get their fallback reward, an ' +
-          '`error` and `unscored: true` (OpenRLHF: `extra_logs.unscored`). The `x-rlar-deadline-ms` header gives the ' +
-          "request's deadline (slime's and OpenRLHF's end 10 s before their trainer's own timeout).",
+          '`error` and `unscored: true` (OpenRLHF: `extra_logs.unscored`). The deadline ends before the caller gives ' +
+          'up: the `x-rlar-client-timeout-ms` header says when (slime and OpenRLHF without it: 120 and 180 s). The ' +
+          "`x-rlar-deadline-ms` header of the answer gives the request's deadline.",
         tags: ['reward'],
         querystring: RewardQuery,
         body: RewardRequest,
@@ -61,7 +74,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (bare && dialect !== 'slime') {
         throw new RequestError('format=number answers a bare reward and is only for one-sample (slime) requests');
       }
-      const { scored, answer, deadlineMs } = await app.scoring.reward(dialect, request.body);
+      const { scored, answer, deadlineMs } = await app.scoring.reward(dialect, request.body, clientTimeoutMs(request.headers[CLIENT_TIMEOUT]));
       // The deadline this request had (a trainer's own timeout can cut the configured one).
       reply.header('x-rlar-deadline-ms', deadlineMs);
       if (bare) {

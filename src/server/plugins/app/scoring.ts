@@ -47,7 +47,7 @@ export interface Scoring {
    * (with the toolsets a native body declares), and answer in the same dialect. `rlar score` and
    * `rlar eval` call it in process, so there is one scoring path.
    */
-  reward(dialect: Dialect, body: unknown): Promise<{ scored: ScoredItem[]; answer: RewardResponse; deadlineMs: number }>;
+  reward(dialect: Dialect, body: unknown, clientTimeoutMs?: number): Promise<{ scored: ScoredItem[]; answer: RewardResponse; deadlineMs: number }>;
   /** Stores a declared toolset as its signature's next version (kept as is when it scores the same). */
   declare(plan: ToolsetPlan): Promise<Toolset>;
   /** Serving a snapshot frozen: nothing is planned, re-planned or declared. */
@@ -185,10 +185,10 @@ export default fp(
           : storeFile(config.dataDir);
     app.log.info(`toolsets: ${kept}${recipes ? `; ${recipes.size} recipe rules from ${config.recipesFile}` : ''}`);
     const cleanup = { stripTokens: config.stripTokens };
-    const reward = async (dialect: Dialect, body: unknown) => {
+    const reward = async (dialect: Dialect, body: unknown, clientTimeoutMs?: number) => {
       const { items, details } = decodeRequest(dialect, body, cleanup);
       const toolsets = dialect === 'native' ? requestToolsets(body as NativeRequest, registry) : [];
-      const deadlineMs = requestDeadlineMs(dialect, body, config.requestTimeoutMs);
+      const deadlineMs = requestDeadlineMs(dialect, body, config.requestTimeoutMs, clientTimeoutMs);
       const scored = await pipeline.score(items, deadlineMs, toolsets);
       return { scored, answer: encodeResponse(dialect, body, scored, details), deadlineMs };
     };
