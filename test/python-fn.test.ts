@@ -282,15 +282,26 @@ def score(prompt, response, reference):
         return 0.5
     if response == "detail":
         return {"score": 0.5, "blob": "y" * (1 << 20)}
+    if response == "detail-100k":
+        return {"score": 0.5, "blob": "y" * 100000}
+    if response == "deep":
+        nested = {}
+        for _ in range(100000):
+            nested = {"a": nested}
+        return {"score": 0.75, "nested": nested}
     return 1
 `;
     // The bomb holds the machine's processes of the sandbox user only until its call's time limit.
     // 24 items make chunks of 3: each hostile item shares its chunk with honest ones.
-    const responses = Array.from({ length: 24 }, (_, i) => ({ 1: 'fork', 4: 'print', 7: 'detail' })[i] ?? 'fine');
+    const responses = Array.from({ length: 24 }, (_, i) => ({ 1: 'fork', 4: 'print', 7: 'detail', 10: 'detail-100k', 13: 'deep' })[i] ?? 'fine');
     const result = await score(source, responses.map((r) => item(r)), { time_limit_ms: 1500 });
-    expect(result.scores).toEqual(responses.map((r) => ({ fork: 0, print: 0.5, detail: 0 })[r] ?? 1));
+    expect(result.scores).toEqual(responses.map((r) => ({ fork: 0, print: 0.5, detail: 0, 'detail-100k': 0, deep: 0.75 })[r] ?? 1));
     expect(result.details[1]!.error).toBeDefined();
     expect(result.details[7]!.error).toMatch(/larger than 65536 bytes/);
+    // Over the limit by less than one read of the channel: it once passed whole.
+    expect(result.details[10]!.error).toMatch(/larger than 65536 bytes/);
+    // Too deep to serialize or show: the score stands, the detail says why it is missing.
+    expect(result.details[13]).toMatchObject({ detail: { unserializable: 'a dict that cannot be shown' } });
   });
 
   it('cannot write other items\' results: protocol stream writes, dup2 onto the channels, threads and children that linger', async () => {

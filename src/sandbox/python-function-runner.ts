@@ -84,7 +84,11 @@ def worker_main(request_fd, result_fd):
         return str(value)
 
     scan = c_make_scanner(json.JSONDecoder())
-    encode = c_make_encoder({}, plain, c_encode_basestring_ascii, None, ": ", ", ", False, False, False)
+    # The encoder's circular-reference markers: an encoding that fails midway (a detail nested too deep)
+    # leaves ids there, which would make later results look circular; cleared before every encoding.
+    markers = {}
+    clear_markers = markers.clear
+    encode = c_make_encoder(markers, plain, c_encode_basestring_ascii, None, ": ", ", ", False, False, False)
     readline = os.fdopen(request_fd, "rb").readline
     write, fork, waitpid, killpg, setpgid, close, exit_now = os.write, os.fork, os.waitpid, os.killpg, os.setpgid, os.close, os._exit
     gettrace, getprofile, settrace, setprofile = sys.gettrace, sys.getprofile, sys.settrace, sys.setprofile
@@ -106,11 +110,17 @@ def worker_main(request_fd, result_fd):
 
     def send(nonce, frame):
         try:
+            clear_markers()
             data = "".join(encode(frame, 0))
         except BaseException_:
             detail = frame.pop("detail", None)
-            frame["detail"] = {"unserializable": _repr(detail)[:1000]}
             try:
+                shown = _repr(detail)[:1000]
+            except BaseException_:  # nested too deep for repr as well: the worker must not die of it
+                shown = "a %s that cannot be shown" % _type(detail).__name__
+            frame["detail"] = {"unserializable": shown}
+            try:
+                clear_markers()
                 data = "".join(encode(frame, 0))
             except BaseException_:
                 data = '{"error": "the result cannot be sent as JSON"}'
@@ -285,6 +295,9 @@ class Worker:
             if len(self.buffer) > FRAME_LIMIT + 64 and b"\n" not in self.buffer:
                 return ("error", "the result is larger than %d bytes" % FRAME_LIMIT)
         line, _, self.buffer = self.buffer.partition(b"\n")
+        # The check above sees only a buffer without a line end: a frame that ends in a later read is measured here.
+        if len(line) > FRAME_LIMIT + 64:
+            return ("error", "the result is larger than %d bytes" % FRAME_LIMIT)
         if not line.startswith(nonce + b" "):
             return ("error", "the function wrote to the result channel itself (protocol violation)")
         return ("ok", line[len(nonce) + 1:])
