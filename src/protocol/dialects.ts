@@ -33,7 +33,7 @@ export interface DecodedRequest {
  * before (for the body's upload and the answer's way back). A client may state its own timeout instead
  * (the `x-rlar-client-timeout-ms` header; our Python client and `rlar score --url` do).
  */
-export const CALLER_TIMEOUT_MS: Readonly<Partial<Record<Dialect, number>>> = { slime: 120_000, openrlhf: 180_000 };
+const CALLER_TIMEOUT_MS: Readonly<Partial<Record<Dialect, number>>> = { slime: 120_000, openrlhf: 180_000 };
 
 /** A request's deadline: a native request's own `timeout_ms`, else `configuredMs`, cut to answer before its caller gives up. */
 export function requestDeadlineMs(dialect: Dialect, body: unknown, configuredMs: number, clientTimeoutMs?: number): number {
