@@ -120,6 +120,11 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  // `rlar serve --help` once started the service (on the default data directory): help comes first.
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   const [command, subcommand] = positionals;
   switch (command) {
     case 'serve': {
@@ -149,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
   }
   process.stdout.write(USAGE);
-  return command === undefined || values.help ? 0 : 2;
+  return command === undefined ? 0 : 2;
 }
 
 main(process.argv.slice(2)).then(

@@ -93,6 +93,15 @@ describe('configuration', () => {
     expect(output).toMatch(/--workers=many is not valid/);
   });
 
+  it('prints the usage for --help on any command and starts nothing (serve --help once started the service)', async () => {
+    for (const args of [['serve', '--help'], ['worker', '-h'], ['toolsets', 'export', '--help'], ['--help']]) {
+      // A service started by mistake would keep running until the timeout and be killed (code -1).
+      const { code, stdout } = await runCli(args, { PORT: '0' }, 8_000);
+      expect(code, args.join(' ')).toBe(0);
+      expect(stdout, args.join(' ')).toMatch(/^rlar [0-9.]+: reward service/);
+    }
+  });
+
   it('explains an unknown command', async () => {
     const { code, output } = await runCli(['srve']);
     expect(code).toBe(2);
