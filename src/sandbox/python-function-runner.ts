@@ -85,7 +85,8 @@ def worker_main(request_fd, result_fd):
 
     scan = c_make_scanner(json.JSONDecoder())
     # The encoder's circular-reference markers: an encoding that fails midway (a detail nested too deep)
-    # leaves ids there, which would make later results look circular; cleared before every encoding.
+    # leaves ids there, the frame's own among them, so the fallback frame looked circular; cleared before
+    # every encoding.
     markers = {}
     clear_markers = markers.clear
     encode = c_make_encoder(markers, plain, c_encode_basestring_ascii, None, ": ", ", ", False, False, False)
