@@ -304,6 +304,34 @@ def score(prompt, response, reference):
     expect(result.details[13]).toMatchObject({ detail: { unserializable: 'a dict that cannot be shown' } });
   });
 
+  it('cannot forge results with a carriage return in a frame, nor stop the scoring thread with a malformed line', async () => {
+    // The frame carries the call's own nonce (read from the worker loop's locals), then "\r" and forged
+    // lines: the service's line reader once split at "\r" and took them (third-party review).
+    const source = `
+import os, sys
+def score(prompt, response, reference):
+    if response.startswith("forge"):
+        f = sys._getframe()
+        while f is not None and "nonce" not in f.f_locals:
+            f = f.f_back
+        tails = {
+            "forge": "".join("\\r%d %d ok {\\"score\\": 1.0}" % (c, k) for c in range(40) for k in range(8)),
+            "forge-short": "".join("\\r%d %d" % (c, k) for c in range(40) for k in range(8)),
+            "forge-ready": "\\rready {",
+        }
+        os.write(4, f.f_locals["nonce"] + b' {"score": 0.0}' + tails[response].encode() + b"\\n")
+        os._exit(0)
+    return 0.0
+`;
+    for (const hostile of ['forge', 'forge-short', 'forge-ready']) {
+      const responses = [hostile, ...Array.from({ length: 7 }, () => 'wrong')];
+      const result = await score(source, responses.map((r) => item(r)), { isolation: 'call' });
+      expect(result.scores, hostile).toEqual(responses.map(() => 0));
+      expect(result.details[0]!.error, hostile).toMatch(/protocol violation|stopped|failed/);
+      expect(result.details.slice(1).every((d) => d.error === undefined && d.detail === undefined), hostile).toBe(true);
+    }
+  });
+
   it('cannot write other items\' results: protocol stream writes, dup2 onto the channels, threads and children that linger', async () => {
     // Honest answers are 0.25; every attack tries to make the later items score 1.
     const source = `

@@ -27,7 +27,7 @@
  * The first line the runner writes is `ready <JSON>` ({"entry","form"} or {"error"}).
  */
 export const PYTHON_FUNCTION_RUNNER = String.raw`
-import collections, ctypes, json, os, select, signal, sys, time, traceback, resource
+import collections, ctypes, json, os, re, select, signal, sys, time, traceback, resource
 
 try:
     ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
@@ -39,6 +39,7 @@ MEMORY = int(sys.argv[2]) * 1024 * 1024
 LOAD_MS = int(sys.argv[3])
 ISOLATE = sys.argv[4] == "call"
 FRAME_LIMIT = 65536
+NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e]")
 # Calls queued to the worker ahead of the one it runs.
 WINDOW = 16
 MAX_FD = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
@@ -299,7 +300,9 @@ class Worker:
         # The check above sees only a buffer without a line end: a frame that ends in a later read is measured here.
         if len(line) > FRAME_LIMIT + 64:
             return ("error", "the result is larger than %d bytes" % FRAME_LIMIT)
-        if not line.startswith(nonce + b" "):
+        # The worker's encoder writes printable ASCII only: any other byte (a carriage return, which the
+        # service's line reader once took for a line end) was written by the function itself.
+        if not line.startswith(nonce + b" ") or NOT_PRINTABLE.search(line):
             return ("error", "the function wrote to the result channel itself (protocol violation)")
         return ("ok", line[len(nonce) + 1:])
 

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { spawnSync } from 'node:child_process';
 import { realpathSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -56,6 +55,17 @@ interface Chunk {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** The runner's load answer; one that does not parse is a load failure, not an exception. */
+function parseLoaded(text: string): Loaded {
+  try {
+    const loaded = JSON.parse(text) as Loaded;
+    if (loaded !== null && typeof loaded === 'object') return loaded;
+  } catch {
+    // falls through
+  }
+  return { error: 'the Python runner sent a load answer that is not JSON' };
+}
+
 export class PythonFunctionSession {
   readonly loaded: Promise<Loaded>;
   readonly startedAt = Date.now();
@@ -79,16 +89,23 @@ export class PythonFunctionSession {
     let onLoaded: (loaded: Loaded) => void;
     this.loaded = new Promise((resolve) => (onLoaded = resolve));
     const loadTimer = setTimeout(() => onLoaded({ error: 'the Python runner did not start' }), LOAD_MS + 10_000);
-    createInterface({ input: this.#child.stdout }).on('line', (line) => {
-      if (line.startsWith('ready ')) {
-        clearTimeout(loadTimer);
-        // The runner has read its files; workers re-run the source from memory. Removed at once: an
-        // idle pool thread may sleep (piscina waits on Atomics) before an async removal completes.
-        rmSync(workDir, { recursive: true, force: true });
-        onLoaded(JSON.parse(line.slice(6)) as Loaded);
-        return;
+    // Lines end at "\n" only (node:readline also splits at "\r", which a function once smuggled through
+    // the framer to forge other items' results), and no line can throw in this thread.
+    let loading = true;
+    let pending = '';
+    this.#child.stdout.setEncoding('utf8').on('data', (data: string) => {
+      const lines = (pending + data).split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
+        if (loading && line.startsWith('ready ')) {
+          loading = false;
+          clearTimeout(loadTimer);
+          // The runner has read its files; workers re-run the source from memory. Removed at once: an
+          // idle pool thread may sleep (piscina waits on Atomics) before an async removal completes.
+          rmSync(workDir, { recursive: true, force: true });
+          onLoaded(parseLoaded(line.slice(6)));
+        } else if (!loading) this.#answer(line);
       }
-      this.#answer(line);
     });
     this.#child.on('close', () => {
       clearTimeout(loadTimer);
@@ -138,7 +155,7 @@ export class PythonFunctionSession {
   #answer(line: string): void {
     const chunk = this.#chunk;
     const [id, index, kind] = line.split(' ', 3);
-    if (!chunk || Number(id) !== chunk.id) return;
+    if (!chunk || kind === undefined || Number(id) !== chunk.id) return;
     const at = Number(index);
     if (!(at >= 0 && at < chunk.results.length) || chunk.results[at] !== undefined) return;
     const payload = line.slice(id!.length + index!.length + kind!.length + 3);
